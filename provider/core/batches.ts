@@ -1,0 +1,111 @@
+// The batch lifecycle as the adapters use it: create or adopt, move to a status, read, cancel.
+// Each operation executes `plan` optimistically from the status we believe the batch has, and
+// re-reads SendGrid only when SendGrid says the belief was wrong (drift, or a retried request that
+// had in fact succeeded). So a transition costs one request in the normal case.
+
+import type { SendGridBatchClient } from "./client";
+import { SendGridError, describeError } from "./errors";
+import { plan, type Step } from "./plan";
+import type { BatchStatus } from "./types";
+
+/** Thrown when a batch exists on SendGrid but a later step failed: the caller must record it. */
+export class PartialFailureError extends Error {
+  readonly batchId: string;
+  readonly status: BatchStatus | "unknown";
+  constructor(batchId: string, status: BatchStatus | "unknown", cause: unknown) {
+    super(`batch ${batchId} was created but could not be brought to the requested status: ${describeError(cause)}`, { cause });
+    this.name = "PartialFailureError";
+    this.batchId = batchId;
+    this.status = status;
+  }
+}
+
+async function execute(client: SendGridBatchClient, batchId: string, step: Step): Promise<void> {
+  switch (step.kind) {
+    case "createStatus":
+      return client.createStatus(batchId, step.status);
+    case "updateStatus":
+      return client.updateStatus(batchId, step.status);
+    case "clearStatus":
+      return client.clearStatus(batchId);
+  }
+}
+
+/** SendGrid's answers that mean "the status is not what you assumed": re-read and re-plan. */
+function isStaleBelief(err: unknown): boolean {
+  return err instanceof SendGridError && (err.code === "STATUS_EXISTS" || err.code === "BATCH_NOT_FOUND");
+}
+
+/**
+ * Bring `batchId` to `desired`. `believed` is the status recorded in state; when omitted, the
+ * status is read first. Returns the status SendGrid now holds.
+ */
+export async function applyStatus(client: SendGridBatchClient, batchId: string, desired: BatchStatus, believed?: BatchStatus): Promise<BatchStatus> {
+  let current = believed ?? (await client.getStatus(batchId));
+  for (let round = 0; ; round++) {
+    try {
+      for (const step of plan(current, desired)) await execute(client, batchId, step);
+      return desired;
+    } catch (err) {
+      if (!isStaleBelief(err) || round >= 2) throw err;
+      current = await client.getStatus(batchId);
+    }
+  }
+}
+
+/** Mint a new batch id and bring it to `desired` (1 call for active, 2 otherwise). */
+export async function createBatch(client: SendGridBatchClient, desired: BatchStatus): Promise<{ batchId: string; status: BatchStatus }> {
+  const batchId = await client.createBatchId();
+  try {
+    return { batchId, status: await applyStatus(client, batchId, desired, "active") };
+  } catch (err) {
+    // The id exists now. Learn its real status if we can, so the record matches SendGrid.
+    const status = await client.getStatus(batchId).catch((): "unknown" => "unknown");
+    throw new PartialFailureError(batchId, status, err);
+  }
+}
+
+/**
+ * Take over an existing batch: check it belongs to this account, then bring it to `desired`.
+ * A batch with a status is known to exist (1 read); one without is validated (2 reads).
+ */
+export async function adoptBatch(client: SendGridBatchClient, batchId: string, desired: BatchStatus): Promise<{ batchId: string; status: BatchStatus }> {
+  const current = await readBatch(client, batchId);
+  if (current === undefined) {
+    throw new SendGridError({
+      code: "INVALID_BATCH_ID",
+      message: `batchId ${batchId} is not a batch of this SendGrid account`,
+      hint: "Check batchId, and onBehalfOf/region if the batch belongs to a subuser or the EU region",
+    });
+  }
+  return { batchId, status: await applyStatus(client, batchId, desired, current) };
+}
+
+/** The batch's status, or undefined when SendGrid does not know the id (refresh drops it). */
+export async function readBatch(client: SendGridBatchClient, batchId: string): Promise<BatchStatus | undefined> {
+  const status = await client.getStatus(batchId);
+  if (status !== "active") return status;
+  return (await client.validateBatchId(batchId)) ? "active" : undefined;
+}
+
+export type CancelOutcome = "cancelled" | "already-cancelled" | "gone";
+
+/**
+ * Delete = cancel, never DELETE /scheduled_sends (that would release the mail). Idempotent:
+ * an already-cancelled batch costs one read and no write; an unknown id is success ("gone").
+ */
+export async function cancelBatch(client: SendGridBatchClient, batchId: string, believed?: BatchStatus): Promise<CancelOutcome> {
+  try {
+    if (believed === "cancelled" || believed === undefined) {
+      const actual = await readBatch(client, batchId);
+      if (actual === undefined) return "gone";
+      if (actual === "cancelled") return "already-cancelled";
+      believed = actual;
+    }
+    await applyStatus(client, batchId, "cancelled", believed);
+    return "cancelled";
+  } catch (err) {
+    if (err instanceof SendGridError && err.code === "INVALID_BATCH_ID") return "gone";
+    throw err;
+  }
+}

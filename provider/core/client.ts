@@ -1,0 +1,293 @@
+// A typed client for the seven SendGrid operations this project uses, over @sendgrid/client.
+// It owns what @sendgrid/client lacks: timeouts, bounded retries that honour X-RateLimit-Reset,
+// a per-endpoint gate shared by every caller in the process, and errors mapped to SendGridError.
+
+import { createHash } from "node:crypto";
+import { Client } from "@sendgrid/client";
+import type { ClientRequest } from "@sendgrid/client/src/request";
+import { SendGridError, type ErrorCode, type SendGridErrorField } from "./errors";
+import { fromWire } from "./plan";
+import { DEFAULT_RETRY, backoffMs, rateLimitWaitMs, realSleep, type RetryOptions, type Sleep } from "./retry";
+import type { BatchStatus, ConnectionSettings } from "./types";
+import { apiUrlProblem, isLoopbackHost } from "./validate";
+import { SENDGRID_HOSTS, SENDGRID_MESSAGES, type MailBatchResponse, type ScheduledSendStatus, type WireStatus } from "./wire";
+
+export interface ClientOptions {
+  retry?: Partial<RetryOptions>;
+  sleep?: Sleep;
+  random?: () => number;
+  now?: () => number;
+  /** Called once per HTTP attempt (for counting and debugging; never receives the key). */
+  onAttempt?: (info: AttemptInfo) => void;
+}
+
+export interface AttemptInfo {
+  method: string;
+  path: string;
+  status?: number;
+  error?: string;
+  attempt: number;
+}
+
+type Method = "GET" | "POST" | "PATCH" | "DELETE";
+
+interface RawResponse {
+  status: number;
+  body: unknown;
+  headers: Record<string, string>;
+}
+
+/** Requests of one endpoint wait here while SendGrid's rate-limit window is exhausted. */
+const gates = new Map<string, number>();
+
+export class SendGridBatchClient {
+  private readonly client: Client;
+  private readonly retry: RetryOptions;
+  private readonly sleep: Sleep;
+  private readonly random: () => number;
+  private readonly now: () => number;
+  private readonly onAttempt?: (info: AttemptInfo) => void;
+  private readonly account: string;
+  readonly baseUrl: string;
+
+  constructor(settings: ConnectionSettings, opts: ClientOptions = {}) {
+    if (settings.apiUrl) {
+      const problem = apiUrlProblem(settings.apiUrl);
+      if (problem) throw new SendGridError({ code: "INVALID_INPUT", message: problem });
+    }
+    this.retry = { ...DEFAULT_RETRY, ...opts.retry };
+    this.sleep = opts.sleep ?? realSleep;
+    this.random = opts.random ?? Math.random;
+    this.now = opts.now ?? Date.now;
+    this.onAttempt = opts.onAttempt;
+
+    // A fresh instance per configuration: the package's default export is a process-wide singleton.
+    this.client = new Client();
+    this.client.setApiKey(settings.apiKey);
+    if (settings.region === "eu") this.client.setDataResidency("eu");
+    if (settings.onBehalfOf) this.client.setImpersonateSubuser(settings.onBehalfOf);
+    this.baseUrl = settings.apiUrl ?? (settings.region === "eu" ? SENDGRID_HOSTS.eu : SENDGRID_HOSTS.global);
+    // setApiKey and setDataResidency both reset baseUrl, so the override comes last. `timeout` and
+    // `proxy` are passed through to axios; a loopback emulator must not go through HTTP(S)_PROXY.
+    const defaults: ClientRequest & { timeout: number; proxy?: false } = { url: "", baseUrl: this.baseUrl, timeout: this.retry.timeoutMs };
+    if (isLoopbackHost(new URL(this.baseUrl).hostname)) defaults.proxy = false;
+    this.client.setDefaultRequest(defaults);
+    this.account = createHash("sha256").update(`${this.baseUrl}\n${settings.apiKey}\n${settings.onBehalfOf ?? ""}`).digest("hex").slice(0, 16);
+  }
+
+  /** POST /v3/mail/batch: a new batch id. Not idempotent, so at most one fresh retry after a failure. */
+  async createBatchId(): Promise<string> {
+    const res = await this.send("POST", "/v3/mail/batch", "/v3/mail/batch", undefined, { maxAttempts: Math.min(2, this.retry.maxAttempts) });
+    const body = res.body as Partial<MailBatchResponse> | undefined;
+    if (!body || typeof body.batch_id !== "string" || body.batch_id === "") {
+      throw unexpected("POST", "/v3/mail/batch", res.status, "no batch_id in the response");
+    }
+    return body.batch_id;
+  }
+
+  /** GET /v3/mail/batch/{id}: whether SendGrid knows this id for this account. */
+  async validateBatchId(batchId: string): Promise<boolean> {
+    try {
+      await this.send("GET", `/v3/mail/batch/${enc(batchId)}`, "/v3/mail/batch/{batch_id}");
+      return true;
+    } catch (err) {
+      if (err instanceof SendGridError && (err.code === "INVALID_BATCH_ID" || err.code === "BATCH_NOT_FOUND")) return false;
+      throw err;
+    }
+  }
+
+  /** GET /v3/user/scheduled_sends/{id}: the batch's status. No status (`[]` or 404) means active. */
+  async getStatus(batchId: string): Promise<BatchStatus> {
+    let res: RawResponse;
+    try {
+      res = await this.send("GET", `/v3/user/scheduled_sends/${enc(batchId)}`, "/v3/user/scheduled_sends/{batch_id}");
+    } catch (err) {
+      // SendGrid answers either [] or 404 "batch id not found" for a batch without a status.
+      if (err instanceof SendGridError && err.code === "BATCH_NOT_FOUND") return "active";
+      throw err;
+    }
+    const entries = parseStatusList(res.body, "GET", `/v3/user/scheduled_sends/${batchId}`, res.status);
+    const mine = entries.find((e) => e.batch_id === batchId) ?? entries[0];
+    return mine ? fromWire(mine.status) : "active";
+  }
+
+  /** GET /v3/user/scheduled_sends: every paused or cancelled batch of the account. */
+  async listStatuses(): Promise<ScheduledSendStatus[]> {
+    const res = await this.send("GET", "/v3/user/scheduled_sends", "/v3/user/scheduled_sends");
+    return parseStatusList(res.body, "GET", "/v3/user/scheduled_sends", res.status);
+  }
+
+  /** POST /v3/user/scheduled_sends: give an active batch a pause or cancel status. */
+  async createStatus(batchId: string, status: WireStatus): Promise<void> {
+    await this.send("POST", "/v3/user/scheduled_sends", "/v3/user/scheduled_sends", { batch_id: batchId, status });
+  }
+
+  /** PATCH /v3/user/scheduled_sends/{id}: switch between pause and cancel. */
+  async updateStatus(batchId: string, status: WireStatus): Promise<void> {
+    await this.send("PATCH", `/v3/user/scheduled_sends/${enc(batchId)}`, "/v3/user/scheduled_sends/{batch_id}", { status });
+  }
+
+  /** DELETE /v3/user/scheduled_sends/{id}: remove the status, so the batch's mail goes out (resume). */
+  async clearStatus(batchId: string): Promise<void> {
+    await this.send("DELETE", `/v3/user/scheduled_sends/${enc(batchId)}`, "/v3/user/scheduled_sends/{batch_id}");
+  }
+
+  private async send(method: Method, path: string, template: string, body?: unknown, override: Partial<RetryOptions> = {}): Promise<RawResponse> {
+    const policy = { ...this.retry, ...override };
+    const gateKey = `${this.account} ${method} ${template}`;
+    let failures = 0;
+    let rateLimited = 0;
+    for (let attempt = 1; ; attempt++) {
+      const gate = gates.get(gateKey);
+      if (gate !== undefined && gate > this.now()) await this.sleep(gate - this.now());
+
+      let error: SendGridError;
+      try {
+        const res = await this.attempt(method, path, body);
+        this.onAttempt?.({ method, path, status: res.status, attempt });
+        this.noteRateLimit(gateKey, res.headers);
+        return res;
+      } catch (err) {
+        error = toSendGridError(err, method, path, this.baseUrl, this.now(), policy.maxRateLimitWaitMs);
+        this.onAttempt?.({ method, path, status: error.status, error: error.code, attempt });
+      }
+
+      if (error.code === "RATE_LIMITED" && rateLimited < policy.maxRateLimitRetries) {
+        rateLimited++;
+        const until = (error.resetAt ?? this.now() + 1000) + Math.round(this.random() * 250);
+        gates.set(gateKey, Math.max(gates.get(gateKey) ?? 0, until));
+        continue;
+      }
+      if (error.retryable && error.code !== "RATE_LIMITED" && failures + 1 < policy.maxAttempts) {
+        await this.sleep(backoffMs(failures, policy, this.random));
+        failures++;
+        continue;
+      }
+      throw error;
+    }
+  }
+
+  private noteRateLimit(gateKey: string, headers: Record<string, string>): void {
+    // When the window is used up, hold this endpoint's next requests until it resets instead of
+    // collecting 429s (SendGrid keeps refusing for the rest of the period).
+    if (headers["x-ratelimit-remaining"] === "0") {
+      const wait = rateLimitWaitMs(headers["x-ratelimit-reset"], this.now(), this.retry.maxRateLimitWaitMs);
+      gates.set(gateKey, this.now() + wait);
+    }
+  }
+
+  private async attempt(method: Method, path: string, body: unknown): Promise<RawResponse> {
+    const request: ClientRequest = { method, url: path };
+    if (body !== undefined) request.body = body;
+    const [response] = await this.client.request(request);
+    return { status: response.statusCode, body: response.body, headers: lowerHeaders(response.headers) };
+  }
+}
+
+/** One client per connection settings and options, reused by every resource in the process. */
+const clients = new Map<string, SendGridBatchClient>();
+
+export function clientFor(settings: ConnectionSettings, opts: ClientOptions = {}): SendGridBatchClient {
+  if (opts.sleep || opts.random || opts.now || opts.onAttempt) return new SendGridBatchClient(settings, opts);
+  const key = createHash("sha256").update(JSON.stringify([settings.apiKey, settings.onBehalfOf, settings.region, settings.apiUrl, opts.retry])).digest("hex");
+  let client = clients.get(key);
+  if (!client) {
+    client = new SendGridBatchClient(settings, opts);
+    clients.set(key, client);
+  }
+  return client;
+}
+
+function enc(batchId: string): string {
+  return encodeURIComponent(batchId);
+}
+
+function lowerHeaders(headers: unknown): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (headers && typeof headers === "object") {
+    const source = "toJSON" in headers && typeof headers.toJSON === "function" ? (headers.toJSON() as object) : headers;
+    for (const [k, v] of Object.entries(source)) {
+      if (typeof v === "string" || typeof v === "number") out[k.toLowerCase()] = String(v);
+    }
+  }
+  return out;
+}
+
+function parseStatusList(body: unknown, method: string, path: string, status: number): ScheduledSendStatus[] {
+  if (body === "" || body === undefined || body === null) return [];
+  if (!Array.isArray(body)) throw unexpected(method, path, status, "expected a JSON array");
+  return body.filter(
+    (e): e is ScheduledSendStatus =>
+      typeof e === "object" && e !== null && typeof e.batch_id === "string" && (e.status === "pause" || e.status === "cancel"),
+  );
+}
+
+function unexpected(method: string, path: string, status: number, what: string): SendGridError {
+  return new SendGridError({ code: "UNEXPECTED_RESPONSE", status, method, path, message: `SendGrid ${method} ${path} answered ${status} but ${what}` });
+}
+
+function errorFields(body: unknown): SendGridErrorField[] {
+  if (!body || typeof body !== "object" || !("errors" in body) || !Array.isArray(body.errors)) return [];
+  const fields: SendGridErrorField[] = [];
+  for (const e of body.errors as unknown[]) {
+    if (e && typeof e === "object" && "message" in e && typeof e.message === "string") {
+      const field = "field" in e && typeof e.field === "string" && e.field !== "null" ? e.field : null;
+      fields.push({ field, message: e.message });
+    }
+  }
+  return fields;
+}
+
+function isResponseError(err: unknown): err is { code: number; message: string; response: { headers: unknown; body: unknown } } {
+  return typeof err === "object" && err !== null && "code" in err && typeof err.code === "number" && "response" in err && typeof err.response === "object" && err.response !== null;
+}
+
+const CUTOFF_HINT = /10 minutes/i;
+
+/** Map an HTTP or transport failure to a SendGridError with SendGrid's own words and what to do. */
+export function toSendGridError(err: unknown, method: string, path: string, baseUrl: string, nowMs: number, maxWaitMs: number): SendGridError {
+  if (err instanceof SendGridError) return err;
+  if (isResponseError(err)) {
+    const status = err.code;
+    const headers = lowerHeaders(err.response.headers);
+    const fields = errorFields(err.response.body);
+    const said = fields.length ? fields.map((f) => (f.field ? `${f.message} (field: ${f.field})` : f.message)).join("; ") : err.message || "no message";
+    const base = `SendGrid ${method} ${path} failed: ${status} ${said}`;
+    const has = (m: string) => fields.some((f) => f.message.toLowerCase() === m.toLowerCase());
+    const make = (code: ErrorCode, hint?: string, retryable = false, resetAt?: number) =>
+      new SendGridError({ code, status, method, path, fields, message: base, hint, retryable, resetAt });
+
+    if (status === 401) return make("AUTH_REJECTED", "The API key was rejected: check sendgrid:apiKey / SENDGRID_API_KEY and that the key is active");
+    if (status === 403) {
+      return make("FORBIDDEN", "The key lacks a needed scope (mail.batch.*, user.scheduled_sends.*) or may not act for the on-behalf-of subuser");
+    }
+    if (status === 429) {
+      const wait = rateLimitWaitMs(headers["x-ratelimit-reset"], nowMs, maxWaitMs);
+      return make("RATE_LIMITED", "SendGrid's rate limit for this endpoint is used up; retry after X-RateLimit-Reset", true, nowMs + wait);
+    }
+    if (status >= 500) return make("SENDGRID_UNAVAILABLE", "SendGrid failed on its side; retry later (check status.sendgrid.com)", true);
+    if (has(SENDGRID_MESSAGES.maxLimitReached)) {
+      return make("QUOTA_EXCEEDED", "SendGrid allows at most 10 batches paused or cancelled at once; resume one, or free slots held by cancelled batches whose send time has passed with `sendgrid-batches clear-cancelled`");
+    }
+    if (has(SENDGRID_MESSAGES.statusExists)) return make("STATUS_EXISTS");
+    if (has(SENDGRID_MESSAGES.invalidBatchId)) return make("INVALID_BATCH_ID", "The batch id is unknown to this account: check batchId, onBehalfOf and region");
+    if (status === 404) return make("BATCH_NOT_FOUND");
+    if (fields.some((f) => CUTOFF_HINT.test(f.message))) {
+      return make("TOO_LATE", "SendGrid refuses pause or cancel later than 10 minutes before send_at; the mail will go out as scheduled");
+    }
+    return make("BAD_REQUEST");
+  }
+
+  // Transport failures come straight from axios and carry the request config (with the
+  // Authorization header): keep only the error code.
+  const code = typeof err === "object" && err !== null && "code" in err && typeof err.code === "string" ? err.code : undefined;
+  const timedOut = code === "ECONNABORTED" || code === "ETIMEDOUT" || (code === undefined && /timeout/i.test(String((err as Error)?.message)));
+  return new SendGridError({
+    code: timedOut ? "TIMEOUT" : "NETWORK",
+    method,
+    path,
+    retryable: true,
+    message: `SendGrid ${method} ${path} failed: ${timedOut ? "no answer in time" : "could not reach"} ${baseUrl}${code ? ` (${code})` : ""}`,
+    hint: "Check apiUrl/region and the network; the request will be retried on the next run",
+  });
+}

@@ -1,0 +1,77 @@
+// One error type for everything that can go wrong talking to SendGrid or validating input.
+// Errors are values with a stable `code` and a message a person can act on; the API key,
+// headers and request config never reach a message.
+
+export type ErrorCode =
+  | "INVALID_INPUT"
+  | "MISSING_API_KEY"
+  | "AUTH_REJECTED"
+  | "FORBIDDEN"
+  | "INVALID_BATCH_ID"
+  | "BATCH_NOT_FOUND"
+  | "STATUS_EXISTS"
+  | "QUOTA_EXCEEDED"
+  | "TOO_LATE"
+  | "RATE_LIMITED"
+  | "SENDGRID_UNAVAILABLE"
+  | "NETWORK"
+  | "TIMEOUT"
+  | "BAD_REQUEST"
+  | "UNEXPECTED_RESPONSE";
+
+export interface SendGridErrorField {
+  field: string | null;
+  message: string;
+}
+
+export interface SendGridErrorInit {
+  code: ErrorCode;
+  message: string;
+  status?: number;
+  method?: string;
+  path?: string;
+  fields?: SendGridErrorField[];
+  retryable?: boolean;
+  /** For 429: when SendGrid's rate-limit window resets (epoch ms). */
+  resetAt?: number;
+  hint?: string;
+}
+
+export class SendGridError extends Error {
+  readonly code: ErrorCode;
+  readonly status?: number;
+  readonly method?: string;
+  readonly path?: string;
+  readonly fields: SendGridErrorField[];
+  readonly retryable: boolean;
+  readonly resetAt?: number;
+  readonly hint?: string;
+
+  constructor(init: SendGridErrorInit) {
+    super(init.hint ? `${init.message}. ${init.hint}` : init.message);
+    this.name = "SendGridError";
+    this.code = init.code;
+    this.status = init.status;
+    this.method = init.method;
+    this.path = init.path;
+    this.fields = init.fields ?? [];
+    this.retryable = init.retryable ?? false;
+    this.resetAt = init.resetAt;
+    this.hint = init.hint;
+  }
+
+  /** True when SendGrid's message for this error is exactly `message` (case-insensitive). */
+  hasMessage(message: string): boolean {
+    return this.fields.some((f) => f.message.toLowerCase() === message.toLowerCase());
+  }
+}
+
+export function isSendGridError(err: unknown): err is SendGridError {
+  return err instanceof SendGridError;
+}
+
+/** A short, safe description of any thrown value (never includes request config or headers). */
+export function describeError(err: unknown): string {
+  if (err instanceof Error) return err.message;
+  return String(err);
+}

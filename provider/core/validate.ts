@@ -1,0 +1,180 @@
+// Pure input validation shared by the Pulumi `check` and the Lambda. No I/O: preview and
+// CloudFormation validation make zero SendGrid calls. Each failure names the property and the rule.
+
+import { BATCH_STATUSES, REGIONS, type BatchSpec, type BatchStatus, type Region } from "./types";
+import { SENDGRID_LIMITS } from "./wire";
+
+export interface Failure {
+  property: string;
+  reason: string;
+}
+
+export interface ValidateOptions {
+  /** The previously applied inputs, if any: timing rules apply only to what changes. */
+  previous?: { status?: unknown; sendAt?: unknown };
+  /** Current time in Unix seconds (for the 10-minute and 72-hour rules). */
+  now: number;
+  /** Values not known yet (Pulumi preview); they are skipped, not rejected. */
+  isUnknown?: (value: unknown) => boolean;
+}
+
+export const INPUT_PROPERTIES = ["status", "sendAt", "batchId", "onBehalfOf", "region", "apiUrl"] as const;
+export type InputProperty = (typeof INPUT_PROPERTIES)[number];
+
+const BATCH_ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/;
+// ISO 8601 date-time with an explicit offset; a bare date or local time would depend on the machine's zone.
+const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
+// Seconds after 5138-11-16 are certainly milliseconds (Date.now()), a common mistake with send_at.
+const MAX_PLAUSIBLE_SECONDS = 1e11;
+// eslint-disable-next-line no-control-regex
+const CONTROL_CHARS = /[\u0000-\u001f\u007f]/;
+
+/** `sendAt` as Unix seconds, or a reason why it cannot be read. */
+export function parseSendAt(value: unknown): { seconds: number } | { reason: string } {
+  if (typeof value === "number") {
+    if (!Number.isInteger(value)) return { reason: `sendAt must be whole Unix seconds or an ISO 8601 date-time (got ${value})` };
+    if (value <= 0) return { reason: `sendAt must be a positive Unix timestamp in seconds (got ${value})` };
+    if (value >= MAX_PLAUSIBLE_SECONDS) {
+      return { reason: `sendAt ${value} looks like milliseconds; SendGrid's send_at is Unix seconds (use ${Math.floor(value / 1000)})` };
+    }
+    return { seconds: value };
+  }
+  if (typeof value === "string") {
+    const trimmed = value.trim();
+    if (/^\d+$/.test(trimmed)) return parseSendAt(Number(trimmed));
+    if (ISO_DATE_TIME.test(trimmed)) {
+      const ms = Date.parse(trimmed);
+      if (Number.isFinite(ms)) return { seconds: Math.floor(ms / 1000) };
+    }
+    return { reason: `sendAt must be Unix seconds or an ISO 8601 date-time with a zone, e.g. "2026-12-01T09:00:00Z" (got ${JSON.stringify(value)})` };
+  }
+  return { reason: `sendAt must be a number of Unix seconds or an ISO 8601 string (got ${typeof value})` };
+}
+
+/** Why a URL may not be used as the SendGrid API base, or undefined if it may. */
+export function apiUrlProblem(value: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return `apiUrl must be an absolute URL such as "https://api.sendgrid.com" (got ${JSON.stringify(value)})`;
+  }
+  if (url.username || url.password) return "apiUrl must not contain credentials; the API key comes from sendgrid:apiKey or SENDGRID_API_KEY";
+  if (url.search || url.hash) return "apiUrl must not have a query or fragment";
+  if (url.protocol === "https:") return undefined;
+  if (url.protocol === "http:" && isLoopbackHost(url.hostname)) return undefined;
+  if (url.protocol === "http:") return `apiUrl may use http only for a loopback host (127.0.0.1, localhost, [::1]); use https for ${url.hostname}`;
+  return `apiUrl must use https (got ${url.protocol.replace(/:$/, "")})`;
+}
+
+export function isLoopbackHost(hostname: string): boolean {
+  const h = hostname.replace(/^\[|\]$/g, "").toLowerCase();
+  return h === "localhost" || h === "::1" || /^127(\.\d{1,3}){3}$/.test(h);
+}
+
+/** Why an API key cannot be used, or undefined. The key itself never appears in the reason. */
+export function apiKeyProblem(key: string | undefined): string | undefined {
+  if (key === undefined) {
+    return "no SendGrid API key: set it with `pulumi config set --secret sendgrid:apiKey <key>` or the SENDGRID_API_KEY environment variable";
+  }
+  if (key.trim() === "") return "the SendGrid API key is blank: set sendgrid:apiKey (as a secret) or SENDGRID_API_KEY to a real key";
+  if (/\s/.test(key) || CONTROL_CHARS.test(key)) return "the SendGrid API key contains whitespace or control characters; copy it again without spaces or line breaks";
+  return undefined;
+}
+
+function isNonActive(status: unknown): status is Exclude<BatchStatus, "active"> {
+  return status === "paused" || status === "cancelled";
+}
+
+/** Validate raw inputs; returns the normalised spec (best effort) and every failure found. */
+export function validateInputs(raw: Record<string, unknown>, opts: ValidateOptions): { spec: BatchSpec; failures: Failure[] } {
+  const failures: Failure[] = [];
+  const unknown = opts.isUnknown ?? (() => false);
+  const known = (v: unknown) => v !== undefined && v !== null && !unknown(v);
+
+  for (const key of Object.keys(raw)) {
+    if (key.startsWith("__")) continue; // __provider and other engine-reserved keys
+    if (!(INPUT_PROPERTIES as readonly string[]).includes(key)) {
+      failures.push({ property: key, reason: `unknown property "${key}"; ScheduledBatch accepts ${INPUT_PROPERTIES.join(", ")}` });
+    }
+  }
+
+  const spec: BatchSpec = { status: "active" };
+
+  if (known(raw.status)) {
+    if ((BATCH_STATUSES as readonly unknown[]).includes(raw.status)) spec.status = raw.status as BatchStatus;
+    else failures.push({ property: "status", reason: `status must be one of ${BATCH_STATUSES.map((s) => `"${s}"`).join(", ")} (got ${JSON.stringify(raw.status)})` });
+  }
+
+  if (known(raw.sendAt)) {
+    const parsed = parseSendAt(raw.sendAt);
+    if ("reason" in parsed) failures.push({ property: "sendAt", reason: parsed.reason });
+    else spec.sendAt = parsed.seconds;
+  }
+
+  if (known(raw.batchId)) {
+    if (typeof raw.batchId === "string" && BATCH_ID.test(raw.batchId)) spec.batchId = raw.batchId;
+    else failures.push({ property: "batchId", reason: `batchId must be a SendGrid batch id from POST /v3/mail/batch (letters, digits, "-" and "_", up to 128 characters; got ${JSON.stringify(raw.batchId)})` });
+  }
+
+  if (known(raw.onBehalfOf)) {
+    const v = raw.onBehalfOf;
+    if (typeof v !== "string" || v.trim() === "" || v.length > 256 || CONTROL_CHARS.test(v) || v !== v.trim()) {
+      failures.push({ property: "onBehalfOf", reason: `onBehalfOf must be a subuser's username or "account-id <id>", without surrounding spaces or line breaks (got ${JSON.stringify(v)})` });
+    } else {
+      spec.onBehalfOf = v;
+    }
+  }
+
+  if (known(raw.region)) {
+    if ((REGIONS as readonly unknown[]).includes(raw.region)) spec.region = raw.region as Region;
+    else failures.push({ property: "region", reason: `region must be "global" (api.sendgrid.com) or "eu" (api.eu.sendgrid.com) (got ${JSON.stringify(raw.region)})` });
+  }
+
+  if (known(raw.apiUrl)) {
+    const problem = typeof raw.apiUrl === "string" ? apiUrlProblem(raw.apiUrl) : `apiUrl must be a string URL (got ${typeof raw.apiUrl})`;
+    if (problem) failures.push({ property: "apiUrl", reason: problem });
+    else spec.apiUrl = (raw.apiUrl as string).replace(/\/+$/, "");
+  }
+
+  failures.push(...timingFailures(spec, raw, opts));
+  return { spec, failures };
+}
+
+/**
+ * SendGrid's timing rules, checked only for what this change asks for (a batch paused an hour ago
+ * must not fail every later preview once its send time is near):
+ * - no pause or cancel later than 10 minutes before send_at;
+ * - send_at at most 72 hours ahead (Mail Send refuses it otherwise).
+ */
+function timingFailures(spec: BatchSpec, raw: Record<string, unknown>, opts: ValidateOptions): Failure[] {
+  const failures: Failure[] = [];
+  if (spec.sendAt === undefined) return failures;
+  const prev = opts.previous;
+  const statusChanges = prev === undefined || prev.status !== spec.status;
+  const sendAtChanges = prev === undefined || prev.sendAt !== raw.sendAt;
+  const secondsLeft = spec.sendAt - opts.now;
+
+  if (isNonActive(spec.status) && statusChanges && secondsLeft < SENDGRID_LIMITS.cutoffSeconds) {
+    const verb = spec.status === "paused" ? "pause" : "cancel";
+    const when = secondsLeft <= 0 ? `sendAt passed ${formatDuration(-secondsLeft)} ago` : `sendAt is only ${formatDuration(secondsLeft)} away`;
+    failures.push({
+      property: "status",
+      reason: `cannot ${verb} now: SendGrid refuses pause or cancel later than 10 minutes before send_at (${when}, at ${new Date(spec.sendAt * 1000).toISOString()})`,
+    });
+  }
+  if (sendAtChanges && secondsLeft > SENDGRID_LIMITS.maxScheduleAheadSeconds) {
+    failures.push({
+      property: "sendAt",
+      reason: `sendAt ${new Date(spec.sendAt * 1000).toISOString()} is ${formatDuration(secondsLeft)} ahead; SendGrid forbids scheduling more than 72 hours in advance`,
+    });
+  }
+  return failures;
+}
+
+export function formatDuration(seconds: number): string {
+  const s = Math.round(Math.abs(seconds));
+  if (s < 120) return `${s}s`;
+  if (s < 7200) return `${Math.round(s / 60)} min`;
+  return `${(s / 3600).toFixed(1)} h`;
+}

@@ -1,0 +1,165 @@
+// What the ScheduledBatch dynamic provider does, loaded by name inside the provider process
+// (`require("pulumi-sendgrid-scheduled-batch/runtime")`). Keeping the logic here, not in the
+// serialized provider, keeps the text stored in state small and free of captured values.
+// Nothing here imports @pulumi/pulumi: the shapes below are what the dynamic-provider host sends.
+
+import {
+  PartialFailureError,
+  SendGridError,
+  adoptBatch,
+  apiKeyProblem,
+  applyStatus,
+  cancelBatch,
+  clientFor,
+  createBatch,
+  describeError,
+  readBatch,
+  validateInputs,
+  type BatchStatus,
+  type ConnectionSettings,
+  type Failure,
+  type Region,
+  type SendGridBatchClient,
+} from "./core";
+
+/** What a program passes (after `check`, `status` is always set). */
+export interface ScheduledBatchInputs {
+  status?: BatchStatus;
+  sendAt?: number | string;
+  batchId?: string;
+  onBehalfOf?: string;
+  region?: Region;
+  apiUrl?: string;
+}
+
+/** What is recorded in state: the inputs echoed back, plus what SendGrid holds. */
+export interface ScheduledBatchOutputs extends ScheduledBatchInputs {
+  batchId: string;
+  status: BatchStatus;
+  /** True when the batch was adopted through `batchId` rather than created. */
+  adopted: boolean;
+}
+
+type Props = Record<string, unknown>;
+
+/** The engine's placeholder for values not known during preview (pulumi/pulumi#6310). */
+export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+const PROVIDER_KEY = "__provider";
+
+interface ConfigSource {
+  config: { get(key: string): string | undefined };
+}
+
+/** Per provider object: the API key from stack config, read at run time, never serialized. */
+const configured = new WeakMap<object, { apiKey?: string }>();
+
+export function configure(provider: object, req: ConfigSource): void {
+  configured.set(provider, { apiKey: req.config.get("sendgrid:apiKey") });
+}
+
+/** The API key: secret stack config `sendgrid:apiKey`, else SENDGRID_API_KEY. */
+function apiKeyFor(provider: object): string | undefined {
+  return configured.get(provider)?.apiKey ?? process.env.SENDGRID_API_KEY;
+}
+
+function settingsFor(provider: object, props: ScheduledBatchInputs): ConnectionSettings {
+  const apiKey = apiKeyFor(provider);
+  const problem = apiKeyProblem(apiKey);
+  if (problem || apiKey === undefined) throw new SendGridError({ code: "MISSING_API_KEY", message: problem ?? "no API key" });
+  return { apiKey, onBehalfOf: props.onBehalfOf, region: props.region, apiUrl: props.apiUrl };
+}
+
+function clientOf(provider: object, props: ScheduledBatchInputs): SendGridBatchClient {
+  return clientFor(settingsFor(provider, props));
+}
+
+export async function check(provider: object, olds: Props, news: Props): Promise<{ inputs: Props; failures: Failure[] }> {
+  const hadInputs = Object.keys(olds).some((k) => k !== PROVIDER_KEY);
+  const { failures } = validateInputs(news, {
+    now: Math.floor(Date.now() / 1000),
+    previous: hadInputs ? { status: olds.status, sendAt: olds.sendAt } : undefined,
+    isUnknown: (v) => v === UNKNOWN,
+  });
+  const keyProblem = apiKeyProblem(apiKeyFor(provider));
+  if (keyProblem) failures.push({ property: "", reason: keyProblem });
+  // Default the status here so the preview shows it and state records it.
+  const inputs: Props = { ...news };
+  if (inputs.status === undefined || inputs.status === null) inputs.status = "active";
+  return { inputs, failures };
+}
+
+const REPLACE_KEYS = ["region", "onBehalfOf", "apiUrl"] as const;
+
+export function diff(id: string, olds: Props, news: Props): { changes: boolean; replaces: string[]; deleteBeforeReplace: boolean } {
+  // A batch belongs to one account on one host: another region, subuser or API means another batch.
+  const same = (k: string, a: unknown, b: unknown) => (k === "region" ? (a ?? "global") === (b ?? "global") : a === b);
+  const replaces: string[] = REPLACE_KEYS.filter((k) => !same(k, olds[k], news[k]));
+  if (news.batchId !== undefined && news.batchId !== id) replaces.push("batchId");
+  const changes = replaces.length > 0 || olds.status !== news.status || olds.sendAt !== news.sendAt;
+  return { changes, replaces, deleteBeforeReplace: false };
+}
+
+function outputs(inputs: ScheduledBatchInputs, batchId: string, status: BatchStatus, adopted: boolean): ScheduledBatchOutputs {
+  return { ...inputs, batchId, status, adopted };
+}
+
+/** An error the dynamic-provider host records as a partially created/updated resource. */
+function partial(message: string, id: string, properties: Props): Error & { id: string; properties: Props } {
+  return Object.assign(new Error(message), { id, properties });
+}
+
+export async function create(provider: object, inputs: Props): Promise<{ id: string; outs: Props }> {
+  const spec = inputs as ScheduledBatchInputs & Props;
+  const client = clientOf(provider, spec);
+  const desired = spec.status ?? "active";
+  if (spec.batchId !== undefined) {
+    const adopted = await adoptBatch(client, spec.batchId, desired);
+    return { id: adopted.batchId, outs: { ...outputs(spec, adopted.batchId, adopted.status, true) } };
+  }
+  try {
+    const made = await createBatch(client, desired);
+    return { id: made.batchId, outs: { ...outputs(spec, made.batchId, made.status, false) } };
+  } catch (err) {
+    if (err instanceof PartialFailureError) {
+      // Record the batch that now exists so the next `up` converges instead of orphaning it.
+      const status = err.status === "unknown" ? "active" : err.status;
+      throw partial(err.message, err.batchId, { ...outputs(spec, err.batchId, status, false), [PROVIDER_KEY]: inputs[PROVIDER_KEY] });
+    }
+    throw err;
+  }
+}
+
+export async function update(provider: object, id: string, olds: Props, news: Props): Promise<{ outs: Props }> {
+  const spec = news as ScheduledBatchInputs & Props;
+  const client = clientOf(provider, spec);
+  const believed = olds.status as BatchStatus;
+  const desired = spec.status ?? "active";
+  const adopted = olds.adopted === true;
+  try {
+    const status = await applyStatus(client, id, desired, believed);
+    return { outs: { ...outputs(spec, id, status, adopted) } };
+  } catch (err) {
+    // Record what SendGrid now holds (if we can tell) so state and SendGrid never disagree.
+    const actual = await client.getStatus(id).catch(() => undefined);
+    if (actual !== undefined && actual !== believed) {
+      throw partial(describeError(err), id, { ...olds, status: actual, [PROVIDER_KEY]: news[PROVIDER_KEY] });
+    }
+    throw err;
+  }
+}
+
+export async function read(provider: object, id: string, props: Props): Promise<{ id: string; props: Props; inputs?: Props }> {
+  const state = props as Partial<ScheduledBatchOutputs> & Props;
+  const status = await readBatch(clientOf(provider, state), id);
+  if (status === undefined) return { id: "", props: {} }; // SendGrid no longer knows it: refresh drops it
+  const adopted = state.adopted === true;
+  const inputs: Props = { status };
+  for (const k of ["sendAt", "onBehalfOf", "region", "apiUrl"] as const) if (state[k] !== undefined) inputs[k] = state[k];
+  if (adopted) inputs.batchId = id;
+  return { id, props: { ...state, batchId: id, status, adopted }, inputs };
+}
+
+export async function remove(provider: object, id: string, props: Props): Promise<void> {
+  const state = props as Partial<ScheduledBatchOutputs> & Props;
+  await cancelBatch(clientOf(provider, state), id, state.status);
+}

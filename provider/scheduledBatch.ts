@@ -1,0 +1,86 @@
+// The Pulumi adapter: `ScheduledBatch`, a dynamic resource for one SendGrid scheduled-send batch.
+//
+// The provider object below is serialized into state by Pulumi's closure serializer. Each method
+// therefore only `require`s the package's runtime by name and delegates: nothing is captured (no
+// key, no client, no local module), so the stored text stays about 1–2 KB and survives refactors.
+
+import * as pulumi from "@pulumi/pulumi";
+import type * as Runtime from "./runtime";
+import type { BatchStatus, Region } from "./core/types";
+type Props = Record<string, unknown>;
+import { SENDGRID_LIMITS } from "./core/wire";
+
+export interface ScheduledBatchArgs {
+  /** `active` (default: mail goes out at its send_at), `paused` (held) or `cancelled` (discarded at send_at). */
+  status?: pulumi.Input<BatchStatus>;
+  /** When the batch's mail is scheduled (Unix seconds or ISO 8601). Enables SendGrid's timing checks at preview. */
+  sendAt?: pulumi.Input<number | string>;
+  /** Adopt this existing batch id instead of creating one (`pulumi import` does not work for dynamic resources). */
+  batchId?: pulumi.Input<string>;
+  /** A subuser's username (or `account-id <id>`): sent as SendGrid's `on-behalf-of` header. Changing it replaces the batch. */
+  onBehalfOf?: pulumi.Input<string>;
+  /** `global` (api.sendgrid.com, default) or `eu` (api.eu.sendgrid.com). Changing it replaces the batch. */
+  region?: pulumi.Input<Region>;
+  /** Override the API base URL, e.g. the local emulator (https, or http for loopback only). */
+  apiUrl?: pulumi.Input<string>;
+}
+
+// One shared object: the SDK serializes it once per process, not once per resource. It is an
+// object literal, not a class: the serializer then emits no constructor or prototype, and each
+// method is one line that loads the runtime by package name (resolved from the program's directory).
+type Rt = typeof Runtime;
+const provider: pulumi.dynamic.ResourceProvider<Props, Props> = {
+  async configure(q) {
+    (require("pulumi-sendgrid-scheduled-batch/runtime") as Rt).configure(this, q);
+  },
+  async check(o, n) {
+    return (require("pulumi-sendgrid-scheduled-batch/runtime") as Rt).check(this, o, n);
+  },
+  async diff(i, o, n) {
+    return (require("pulumi-sendgrid-scheduled-batch/runtime") as Rt).diff(i, o, n);
+  },
+  async create(n) {
+    return (require("pulumi-sendgrid-scheduled-batch/runtime") as Rt).create(this, n);
+  },
+  async read(i, o) {
+    return (require("pulumi-sendgrid-scheduled-batch/runtime") as Rt).read(this, i, o ?? {});
+  },
+  async update(i, o, n) {
+    return (require("pulumi-sendgrid-scheduled-batch/runtime") as Rt).update(this, i, o, n);
+  },
+  async delete(i, o) {
+    return (require("pulumi-sendgrid-scheduled-batch/runtime") as Rt).remove(this, i, o);
+  },
+};
+
+/** Non-active batches declared in this program, per account (SendGrid allows 10 at once). */
+const nonActiveByAccount = new Map<string, Set<string>>();
+
+export class ScheduledBatch extends pulumi.dynamic.Resource {
+  /** The SendGrid batch id: use it as `batch_id` in Mail Send requests. */
+  declare readonly batchId: pulumi.Output<string>;
+  /** The status SendGrid holds for the batch. */
+  declare readonly status: pulumi.Output<BatchStatus>;
+
+  constructor(name: string, args: ScheduledBatchArgs = {}, opts?: pulumi.CustomResourceOptions) {
+    super(provider, name, { ...args, batchId: args.batchId, status: args.status }, opts, "sendgrid", "ScheduledBatch");
+    warnAboutQuota(name, args);
+  }
+}
+
+/** Warn at preview when one program asks for more paused/cancelled batches than SendGrid allows. */
+function warnAboutQuota(name: string, args: ScheduledBatchArgs): void {
+  pulumi.all([args.status, args.region, args.onBehalfOf, args.apiUrl]).apply(([status, region, onBehalfOf, apiUrl]) => {
+    if (status !== "paused" && status !== "cancelled") return;
+    const account = `${apiUrl ?? region ?? "global"}|${onBehalfOf ?? ""}`;
+    const names = nonActiveByAccount.get(account) ?? new Set<string>();
+    names.add(name);
+    nonActiveByAccount.set(account, names);
+    if (names.size === SENDGRID_LIMITS.maxPausedOrCancelled + 1) {
+      pulumi.log.warn(
+        `this program declares ${names.size} paused or cancelled batches for one SendGrid account${onBehalfOf ? ` (on behalf of ${onBehalfOf})` : ""}; ` +
+          `SendGrid allows at most ${SENDGRID_LIMITS.maxPausedOrCancelled} at once, so some will fail with "max limit reached"`,
+      );
+    }
+  });
+}

@@ -1,0 +1,123 @@
+import { apiKeyProblem, apiUrlProblem, parseSendAt, validateInputs } from "../provider/core/validate";
+
+const NOW = 1_800_000_000; // Unix seconds
+const opts = { now: NOW };
+
+describe("input validation (runs at preview, before any SendGrid call)", () => {
+  test("accepts a minimal batch and defaults to active", () => {
+    const { spec, failures } = validateInputs({}, opts);
+    expect(failures).toEqual([]);
+    expect(spec).toEqual({ status: "active" });
+  });
+
+  test("accepts every property in its documented form", () => {
+    const { spec, failures } = validateInputs(
+      { status: "paused", sendAt: "2027-01-15T11:00:00Z", batchId: "HkJ5yLYULb7Rj8GKSx7u025ouWVlMgAi", onBehalfOf: "account-id 123", region: "eu", apiUrl: "http://127.0.0.1:4010/" },
+      { now: Date.parse("2027-01-15T09:00:00Z") / 1000 },
+    );
+    expect(failures).toEqual([]);
+    expect(spec).toEqual({
+      status: "paused",
+      sendAt: Date.parse("2027-01-15T11:00:00Z") / 1000,
+      batchId: "HkJ5yLYULb7Rj8GKSx7u025ouWVlMgAi",
+      onBehalfOf: "account-id 123",
+      region: "eu",
+      apiUrl: "http://127.0.0.1:4010",
+    });
+  });
+
+  // property, value, a phrase the reason must contain
+  const bad: Array<[string, unknown, RegExp]> = [
+    ["status", "pause", /must be one of "active", "paused", "cancelled"/],
+    ["status", "PAUSED", /must be one of/],
+    ["status", "", /must be one of/],
+    ["status", 1, /must be one of/],
+    ["status", true, /must be one of/],
+    ["sendAt", NOW * 1000, /looks like milliseconds/],
+    ["sendAt", 1.5, /whole Unix seconds/],
+    ["sendAt", -5, /positive Unix timestamp/],
+    ["sendAt", "tomorrow", /ISO 8601/],
+    ["sendAt", "2027-01-15", /ISO 8601 date-time with a zone/],
+    ["sendAt", "2027-01-15T10:00:00", /with a zone/],
+    ["sendAt", { at: 1 }, /number of Unix seconds or an ISO 8601 string/],
+    ["sendAt", NOW + 73 * 3600, /more than 72 hours in advance/],
+    ["batchId", "", /batchId must be a SendGrid batch id/],
+    ["batchId", "has space", /batchId must be/],
+    ["batchId", "-leading-dash", /batchId must be/],
+    ["batchId", "x".repeat(129), /up to 128/],
+    ["batchId", 42, /batchId must be/],
+    ["onBehalfOf", "", /onBehalfOf must be/],
+    ["onBehalfOf", " padded ", /without surrounding spaces/],
+    ["onBehalfOf", "evil\r\nX-Injected: 1", /line breaks/],
+    ["onBehalfOf", 7, /onBehalfOf must be/],
+    ["region", "us", /region must be "global"/],
+    ["region", "EU", /region must be "global"/],
+    ["apiUrl", "api.sendgrid.com", /absolute URL/],
+    ["apiUrl", "http://api.sendgrid.com", /http only for a loopback host/],
+    ["apiUrl", "ftp://127.0.0.1", /must use https/],
+    ["apiUrl", "https://user:pw@api.sendgrid.com", /must not contain credentials/],
+    ["apiUrl", "https://api.sendgrid.com/?x=1", /query or fragment/],
+    ["apiUrl", 443, /must be a string URL/],
+    ["apiKey", "SG.x", /unknown property "apiKey"/],
+  ];
+
+  test.each(bad)("rejects %s = %p with a reason naming the rule", (property, value, reason) => {
+    const { failures } = validateInputs({ [property]: value }, opts);
+    expect(failures).toEqual([{ property, reason: expect.stringMatching(reason) }]);
+  });
+
+  test("refuses a pause later than 10 minutes before send_at (SendGrid's cut-off)", () => {
+    const { failures } = validateInputs({ status: "paused", sendAt: NOW + 9 * 60 }, opts);
+    expect(failures).toEqual([{ property: "status", reason: expect.stringMatching(/cannot pause now: .*10 minutes before send_at.*9 min away/) }]);
+  });
+
+  test("refuses a cancel once send_at has passed", () => {
+    const { failures } = validateInputs({ status: "cancelled", sendAt: NOW - 3600 }, opts);
+    expect(failures).toEqual([{ property: "status", reason: expect.stringMatching(/cannot cancel now: .*passed 60 min ago/) }]);
+  });
+
+  test("allows a pause 11 minutes ahead", () => {
+    expect(validateInputs({ status: "paused", sendAt: NOW + 11 * 60 }, opts).failures).toEqual([]);
+  });
+
+  test("does not re-judge a status that is not changing (a paused batch near its send time still previews)", () => {
+    const sendAt = NOW + 60;
+    expect(validateInputs({ status: "paused", sendAt }, { now: NOW, previous: { status: "paused", sendAt } }).failures).toEqual([]);
+  });
+
+  test("skips values that are unknown during preview", () => {
+    const unknown = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+    const r = validateInputs({ status: unknown, sendAt: unknown, apiUrl: unknown }, { now: NOW, isUnknown: (v) => v === unknown });
+    expect(r.failures).toEqual([]);
+  });
+
+  test("reports every problem at once", () => {
+    const { failures } = validateInputs({ status: "x", region: "y", apiUrl: "z" }, opts);
+    expect(failures.map((f) => f.property).sort()).toEqual(["apiUrl", "region", "status"]);
+  });
+});
+
+describe("API key checks never echo the key", () => {
+  test.each([
+    [undefined, /no SendGrid API key/],
+    ["", /blank/],
+    ["   ", /blank/],
+    ["SG.abc def", /whitespace/],
+    ["SG.abc\n", /whitespace/],
+  ])("key %p is refused", (key, reason) => {
+    const problem = apiKeyProblem(key);
+    expect(problem).toMatch(reason);
+    if (key && key.trim()) expect(problem).not.toContain(key.trim());
+  });
+  test("a well-formed key passes", () => expect(apiKeyProblem("SG.abc.def")).toBeUndefined());
+});
+
+describe("sendAt formats", () => {
+  test("numeric strings are seconds", () => expect(parseSendAt("1800000000")).toEqual({ seconds: 1_800_000_000 }));
+  test("offsets are honoured", () => expect(parseSendAt("2027-01-15T10:00:00+02:00")).toEqual({ seconds: Date.parse("2027-01-15T08:00:00Z") / 1000 }));
+  test("https to any host and http to [::1] are allowed API URLs", () => {
+    expect(apiUrlProblem("https://api.eu.sendgrid.com")).toBeUndefined();
+    expect(apiUrlProblem("http://[::1]:8080")).toBeUndefined();
+    expect(apiUrlProblem("http://localhost:8080")).toBeUndefined();
+  });
+});
