@@ -1,0 +1,110 @@
+// Drive the real Pulumi engine (CLI + Automation API) with a throwaway local file backend.
+// Used by the demo (`npm start`), the end-to-end tests and the benchmarks.
+
+import { execFileSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { LocalWorkspace, PulumiCommand, type PulumiFn, type Stack } from "@pulumi/pulumi/automation";
+
+/** The repository root (this file runs from scripts/lib or, compiled, from dist/scripts/lib). */
+export const REPO_ROOT = findUp(__dirname, "package.json");
+
+function findUp(from: string, file: string): string {
+  for (let dir = from; ; dir = path.dirname(dir)) {
+    if (fs.existsSync(path.join(dir, file))) return dir;
+    if (dir === path.dirname(dir)) throw new Error(`no ${file} above ${from}`);
+  }
+}
+
+let cliBin: string | undefined;
+
+/**
+ * The directory holding `pulumi` (and friends): PULUMI_CLI_BIN if set, else what
+ * scripts/ensure-pulumi.sh finds or builds (cached outside the repo; seconds once built).
+ */
+export function ensurePulumiCli(): string {
+  if (cliBin) return cliBin;
+  const fromEnv = process.env.PULUMI_CLI_BIN;
+  if (fromEnv && fs.existsSync(path.join(fromEnv, "pulumi"))) return (cliBin = fromEnv);
+  const out = execFileSync("bash", [path.join(REPO_ROOT, "scripts", "ensure-pulumi.sh")], {
+    cwd: REPO_ROOT,
+    stdio: ["ignore", "pipe", "inherit"],
+    maxBuffer: 16 * 1024 * 1024,
+  }).toString();
+  const lines = out.trim().split("\n");
+  cliBin = lines[lines.length - 1].trim();
+  process.env.PULUMI_CLI_BIN = cliBin;
+  return cliBin;
+}
+
+export interface LocalStackOptions {
+  projectName: string;
+  stackName?: string;
+  program: PulumiFn;
+  /** Plain config values (project namespace unless the key has a colon). */
+  config?: Record<string, string>;
+  /** Secret config values, e.g. `{ "sendgrid:apiKey": key }`. */
+  secrets?: Record<string, string>;
+  /** Extra environment for the CLI and the provider process. */
+  env?: Record<string, string>;
+}
+
+export interface LocalStack {
+  stack: Stack;
+  /** The file backend's directory: `.pulumi/stacks/<project>/<stack>.json` and history live here. */
+  backendDir: string;
+  /** Every file the backend wrote (state, history, backups), for leak checks. */
+  backendFiles(): string[];
+  /** Remove the stack and the backend directory. */
+  dispose(): Promise<void>;
+}
+
+/** A fresh stack on a throwaway local backend, running `program` inline through the real CLI. */
+export async function localStack(opts: LocalStackOptions): Promise<LocalStack> {
+  const bin = ensurePulumiCli();
+  const backendDir = fs.mkdtempSync(path.join(os.tmpdir(), "sg-pulumi-backend-"));
+  const home = path.join(backendDir, "home");
+  fs.mkdirSync(home);
+  const pulumiCommand = await PulumiCommand.get({ root: path.dirname(bin) });
+  const envVars: Record<string, string> = {
+    PULUMI_BACKEND_URL: `file://${backendDir}`,
+    PULUMI_HOME: home,
+    PULUMI_CONFIG_PASSPHRASE: "local-test-passphrase",
+    PULUMI_SKIP_UPDATE_CHECK: "true",
+    PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+    PULUMI_SKIP_CONFIRMATIONS: "true",
+    PATH: `${bin}${path.delimiter}${process.env.PATH ?? ""}`,
+    ...opts.env,
+  };
+  const stack = await LocalWorkspace.createOrSelectStack(
+    { stackName: opts.stackName ?? "dev", projectName: opts.projectName, program: opts.program },
+    { pulumiCommand, envVars, workDir: undefined },
+  );
+  for (const [k, v] of Object.entries(opts.config ?? {})) await stack.setConfig(k, { value: v });
+  for (const [k, v] of Object.entries(opts.secrets ?? {})) await stack.setConfig(k, { value: v, secret: true });
+
+  const backendFiles = (): string[] => {
+    const out: string[] = [];
+    const walk = (dir: string) => {
+      for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+        const p = path.join(dir, e.name);
+        if (e.isDirectory()) {
+          if (p !== home) walk(p);
+        } else out.push(p);
+      }
+    };
+    walk(path.join(backendDir, ".pulumi"));
+    return out;
+  };
+
+  return {
+    stack,
+    backendDir,
+    backendFiles,
+    dispose: async () => {
+      await stack.workspace.removeStack(stack.name, { force: true }).catch(() => undefined);
+      fs.rmSync(backendDir, { recursive: true, force: true });
+    },
+  };
+}

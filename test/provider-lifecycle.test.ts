@@ -1,0 +1,212 @@
+// The provider's methods against the emulator over real HTTP: for every transition, what SendGrid
+// holds afterwards and exactly how many SendGrid requests it took.
+import { DEFAULT_EMULATOR_API_KEY, EmulatorAdmin, startEmulator, type Emulator } from "../emulator";
+import * as rt from "../provider/runtime";
+
+type Props = Record<string, unknown>;
+
+let emulator: Emulator;
+let admin: EmulatorAdmin;
+const provider = {};
+
+beforeAll(async () => {
+  process.env.SENDGRID_API_KEY = DEFAULT_EMULATOR_API_KEY;
+  emulator = await startEmulator();
+  admin = new EmulatorAdmin(emulator.url);
+});
+afterAll(() => emulator.close());
+beforeEach(() => admin.reset());
+
+/** SendGrid requests (the /v3 API only) made since the last call, as "METHOD route". */
+async function calls(): Promise<string[]> {
+  const log = await admin.requests();
+  await admin.clearRequests();
+  return log.filter((r) => r.path.startsWith("/v3/")).map((r) => `${r.method} ${r.route}`);
+}
+
+/** The error a promise rejects with (fails the test if it resolves). */
+async function failure(p: Promise<unknown>): Promise<Error> {
+  const outcome = await p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  if (!(outcome instanceof Error)) throw new Error(`expected a rejection, got ${String(outcome)}`);
+  return outcome;
+}
+
+async function statusOf(batchId: string): Promise<string | undefined> {
+  return (await admin.batches()).find((b) => b.batch_id === batchId)?.status;
+}
+
+function inputs(extra: Props = {}): Props {
+  return { apiUrl: emulator.url, __provider: "text", ...extra };
+}
+
+async function created(status: string): Promise<{ id: string; outs: Props }> {
+  const res = await rt.create(provider, inputs({ status }));
+  await admin.clearRequests();
+  return res;
+}
+
+describe("create", () => {
+  test("an active batch costs one POST /v3/mail/batch", async () => {
+    const { id, outs } = await rt.create(provider, inputs({ status: "active" }));
+    expect(outs).toMatchObject({ batchId: id, status: "active", adopted: false, apiUrl: emulator.url });
+    expect(await statusOf(id)).toBe("active");
+    expect(await calls()).toEqual(["POST /v3/mail/batch"]);
+  });
+
+  test.each([
+    ["paused", "pause"],
+    ["cancelled", "cancel"],
+  ])("a %s batch costs the batch POST plus one status POST (%s)", async (status, wire) => {
+    const { id, outs } = await rt.create(provider, inputs({ status }));
+    expect(outs.status).toBe(status);
+    expect(await statusOf(id)).toBe(status);
+    const log = (await admin.requests()).filter((r) => r.path.startsWith("/v3/"));
+    expect(log.map((r) => `${r.method} ${r.route}`)).toEqual(["POST /v3/mail/batch", "POST /v3/user/scheduled_sends"]);
+    expect(log[1].body).toEqual({ batch_id: id, status: wire });
+  });
+
+  test("adopting an existing active batch makes no write (status read + id validation)", async () => {
+    const { id } = await created("active");
+    const { id: adoptedId, outs } = await rt.create(provider, inputs({ batchId: id, status: "active" }));
+    expect(adoptedId).toBe(id);
+    expect(outs).toMatchObject({ adopted: true, status: "active" });
+    expect(await calls()).toEqual(["GET /v3/user/scheduled_sends/{batch_id}", "GET /v3/mail/batch/{batch_id}"]);
+    expect((await admin.batches()).length).toBe(1);
+  });
+
+  test("adopting a paused batch and asking for cancelled is one read and one PATCH", async () => {
+    const { id } = await created("paused");
+    await rt.create(provider, inputs({ batchId: id, status: "cancelled" }));
+    expect(await statusOf(id)).toBe("cancelled");
+    expect(await calls()).toEqual(["GET /v3/user/scheduled_sends/{batch_id}", "PATCH /v3/user/scheduled_sends/{batch_id}"]);
+  });
+
+  test("adopting an id this account does not own fails with the reason and creates nothing", async () => {
+    await expect(rt.create(provider, inputs({ batchId: "NotARealBatchId123" }))).rejects.toThrow(/batchId NotARealBatchId123 is not a batch of this SendGrid account/);
+    expect(await admin.batches()).toEqual([]);
+  });
+});
+
+describe("update moves between states with one request each", () => {
+  const cases: Array<[string, string, string]> = [
+    ["active", "paused", "POST /v3/user/scheduled_sends"],
+    ["paused", "active", "DELETE /v3/user/scheduled_sends/{batch_id}"],
+    ["active", "cancelled", "POST /v3/user/scheduled_sends"],
+    ["paused", "cancelled", "PATCH /v3/user/scheduled_sends/{batch_id}"],
+    ["cancelled", "paused", "PATCH /v3/user/scheduled_sends/{batch_id}"],
+    ["cancelled", "active", "DELETE /v3/user/scheduled_sends/{batch_id}"],
+  ];
+  test.each(cases)("%s → %s is exactly %s", async (from, to, call) => {
+    const { id, outs } = await created(from);
+    const res = await rt.update(provider, id, outs, inputs({ status: to }));
+    expect(res.outs).toMatchObject({ batchId: id, status: to });
+    expect(await statusOf(id)).toBe(to);
+    expect(await calls()).toEqual([call]);
+  });
+
+  test("a status changed out of band is reconciled: POST refused, one read, then PATCH", async () => {
+    const { id, outs } = await created("active");
+    await rt.update(provider, id, outs, inputs({ status: "paused" })); // someone else paused it
+    await admin.clearRequests();
+    const res = await rt.update(provider, id, outs, inputs({ status: "cancelled" })); // state still says active
+    expect(res.outs.status).toBe("cancelled");
+    expect(await statusOf(id)).toBe("cancelled");
+    expect(await calls()).toEqual(["POST /v3/user/scheduled_sends", "GET /v3/user/scheduled_sends/{batch_id}", "PATCH /v3/user/scheduled_sends/{batch_id}"]);
+  });
+
+  test("changing only sendAt records it without any SendGrid call", async () => {
+    const { id, outs } = await created("active");
+    const res = await rt.update(provider, id, outs, inputs({ status: "active", sendAt: 4102444800 }));
+    expect(res.outs.sendAt).toBe(4102444800);
+    expect(await calls()).toEqual([]);
+  });
+});
+
+describe("delete cancels, never resumes", () => {
+  test("deleting an active batch is one cancel POST", async () => {
+    const { id, outs } = await created("active");
+    await rt.remove(provider, id, outs);
+    expect(await statusOf(id)).toBe("cancelled");
+    expect(await calls()).toEqual(["POST /v3/user/scheduled_sends"]);
+  });
+
+  test("deleting a paused batch switches it to cancelled with one PATCH (never DELETE, which would send the mail)", async () => {
+    const { id, outs } = await created("paused");
+    await rt.remove(provider, id, outs);
+    expect(await statusOf(id)).toBe("cancelled");
+    expect(await calls()).toEqual(["PATCH /v3/user/scheduled_sends/{batch_id}"]);
+  });
+
+  test("deleting twice succeeds; the second time one read confirms and nothing is written", async () => {
+    const { id, outs } = await created("active");
+    await rt.remove(provider, id, outs);
+    await admin.clearRequests();
+    await rt.remove(provider, id, { ...outs, status: "cancelled" });
+    expect(await statusOf(id)).toBe("cancelled");
+    expect(await calls()).toEqual(["GET /v3/user/scheduled_sends/{batch_id}"]);
+  });
+
+  test("deleting a batch SendGrid does not know succeeds without writing", async () => {
+    await rt.remove(provider, "UnknownBatch0001", { apiUrl: emulator.url, status: "active" });
+    expect(await calls()).toEqual(["POST /v3/user/scheduled_sends"]);
+    expect(await admin.batches()).toEqual([]);
+  });
+});
+
+describe("read (refresh)", () => {
+  test("finds a status changed out of band and rewrites the inputs to match", async () => {
+    const { id, outs } = await created("active");
+    await rt.update(provider, id, outs, inputs({ status: "cancelled" }));
+    await admin.clearRequests();
+    const res = await rt.read(provider, id, outs);
+    expect(res).toEqual({ id, props: { ...outs, status: "cancelled" }, inputs: { status: "cancelled", apiUrl: emulator.url } });
+    expect(await calls()).toEqual(["GET /v3/user/scheduled_sends/{batch_id}"]);
+  });
+
+  test("an active batch is confirmed with a status read and an id validation", async () => {
+    const { id, outs } = await created("active");
+    const res = await rt.read(provider, id, outs);
+    expect(res.props.status).toBe("active");
+    expect(await calls()).toEqual(["GET /v3/user/scheduled_sends/{batch_id}", "GET /v3/mail/batch/{batch_id}"]);
+  });
+
+  test("a batch SendGrid no longer knows is dropped (empty id)", async () => {
+    const res = await rt.read(provider, "VanishedBatch01", { apiUrl: emulator.url, status: "active", batchId: "VanishedBatch01" });
+    expect(res.id).toBe("");
+  });
+});
+
+describe("SendGrid's refusals become errors a person can act on", () => {
+  test("the 11th paused batch names the 10-batch limit and how to free a slot", async () => {
+    for (let i = 0; i < 10; i++) await rt.create(provider, inputs({ status: "paused" }));
+    const err = await failure(rt.create(provider, inputs({ status: "paused" })));
+    expect(err).toMatchObject({ message: expect.stringMatching(/400 max limit reached.*at most 10 batches paused or cancelled/) });
+    // The batch id was made before the refusal: the error carries it so Pulumi records the resource.
+    const e = err as Error & { id: string; properties: Props };
+    expect(e.id).toMatch(/^[A-Za-z0-9_-]+$/);
+    expect(e.properties).toMatchObject({ batchId: e.id, status: "active", __provider: "text" });
+    expect(await statusOf(e.id)).toBe("active");
+  });
+
+  test("a rejected key says so, with SendGrid's status and message, and never the key", async () => {
+    process.env.SENDGRID_API_KEY = "SG.not-a-key-the-emulator-knows";
+    try {
+      const err = await failure(rt.create(provider, inputs()));
+      expect(err.message).toMatch(/SendGrid POST \/v3\/mail\/batch failed: 401 .*The API key was rejected/);
+      expect(err.message).not.toContain("SG.not-a-key");
+    } finally {
+      process.env.SENDGRID_API_KEY = DEFAULT_EMULATOR_API_KEY;
+    }
+  });
+
+  test("an unreachable SendGrid is reported with the URL and retried a bounded number of times", async () => {
+    const down = await startEmulator();
+    const url = down.url;
+    await down.close();
+    const err = await failure(rt.create(provider, { apiUrl: url, status: "active" }));
+    expect(err.message).toMatch(new RegExp(`could not reach ${url}.*ECONNREFUSED`));
+  });
+});
