@@ -103,9 +103,12 @@ function outputs(inputs: ScheduledBatchInputs, batchId: string, status: BatchSta
   return { ...inputs, batchId, status, adopted };
 }
 
-/** An error the dynamic-provider host records as a partially created/updated resource. */
-function partial(message: string, id: string, properties: Props): Error & { id: string; properties: Props } {
-  return Object.assign(new Error(message), { id, properties });
+/**
+ * An error the dynamic-provider host turns into ErrorResourceInitFailed: the engine records the
+ * resource with these properties, and shows `reasons` (not the message) to the user.
+ */
+function partial(message: string, id: string, properties: Props): Error & { id: string; properties: Props; reasons: string[] } {
+  return Object.assign(new Error(message), { id, properties, reasons: [message] });
 }
 
 export async function create(provider: object, inputs: Props): Promise<{ id: string; outs: Props }> {
