@@ -1,0 +1,69 @@
+// One JSON line per event, built up while the event runs and written once at the end.
+// What never goes in: the ResponseURL's query string (it is a pre-signed write capability:
+// whoever reads it can fake our answer, aws/aws-cdk PR #20899), the API key, SendGrid's raw
+// bodies or headers, and properties we do not know (allow-list, so a key pasted into a wrong
+// property is not echoed).
+
+import { KNOWN_PROPERTIES } from "./properties";
+
+export type LogFields = Record<string, unknown>;
+
+/** `https://host/path` of a pre-signed URL: the signature and credentials live in the query. */
+export function redactUrl(url: unknown): string | undefined {
+  if (typeof url !== "string") return undefined;
+  try {
+    const u = new URL(url);
+    return `${u.protocol}//${u.host}${u.pathname}${u.search ? "?<redacted>" : ""}`;
+  } catch {
+    return "<unparsable URL>";
+  }
+}
+
+/** Known properties only, values clipped; unknown keys are listed by name, never by value. */
+export function redactProperties(props: unknown): LogFields | undefined {
+  if (props === null || typeof props !== "object") return undefined;
+  const out: LogFields = {};
+  const unknown: string[] = [];
+  for (const [key, value] of Object.entries(props)) {
+    if ((KNOWN_PROPERTIES as readonly string[]).includes(key)) out[key] = typeof value === "string" ? clip(value, 256) : value;
+    else unknown.push(key);
+  }
+  if (unknown.length) out.unknownProperties = unknown;
+  return out;
+}
+
+function clip(s: string, max: number): string {
+  return s.length > max ? `${s.slice(0, max)}…` : s;
+}
+
+/** Collects the fields of one event's log line; `write` emits it once. */
+export class EventLog {
+  private readonly fields: LogFields;
+  private written = false;
+
+  constructor(
+    base: LogFields,
+    private readonly sink: (line: string) => void = (line) => console.log(line),
+    /** Strings that must never be printed (the API key once known); replaced as a last line of defence. */
+    private readonly secrets: Set<string> = new Set(),
+  ) {
+    this.fields = { ...base };
+  }
+
+  set(fields: LogFields): void {
+    Object.assign(this.fields, fields);
+  }
+
+  /** Register a value that must never appear in the line. */
+  forbid(secret: string): void {
+    if (secret.length >= 8) this.secrets.add(secret);
+  }
+
+  write(level: "info" | "warn" | "error"): void {
+    if (this.written) return;
+    this.written = true;
+    let line = JSON.stringify({ level, ...this.fields });
+    for (const s of this.secrets) line = line.split(s).join("<redacted>");
+    this.sink(line);
+  }
+}

@@ -1,0 +1,185 @@
+// ResourceProperties of Custom::SendGridScheduledBatch → the core's camelCase inputs.
+//
+// CloudFormation passes template Properties through unchanged except that every scalar arrives
+// as a string ("300", "true"; cloudformation-coverage-roadmap#1037), so everything here accepts
+// strings and the core's validateInputs does the real checking. An empty string counts as "not
+// set": `!Ref` of a parameter with Default "" is the usual way templates leave an optional
+// property out, and SendGrid has no meaning for an empty subuser, region or batch id.
+
+import { validateInputs, type BatchSpec, type BatchStatus, type Failure } from "../provider/core";
+
+export type RawProperties = Record<string, unknown>;
+
+/** Where the SendGrid API key is read from at run time (never the key itself). */
+export type ApiKeySource = { kind: "secretsmanager"; secretArn: string } | { kind: "ssm"; parameterName: string };
+
+/** Our properties, PascalCase as they appear in templates, mapped to the core's input names. */
+const CORE_NAMES = {
+  Status: "status",
+  SendAt: "sendAt",
+  BatchId: "batchId",
+  OnBehalfOf: "onBehalfOf",
+  Region: "region",
+  ApiUrl: "apiUrl",
+} as const;
+type CoreProperty = keyof typeof CORE_NAMES;
+const CORE_PROPERTIES = Object.keys(CORE_NAMES) as CoreProperty[];
+const PASCAL_OF: Record<string, string> = Object.fromEntries(Object.entries(CORE_NAMES).map(([p, c]) => [c, p]));
+
+const KEY_PROPERTIES = ["ApiKeySecretArn", "ApiKeyParameterName"] as const;
+/** CloudFormation's own properties: present in ResourceProperties, never ours to act on. */
+const CLOUDFORMATION_PROPERTIES = ["ServiceToken", "ServiceTimeout"] as const;
+
+/** Every property name we read or tolerate (also the allow-list of what may be logged). */
+export const KNOWN_PROPERTIES = [...CORE_PROPERTIES, ...KEY_PROPERTIES, ...CLOUDFORMATION_PROPERTIES] as const;
+
+/** Properties whose change means another batch (another account, host or adopted id). */
+export const IDENTITY_PROPERTIES = ["Region", "OnBehalfOf", "ApiUrl", "BatchId"] as const;
+
+// Secrets Manager ARNs: arn:<partition>:secretsmanager:<region>:<account>:secret:<name>-<6 chars>.
+const SECRET_ARN = /^arn:aws[a-z-]*:secretsmanager:([a-z0-9-]+):\d{12}:secret:[A-Za-z0-9/_+=.@-]+$/;
+// SSM parameter names (optionally as an ARN): letters, digits, . - _ and / as a path separator.
+const PARAMETER_NAME = /^(?:arn:aws[a-z-]*:ssm:[a-z0-9-]+:\d{12}:parameter)?\/?[A-Za-z0-9_.\-/]{1,2048}$/;
+const DYNAMIC_REFERENCE = /\{\{resolve:/;
+
+export interface ParsedProperties {
+  spec: BatchSpec;
+  keySource?: ApiKeySource;
+  /** Failures, each naming the template (PascalCase) property. */
+  failures: Failure[];
+}
+
+export interface ParseOptions {
+  now: number;
+  /** The properties the resource had before (Update): the timing rules apply to what changes. */
+  previous?: RawProperties;
+  /**
+   * Delete: only what is needed to reach SendGrid matters. Unknown keys and the timing rules are
+   * skipped, because a Delete carries the properties the batch was created with (possibly by an
+   * older version of this function), and a send time that has passed must not block cleanup.
+   */
+  forDelete?: boolean;
+}
+
+function present(value: unknown): boolean {
+  return value !== undefined && value !== null && value !== "";
+}
+
+/** The camelCase record the core validates, with empty strings dropped. */
+export function coreInputs(props: RawProperties): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const p of CORE_PROPERTIES) if (present(props[p])) out[CORE_NAMES[p]] = props[p];
+  return out;
+}
+
+export function parseProperties(props: RawProperties, opts: ParseOptions): ParsedProperties {
+  const failures: Failure[] = [];
+  if (!opts.forDelete) failures.push(...unknownPropertyFailures(props));
+
+  const inputs = coreInputs(props);
+  const previous = opts.forDelete
+    ? { status: inputs.status, sendAt: inputs.sendAt } // "nothing changes": no timing rule applies
+    : opts.previous && { status: coreInputs(opts.previous).status ?? "active", sendAt: coreInputs(opts.previous).sendAt };
+  const { spec, failures: coreFailures } = validateInputs(inputs, { now: opts.now, previous });
+  for (const f of coreFailures) failures.push({ property: PASCAL_OF[f.property] ?? f.property, reason: f.reason });
+
+  const { keySource, failure } = parseKeySource(props);
+  if (failure) failures.push(failure);
+  return { spec, keySource, failures };
+}
+
+function parseKeySource(props: RawProperties): { keySource?: ApiKeySource; failure?: Failure } {
+  const arn = props.ApiKeySecretArn;
+  const name = props.ApiKeyParameterName;
+  if (present(arn) && present(name)) {
+    return { failure: { property: "ApiKeySecretArn", reason: "set either ApiKeySecretArn or ApiKeyParameterName, not both" } };
+  }
+  if (present(arn)) {
+    if (typeof arn === "string" && DYNAMIC_REFERENCE.test(arn)) return { failure: { property: "ApiKeySecretArn", reason: dynamicReferenceReason("ApiKeySecretArn") } };
+    if (typeof arn !== "string" || !SECRET_ARN.test(arn)) {
+      return {
+        failure: {
+          property: "ApiKeySecretArn",
+          reason: `ApiKeySecretArn must be the ARN of a Secrets Manager secret, e.g. arn:aws:secretsmanager:us-east-1:123456789012:secret:sendgrid-api-key-AbCdEf (got ${describe(arn)})`,
+        },
+      };
+    }
+    return { keySource: { kind: "secretsmanager", secretArn: arn } };
+  }
+  if (present(name)) {
+    if (typeof name === "string" && DYNAMIC_REFERENCE.test(name)) return { failure: { property: "ApiKeyParameterName", reason: dynamicReferenceReason("ApiKeyParameterName") } };
+    if (typeof name !== "string" || !PARAMETER_NAME.test(name)) {
+      return {
+        failure: { property: "ApiKeyParameterName", reason: `ApiKeyParameterName must be the name of an SSM SecureString parameter, e.g. /sendgrid/api-key (got ${describe(name)})` },
+      };
+    }
+    return { keySource: { kind: "ssm", parameterName: name } };
+  }
+  return {
+    failure: {
+      property: "ApiKeySecretArn",
+      reason: "no API key source: set ApiKeySecretArn (a Secrets Manager secret holding the SendGrid API key) or ApiKeyParameterName (an SSM SecureString parameter)",
+    },
+  };
+}
+
+// CloudFormation does not resolve {{resolve:secretsmanager:…}} or {{resolve:ssm-secure:…}} inside
+// custom resource properties (cloudformation-coverage-roadmap#341): the function would receive the
+// literal text. The key is fetched by the function instead.
+function dynamicReferenceReason(property: string): string {
+  return `${property} holds a {{resolve:…}} dynamic reference, which CloudFormation does not resolve for custom resources; pass the secret's ARN or the parameter's name itself and the function reads the key`;
+}
+
+function describe(value: unknown): string {
+  if (typeof value !== "string") return typeof value;
+  return JSON.stringify(value.length > 120 ? `${value.slice(0, 120)}…` : value);
+}
+
+const PLAIN_KEY_PROPERTY = /^(sendgrid)?api_?key$/i;
+
+function unknownPropertyFailures(props: RawProperties): Failure[] {
+  const failures: Failure[] = [];
+  const unknown: string[] = [];
+  for (const key of Object.keys(props)) {
+    if ((KNOWN_PROPERTIES as readonly string[]).includes(key)) continue;
+    // The value is never echoed: a property like this may hold the key itself.
+    if (PLAIN_KEY_PROPERTY.test(key)) {
+      failures.push({
+        property: key,
+        reason: `${key}: the API key must not be a template property (it would be visible in the template, change sets and events); store it in Secrets Manager and pass ApiKeySecretArn, or in an SSM SecureString and pass ApiKeyParameterName`,
+      });
+      continue;
+    }
+    const pascal = KNOWN_PROPERTIES.find((k) => k.toLowerCase() === key.toLowerCase());
+    if (pascal) failures.push({ property: key, reason: `unknown property "${key}"; did you mean "${pascal}"?` });
+    else unknown.push(key);
+  }
+  if (unknown.length) {
+    const names = unknown.map((k) => `"${k}"`).join(", ");
+    failures.push({
+      property: unknown[0] as string,
+      reason: `unknown ${unknown.length === 1 ? "property" : "properties"} ${names}; Custom::SendGridScheduledBatch accepts ${[...CORE_PROPERTIES, ...KEY_PROPERTIES].join(", ")}`,
+    });
+  }
+  return failures;
+}
+
+/** The status a resource's properties ask for ("active" when unset), or undefined if invalid. */
+export function declaredStatus(props: RawProperties | undefined): BatchStatus | undefined {
+  const raw = props && present(props.Status) ? props.Status : "active";
+  return raw === "active" || raw === "paused" || raw === "cancelled" ? raw : undefined;
+}
+
+/** The properties (by template name) whose values differ; Region compares with its default. */
+export function changedProperties(oldProps: RawProperties, newProps: RawProperties): string[] {
+  const norm = (k: string, v: unknown) => (present(v) ? String(v) : k === "Region" ? "global" : k === "Status" ? "active" : "");
+  const keys = [...CORE_PROPERTIES, ...KEY_PROPERTIES];
+  return keys.filter((k) => norm(k, oldProps[k]) !== norm(k, newProps[k]));
+}
+
+/** One readable sentence from a list of failures. */
+export function describeFailures(failures: Failure[]): string {
+  // Name the template property unless the reason already does.
+  const named = (f: Failure) => f.reason.startsWith(f.property) || f.reason.includes(`"${f.property}"`);
+  return `Invalid properties: ${failures.map((f) => (named(f) ? f.reason : `${f.property}: ${f.reason}`)).join("; ")}`;
+}

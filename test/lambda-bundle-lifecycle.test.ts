@@ -1,0 +1,268 @@
+// The built bundle (lambda/dist/index.js, built here into a temp dir) runs alone in a fresh Node
+// process — no node_modules, NODE_PATH holding only @aws-sdk/* as the Lambda runtime provides it —
+// against the SendGrid emulator, a fake Secrets Manager/SSM reached by the real AWS SDK, and a
+// loopback ResponseURL. Each test asserts the exact answer CloudFormation receives, how it was
+// sent, the emulator's batches and the exact SendGrid calls.
+
+import * as fs from "node:fs";
+import { DEFAULT_EMULATOR_API_KEY, EmulatorAdmin, startEmulator, type Emulator, type RequestLogEntry } from "../emulator";
+import {
+  PARAMETER_NAME,
+  SECRET_ARN,
+  awsEnv,
+  buildBundle,
+  bundleDir,
+  loadEvent,
+  runBundle,
+  startFakeAws,
+  startResponseServer,
+  type BundleRun,
+  type CfnEvent,
+  type FakeAws,
+  type ReceivedResponse,
+} from "./fixtures/cfn/harness";
+
+const MARKER = "SendGridScheduledBatch::CREATE_FAILED";
+const STACK_ID = "arn:aws:cloudformation:us-east-1:123456789012:stack/newsletter/5b2e6c30-a8f1-11f0-9d3c-0affd3c9f1a3";
+
+let emulator: Emulator;
+let admin: EmulatorAdmin;
+let aws: FakeAws;
+let dir: string;
+const transcripts: string[] = [];
+
+beforeAll(async () => {
+  const built = buildBundle();
+  dir = bundleDir(built.file);
+  emulator = await startEmulator({ port: 0 });
+  admin = new EmulatorAdmin(emulator.url);
+  aws = await startFakeAws({ secrets: { [SECRET_ARN]: DEFAULT_EMULATOR_API_KEY }, parameters: { [PARAMETER_NAME]: DEFAULT_EMULATOR_API_KEY } });
+});
+
+afterAll(async () => {
+  await emulator?.close();
+  await aws?.close();
+});
+
+async function sendgridCalls(): Promise<string[]> {
+  const log: RequestLogEntry[] = await admin.requests();
+  return log.filter((r) => r.path.startsWith("/v3/")).map((r) => `${r.method} ${r.route ?? r.path} ${r.status}`);
+}
+
+/** Run one event through the bundle; returns the run, the single PUT received and the SendGrid calls. */
+async function invoke(fixture: string, vars: Record<string, string> = {}, edit?: (e: CfnEvent) => void) {
+  await admin.clearRequests();
+  const awsCallsBefore = aws.calls.length;
+  const server = await startResponseServer();
+  try {
+    const event = loadEvent(fixture, { SECRET_ARN, API_URL: emulator.url, ...vars }, server.url);
+    edit?.(event);
+    const run: BundleRun = await runBundle(dir, event, { env: awsEnv(aws) });
+    transcripts.push(run.stdout, run.stderr, ...server.received.map((r) => r.bytes.toString("utf8")));
+    expect(run.code).toBe(0);
+    expect(server.received).toHaveLength(1);
+    const put = server.received[0] as ReceivedResponse;
+    return { run, put, body: put.json, calls: await sendgridCalls(), awsCalls: aws.calls.slice(awsCallsBefore), event };
+  } finally {
+    await server.close();
+  }
+}
+
+function expectWellFormedPut(put: ReceivedResponse, responseUrlPathAndQuery: string): void {
+  expect(put.method).toBe("PUT");
+  expect(put.url).toBe(responseUrlPathAndQuery);
+  // Empty, not absent and not application/json: the pre-signed URL was signed without one.
+  expect(put.contentType).toBe("");
+  expect(put.contentLength).toBe(String(put.bytes.length));
+  expect(put.bytes.length).toBeLessThanOrEqual(4096);
+}
+
+function pathAndQuery(url: unknown): string {
+  const u = new URL(String(url));
+  return u.pathname + u.search;
+}
+
+async function statusOf(batchId: string): Promise<string | undefined> {
+  return (await admin.batches()).find((b) => b.batch_id === batchId)?.status;
+}
+
+describe("the bundle, run alone in a fresh Node process", () => {
+  test("is one self-contained file that only requires Node built-ins and the runtime's @aws-sdk", () => {
+    const text = fs.readFileSync(`${dir}/index.js`, "utf8");
+    const required = [...text.matchAll(/require\("([^"]+)"\)/g)].map((m) => m[1] as string);
+    const outside = required.filter((r) => !r.startsWith("node:") && !r.startsWith("@aws-sdk/") && !isBuiltin(r));
+    expect(outside).toEqual([]);
+    expect(required).toEqual(expect.arrayContaining(["@aws-sdk/client-secrets-manager", "@aws-sdk/client-ssm"]));
+  });
+
+  let pausedId = "";
+
+  test("Create with Status paused makes a batch, pauses it (2 SendGrid calls) and answers SUCCESS with the batch id", async () => {
+    const { put, body, calls, awsCalls, event, run } = await invoke("create.json");
+    expectWellFormedPut(put, pathAndQuery(event.ResponseURL));
+    const id = String(body.PhysicalResourceId);
+    expect(id).toMatch(/^[A-Za-z0-9][A-Za-z0-9_-]{10,}$/);
+    expect(body).toEqual({
+      Status: "SUCCESS",
+      PhysicalResourceId: id,
+      StackId: STACK_ID,
+      RequestId: "0f8b8e4c-3a5e-4f1e-9a35-7d6e0b2c9c11",
+      LogicalResourceId: "Batch",
+      Data: { BatchId: id, Status: "paused" },
+    });
+    expect(calls).toEqual(["POST /v3/mail/batch 201", "POST /v3/user/scheduled_sends 201"]);
+    expect(awsCalls).toEqual(["secretsmanager.GetSecretValue"]);
+    expect(await statusOf(id)).toBe("paused");
+    // One JSON log line for the event, with the ResponseURL's signature redacted.
+    expect(run.logLines).toHaveLength(1);
+    const line = run.logLines[0] as Record<string, unknown>;
+    expect(line).toMatchObject({ level: "info", requestType: "Create", coldStart: true, outcome: { status: "SUCCESS", action: "created" } });
+    expect(String(line.responseUrl)).toMatch(/\?<redacted>$/);
+    expect(run.stdout).not.toContain("X-Amz-Signature");
+    pausedId = id;
+  });
+
+  test("Update paused → active removes the status with one DELETE and keeps the id", async () => {
+    const { body, calls } = await invoke("update-status.json", { PHYSICAL_ID: pausedId });
+    expect(body).toEqual({
+      Status: "SUCCESS",
+      PhysicalResourceId: pausedId,
+      StackId: STACK_ID,
+      RequestId: "a6c2f7e1-4b8d-4c3a-9e2f-1d0c9b8a7f61",
+      LogicalResourceId: "Batch",
+      Data: { BatchId: pausedId, Status: "active" },
+    });
+    expect(calls).toEqual(["DELETE /v3/user/scheduled_sends/{batch_id} 204"]);
+    expect(await statusOf(pausedId)).toBe("active");
+  });
+
+  test("an Update that changes only ServiceTimeout is a no-op: same id, no SendGrid call, no secret read", async () => {
+    const { body, calls, awsCalls } = await invoke("update-service-timeout-only.json", { PHYSICAL_ID: pausedId });
+    expect(body).toEqual({
+      Status: "SUCCESS",
+      PhysicalResourceId: pausedId,
+      StackId: STACK_ID,
+      RequestId: "b7d3a8f2-5c9e-4d4b-8f30-2e1d0cab9872",
+      LogicalResourceId: "Batch",
+      Data: { BatchId: pausedId, Status: "paused" },
+    });
+    expect(calls).toEqual([]);
+    expect(awsCalls).toEqual([]);
+  });
+
+  test("replacement: a changed OnBehalfOf creates a new batch for the subuser; the Delete of the old id cancels the old one", async () => {
+    // Put the original batch back into the state its properties describe (paused).
+    const first = await invoke("create.json");
+    const oldId = String(first.body.PhysicalResourceId);
+
+    const replaced = await invoke("replace-1-update-onbehalfof.json", { PHYSICAL_ID: oldId });
+    const newId = String(replaced.body.PhysicalResourceId);
+    expect(newId).not.toBe(oldId);
+    expect(replaced.body).toEqual({
+      Status: "SUCCESS",
+      PhysicalResourceId: newId,
+      StackId: STACK_ID,
+      RequestId: "c8e4b9a3-6d0f-4e5c-9a41-3f2e1d0cba83",
+      LogicalResourceId: "Batch",
+      Data: { BatchId: newId, Status: "paused" },
+    });
+    // First: is the old id the subuser's already (a rollback)? No (two reads) → create + pause.
+    expect(replaced.calls).toEqual([
+      "GET /v3/user/scheduled_sends/{batch_id} 200",
+      "GET /v3/mail/batch/{batch_id} 400",
+      "POST /v3/mail/batch 201",
+      "POST /v3/user/scheduled_sends 201",
+    ]);
+    const batches = await admin.batches();
+    expect(batches.find((b) => b.batch_id === newId)).toMatchObject({ onBehalfOf: "subuser-b", status: "paused" });
+
+    // CloudFormation then deletes the old physical id, with the old properties.
+    const cleanup = await invoke("replace-2-delete-old.json", { PHYSICAL_ID: oldId });
+    expect(cleanup.body).toEqual({
+      Status: "SUCCESS",
+      PhysicalResourceId: oldId,
+      StackId: STACK_ID,
+      RequestId: "d9f5c0b4-7e1a-4f6d-8b52-4a3f2e1dcb94",
+      LogicalResourceId: "Batch",
+    });
+    expect(cleanup.calls).toEqual(["GET /v3/user/scheduled_sends/{batch_id} 200", "PATCH /v3/user/scheduled_sends/{batch_id} 204"]);
+    expect(await statusOf(oldId)).toBe("cancelled");
+    expect(await statusOf(newId)).toBe("paused");
+  });
+
+  let ssmId = "";
+
+  test("Create reading the key from an SSM SecureString, acting for a subuser, Status active: one SendGrid call", async () => {
+    const { body, calls, awsCalls } = await invoke("create-ssm.json");
+    ssmId = String(body.PhysicalResourceId);
+    expect(body).toEqual({
+      Status: "SUCCESS",
+      PhysicalResourceId: ssmId,
+      StackId: STACK_ID,
+      RequestId: "5e0d7a52-9c1b-4d8e-8f6a-2b3c4d5e6f70",
+      LogicalResourceId: "Batch",
+      Data: { BatchId: ssmId, Status: "active" },
+    });
+    expect(calls).toEqual(["POST /v3/mail/batch 201"]);
+    expect(awsCalls).toEqual(["AmazonSSM.GetParameter"]);
+    expect((await admin.batches()).find((b) => b.batch_id === ssmId)).toMatchObject({ onBehalfOf: "subuser-a", status: "active" });
+  });
+
+  test("Delete of an active batch cancels it (read first, then one POST cancel)", async () => {
+    const { body, calls } = await invoke("delete.json", { PHYSICAL_ID: ssmId }, (e) => {
+      e.ResourceProperties.OnBehalfOf = "subuser-a";
+    });
+    expect(body).toEqual({ Status: "SUCCESS", PhysicalResourceId: ssmId, StackId: STACK_ID, RequestId: "e0a6d1c5-8f2b-4a7e-9c63-5b4a3f2edca5", LogicalResourceId: "Batch" });
+    expect(calls).toEqual(["GET /v3/user/scheduled_sends/{batch_id} 200", "GET /v3/mail/batch/{batch_id} 200", "POST /v3/user/scheduled_sends 201"]);
+    expect(await statusOf(ssmId)).toBe("cancelled");
+  });
+
+  test("Delete of an already-cancelled batch succeeds with one read and no write", async () => {
+    const { body, calls } = await invoke("delete.json", { PHYSICAL_ID: ssmId }, (e) => {
+      e.ResourceProperties.OnBehalfOf = "subuser-a";
+    });
+    expect(body.Status).toBe("SUCCESS");
+    expect(calls).toEqual(["GET /v3/user/scheduled_sends/{batch_id} 200"]);
+  });
+
+  test("Delete of a well-formed id SendGrid does not know succeeds after reads only", async () => {
+    const { body, calls } = await invoke("delete.json", { PHYSICAL_ID: "HkJ5yLYULb7Rj8GKSx7u025ouWVlMgAi" });
+    expect(body).toMatchObject({ Status: "SUCCESS", PhysicalResourceId: "HkJ5yLYULb7Rj8GKSx7u025ouWVlMgAi" });
+    expect(calls).toEqual(["GET /v3/user/scheduled_sends/{batch_id} 200", "GET /v3/mail/batch/{batch_id} 400"]);
+  });
+
+  test("Delete after a failed Create (marker id) succeeds with no SendGrid call and no secret read, even with invalid properties", async () => {
+    const { body, calls, awsCalls } = await invoke("delete-after-failed-create.json");
+    expect(body).toEqual({ Status: "SUCCESS", PhysicalResourceId: MARKER, StackId: STACK_ID, RequestId: "f1b7e2d6-903c-4b8f-8d74-6c5b4a3fedb6", LogicalResourceId: "Batch" });
+    expect(calls).toEqual([]);
+    expect(awsCalls).toEqual([]);
+  });
+
+  test("Delete of an id CloudFormation generated itself succeeds with no SendGrid call", async () => {
+    const { body, calls, awsCalls } = await invoke("delete-cfn-generated-id.json");
+    expect(body).toMatchObject({ Status: "SUCCESS", PhysicalResourceId: "newsletter-Batch-1XKQ3ZP7EXAMPLE" });
+    expect(calls).toEqual([]);
+    expect(awsCalls).toEqual([]);
+  });
+
+  test("Create with BatchId adopts the existing batch (physical id = that id) and brings it to the status", async () => {
+    const made = await invoke("create-ssm.json");
+    const existing = String(made.body.PhysicalResourceId);
+    const { body, calls } = await invoke("create.json", {}, (e) => {
+      e.ResourceProperties.BatchId = existing;
+      e.ResourceProperties.OnBehalfOf = "subuser-a";
+    });
+    expect(body).toMatchObject({ Status: "SUCCESS", PhysicalResourceId: existing, Data: { BatchId: existing, Status: "paused" } });
+    expect(calls).toEqual(["GET /v3/user/scheduled_sends/{batch_id} 200", "GET /v3/mail/batch/{batch_id} 200", "POST /v3/user/scheduled_sends 201"]);
+  });
+
+  test("the API key appears in no response body and no log line", () => {
+    expect(transcripts.length).toBeGreaterThan(20);
+    for (const t of transcripts) expect(t).not.toContain(DEFAULT_EMULATOR_API_KEY);
+  });
+});
+
+function isBuiltin(name: string): boolean {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return (require("node:module") as typeof import("node:module")).builtinModules.includes(name);
+}
