@@ -89,7 +89,7 @@ export function makeHandler(opts: HandlerOptions = {}): (event: CustomResourceEv
       const work = perform(requestType, physicalIn, str(event.LogicalResourceId), props, oldProps, ctx).catch(
         (err: unknown): Outcome => ({
           status: "FAILED",
-          physicalResourceId: requestType === "Create" ? MARKER_ID : physicalIn || MARKER_ID,
+          physicalResourceId: requestType === "Create" ? (ctx.created ?? MARKER_ID) : physicalIn || MARKER_ID,
           reason: `${explain(err)}${context?.logStreamName ? ` (log stream ${context.logStreamName})` : ""}`,
           action: "threw",
         }),
@@ -97,8 +97,9 @@ export function makeHandler(opts: HandlerOptions = {}): (event: CustomResourceEv
       const timedOut = deadline.expired.then(
         (): Outcome => ({
           status: "FAILED",
-          // On Create the batch id (if one was made) is not known yet: see README "Known limits".
-          physicalResourceId: requestType === "Create" ? MARKER_ID : physicalIn || MARKER_ID,
+          // A Create cut short after minting its batch answers with that id, so CloudFormation's
+          // rollback Delete cancels it instead of leaving it behind.
+          physicalResourceId: requestType === "Create" ? (ctx.created ?? MARKER_ID) : physicalIn || MARKER_ID,
           reason: timeoutReason(requestType, budget.workEndsAt - started, remaining, calls),
           action: "deadline",
         }),

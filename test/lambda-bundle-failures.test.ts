@@ -177,6 +177,26 @@ describe("the bundle answers FAILED, once, with an actionable reason", () => {
     expect(String(body.Reason)).toMatch(/^Timed out: the Create did not finish within 3\.\d s \(the function had [34]\.\d s left; the rest is kept for answering CloudFormation\); last SendGrid answer: POST \/v3\/mail\/batch 429\. /);
   });
 
+  test("a Create cut short after minting its batch answers with that batch id, so rollback cancels it", async () => {
+    const made = await fetch(`${emulator.url}/v3/mail/batch`, { method: "POST", headers: { Authorization: `Bearer ${DEFAULT_EMULATOR_API_KEY}` } });
+    const { batch_id: other } = (await made.json()) as { batch_id: string };
+    // Use up the minute's allowance for POST /v3/user/scheduled_sends (not for POST /v3/mail/batch).
+    await admin.configure({ rateLimit: { limit: 1, windowSeconds: 60 } });
+    await fetch(`${emulator.url}/v3/user/scheduled_sends`, {
+      method: "POST",
+      headers: { Authorization: `Bearer ${DEFAULT_EMULATOR_API_KEY}`, "Content-Type": "application/json" },
+      body: JSON.stringify({ batch_id: other, status: "pause" }),
+    });
+    await admin.clearRequests();
+    const { body, run, received } = await invoke("create.json", { timeoutMs: 4000 });
+    expect(run.code).toBe(0);
+    expect(received).toHaveLength(1);
+    const minted = (await admin.batches()).map((b) => b.batch_id).filter((id) => id !== other);
+    expect(minted).toHaveLength(1);
+    expect(body).toMatchObject({ Status: "FAILED", PhysicalResourceId: minted[0] });
+    expect(String(body.Reason)).toMatch(/^Timed out: the Create did not finish.*POST \/v3\/user\/scheduled_sends 429/);
+  });
+
   test("a slow SendGrid (emulator fault: every request held 10 s): FAILED before a 3 s deadline", async () => {
     await admin.configure({ faults: { seed: 1, rate: 1, kinds: ["slow"], slowMs: 10_000 } });
     const { body, run, received, spawnedAt } = await invoke("update-status.json", { vars: { PHYSICAL_ID: "HkJ5yLYULb7Rj8GKSx7u025ouWVlMgAi" }, timeoutMs: 3000 });

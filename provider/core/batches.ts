@@ -53,9 +53,17 @@ export async function applyStatus(client: SendGridBatchClient, batchId: string, 
   }
 }
 
-/** Mint a new batch id and bring it to `desired` (1 call for active, 2 otherwise). */
-export async function createBatch(client: SendGridBatchClient, desired: BatchStatus): Promise<{ batchId: string; status: BatchStatus }> {
+/**
+ * Mint a new batch id and bring it to `desired` (1 call for active, 2 otherwise). `onCreated`
+ * hears the id as soon as it exists, so a caller cut short (a Lambda deadline) can still record it.
+ */
+export async function createBatch(
+  client: SendGridBatchClient,
+  desired: BatchStatus,
+  onCreated?: (batchId: string) => void,
+): Promise<{ batchId: string; status: BatchStatus }> {
   const batchId = await client.createBatchId();
+  onCreated?.(batchId);
   try {
     return { batchId, status: await applyStatus(client, batchId, desired, "active") };
   } catch (err) {

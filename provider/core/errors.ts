@@ -46,6 +46,8 @@ export class SendGridError extends Error {
   readonly retryable: boolean;
   readonly resetAt?: number;
   readonly hint?: string;
+  /** The message without the hint, for adapters that phrase their own advice. */
+  readonly summary: string;
 
   constructor(init: SendGridErrorInit) {
     super(init.hint ? `${init.message}. ${init.hint}` : init.message);
@@ -58,6 +60,7 @@ export class SendGridError extends Error {
     this.retryable = init.retryable ?? false;
     this.resetAt = init.resetAt;
     this.hint = init.hint;
+    this.summary = init.message;
   }
 
   /** True when SendGrid's message for this error is exactly `message` (case-insensitive). */

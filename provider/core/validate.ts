@@ -22,6 +22,11 @@ export const INPUT_PROPERTIES = ["status", "sendAt", "batchId", "onBehalfOf", "r
 export type InputProperty = (typeof INPUT_PROPERTIES)[number];
 
 const BATCH_ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/;
+
+/** Whether `id` has the shape of a SendGrid batch id (not whether SendGrid knows it). */
+export function isBatchId(id: unknown): id is string {
+  return typeof id === "string" && BATCH_ID.test(id);
+}
 // ISO 8601 date-time with an explicit offset; a bare date or local time would depend on the machine's zone.
 const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
 // Seconds after 5138-11-16 are certainly milliseconds (Date.now()), a common mistake with send_at.
@@ -113,7 +118,7 @@ export function validateInputs(raw: Record<string, unknown>, opts: ValidateOptio
   }
 
   if (known(raw.batchId)) {
-    if (typeof raw.batchId === "string" && BATCH_ID.test(raw.batchId)) spec.batchId = raw.batchId;
+    if (isBatchId(raw.batchId)) spec.batchId = raw.batchId;
     else failures.push({ property: "batchId", reason: `batchId must be a SendGrid batch id from POST /v3/mail/batch (letters, digits, "-" and "_", up to 128 characters; got ${JSON.stringify(raw.batchId)})` });
   }
 
