@@ -180,6 +180,35 @@ describe("the lifecycle of the basic example through the engine", () => {
   });
 });
 
+test("with the key in SENDGRID_API_KEY, neither state nor the engine's -v=9 logs ever contain it", async () => {
+  await admin.reset();
+  const s = await localStack({
+    projectName: "sendgrid-env-key",
+    program: async () => {
+      const b = new ScheduledBatch("env", { status: "paused", apiUrl: emulator.url });
+      return { batchId: b.batchId };
+    },
+    env: { SENDGRID_API_KEY: DEFAULT_EMULATOR_API_KEY },
+  });
+  stacks.push(s);
+  const logs: string[] = [];
+  for (const run of [
+    () => s.stack.preview({ logVerbosity: 9, logToStdErr: true, debug: true }),
+    () => s.stack.up({ logVerbosity: 9, logToStdErr: true, debug: true }),
+    () => s.stack.refresh({ logVerbosity: 9, logToStdErr: true, debug: true }),
+    () => s.stack.destroy({ logVerbosity: 9, logToStdErr: true, debug: true }),
+  ]) {
+    const res = await run();
+    logs.push(res.stdout, res.stderr);
+  }
+  const all = logs.join("\n");
+  expect(all.length).toBeGreaterThan(50_000); // -v=9 really logged, gRPC payloads included
+  expect(all).toMatch(/Marshaling property for RPC/);
+  expect(all).not.toContain(DEFAULT_EMULATOR_API_KEY);
+  expect(await stateText(s)).not.toContain(DEFAULT_EMULATOR_API_KEY);
+  expect((await admin.batches()).map((b) => b.status)).toEqual(["cancelled"]);
+});
+
 test("a program that adopts an existing batch takes it over without creating a new one", async () => {
   await admin.reset();
   const made = await fetch(`${emulator.url}/v3/mail/batch`, { method: "POST", headers: { Authorization: `Bearer ${DEFAULT_EMULATOR_API_KEY}` } });
