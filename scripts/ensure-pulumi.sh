@@ -1,0 +1,269 @@
+#!/usr/bin/env bash
+# ensure-pulumi.sh — make a working Pulumi CLI available without get.pulumi.com.
+#
+# Usage: scripts/ensure-pulumi.sh [--build]
+#
+# Prints, as the LAST line of stdout, the absolute path of a `bin/` directory
+# containing:
+#   pulumi                         CLI, `pulumi version` >= the locked @pulumi/pulumi
+#   pulumi-language-nodejs         Node.js language host (for Pulumi.yaml projects)
+#   pulumi-resource-pulumi-nodejs  dynamic-provider plugin script (from node_modules)
+# Put it first on PATH for `pulumi up` etc.; for the Automation API use
+# `PulumiCommand.get({ root: dirname(<printed dir>) })` (it wants <root>/bin/pulumi).
+# Everything else (progress, go output) goes to stderr.
+#
+#   --build / ENSURE_PULUMI_BUILD=1   ignore a `pulumi` on PATH, use/build the cached one
+#   SENDGRID_BATCH_CACHE               cache root (default
+#                                      ${XDG_CACHE_HOME:-$HOME/.cache}/pulumi-sendgrid-scheduled-batch)
+#
+# Where the binaries come from (this project's machines reach only package
+# registries: the Go module proxy, npm, PyPI, Debian):
+#   1. a `pulumi` on PATH whose version is >= the locked SDK version and that has
+#      `pulumi-language-nodejs` beside it (a normal Pulumi install). Its own dir is
+#      printed if the plugin script is there too, else a small symlink dir in the cache;
+#   2. otherwise `go build` from Pulumi's Go modules, pinned by the wrapper modules
+#      scripts/pulumi-cli (CLI, v<version>) and scripts/pulumi-cli/langhost (language
+#      host, from sdk v3.68.0, see the README there), into
+#      <cache>/pulumi-v<version>/bin. First build on 2 cores: ~4-5 min with the Go
+#      module cache filled, ~9 min from nothing (~1.4 GB of module downloads, ~1.7 GB
+#      of GOCACHE); later runs reuse it in ~0.2 s. Concurrent callers wait on a lock.
+#
+# Exit status: 0 with the directory printed, non-zero (and nothing printed) on failure.
+set -euo pipefail
+
+log() { printf 'ensure-pulumi: %s\n' "$*" >&2; }
+die() { log "error: $*"; exit 1; }
+
+SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+REPO_ROOT="$(cd "$SCRIPT_DIR/.." && pwd)"
+CLI_MOD_DIR="$SCRIPT_DIR/pulumi-cli"
+LANGHOST_MOD_DIR="$CLI_MOD_DIR/langhost"
+SDK_PKG_DIR="$REPO_ROOT/node_modules/@pulumi/pulumi"
+RESOURCE_PLUGIN="pulumi-resource-pulumi-nodejs"
+
+FORCE_BUILD="${ENSURE_PULUMI_BUILD:-0}"
+for arg in "$@"; do
+  case "$arg" in
+    --build) FORCE_BUILD=1 ;;
+    -h|--help) sed -n '2,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "$0" >&2; exit 0 ;;
+    *) die "unknown argument: $arg (see --help)" ;;
+  esac
+done
+
+# --- the version to provide --------------------------------------------------
+# The CLI must not be older than the npm SDK it drives (the Automation API
+# refuses older CLIs, and new SDK features need engine support).
+[[ -f "$SDK_PKG_DIR/package.json" ]] || die "$SDK_PKG_DIR/package.json not found; run 'npm ci' first"
+[[ -x "$SDK_PKG_DIR/$RESOURCE_PLUGIN" ]] || die "$SDK_PKG_DIR/$RESOURCE_PLUGIN missing or not executable"
+VERSION="$(sed -n 's/^[[:space:]]*"version":[[:space:]]*"\([^"]*\)".*/\1/p' "$SDK_PKG_DIR/package.json" | head -n1)"
+[[ "$VERSION" =~ ^[0-9]+\.[0-9]+\.[0-9]+$ ]] || die "cannot read a plain x.y.z version of @pulumi/pulumi (got '$VERSION')"
+
+CACHE_ROOT="${SENDGRID_BATCH_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/pulumi-sendgrid-scheduled-batch}"
+mkdir -p "$CACHE_ROOT"
+CACHE_ROOT="$(cd "$CACHE_ROOT" && pwd)"
+
+# version_ge A B: true if version A >= B (leading "v" ignored).
+version_ge() { [[ "$(printf '%s\n%s\n' "${2#v}" "${1#v}" | sort -V | head -n1)" == "${2#v}" ]]; }
+
+# cli_version BIN: what `BIN version` prints ("v3.248.0"), or "" if it fails.
+# PULUMI_SKIP_UPDATE_CHECK avoids a (failing, slow) call home.
+cli_version() { PULUMI_SKIP_UPDATE_CHECK=true "$1" version 2>/dev/null | tail -n1 | tr -d '[:space:]' || true; }
+
+# install_resource_plugin DIR: put the SDK's dynamic-provider plugin script into
+# DIR. A copy, not a symlink: the cache is shared by checkouts that come and go.
+# Written via rename so concurrent callers never see a half-written file.
+install_resource_plugin() {
+  local dir="$1" src="$SDK_PKG_DIR/$RESOURCE_PLUGIN"
+  cmp -s "$src" "$dir/$RESOURCE_PLUGIN" 2>/dev/null && return 0
+  cp "$src" "$dir/.$RESOURCE_PLUGIN.$$"
+  chmod 755 "$dir/.$RESOURCE_PLUGIN.$$"
+  mv -f "$dir/.$RESOURCE_PLUGIN.$$" "$dir/$RESOURCE_PLUGIN"
+}
+
+# --- 1. a suitable pulumi already on PATH -------------------------------------
+if [[ "$FORCE_BUILD" != 1 ]] && command -v pulumi >/dev/null 2>&1; then
+  ambient="$(command -v pulumi)"
+  ambient_dir="$(cd "$(dirname "$ambient")" && pwd)"
+  ambient_version="$(cli_version "$ambient")"
+  if [[ "$ambient_version" == v* ]] && version_ge "$ambient_version" "$VERSION" \
+     && [[ -x "$ambient_dir/pulumi-language-nodejs" ]]; then
+    log "using pulumi $ambient_version from $ambient_dir"
+    if [[ -x "$ambient_dir/$RESOURCE_PLUGIN" ]]; then
+      # A full Pulumi install (its tarball ships the plugin script too).
+      printf '%s\n' "$ambient_dir"
+      exit 0
+    fi
+    # Don't write into someone's install dir: symlink the two binaries into a
+    # cache dir and add the plugin script next to them.
+    wrap="$CACHE_ROOT/ambient-$(printf '%s' "$ambient_dir" | cksum | cut -d' ' -f1)/bin"
+    mkdir -p "$wrap"
+    ln -sfn "$ambient_dir/pulumi" "$wrap/pulumi"
+    ln -sfn "$ambient_dir/pulumi-language-nodejs" "$wrap/pulumi-language-nodejs"
+    install_resource_plugin "$wrap"
+    printf '%s\n' "$wrap"
+    exit 0
+  fi
+  log "ignoring pulumi on PATH ($ambient: '${ambient_version:-no version}', need >= v$VERSION with pulumi-language-nodejs beside it)"
+fi
+
+# --- 2. the cached build ------------------------------------------------------
+PREFIX="$CACHE_ROOT/pulumi-v$VERSION"
+BIN="$PREFIX/bin"
+MARKER="$PREFIX/.build-key"
+
+# Build settings, as in upstream's goreleaser config (plus the version ldflag,
+# so `pulumi version` prints v<version>: the Automation API checks it).
+BUILD_ENV=(CGO_ENABLED=0 GOWORK=off "GOFLAGS=-mod=readonly -buildvcs=false")
+BUILD_FLAGS=(-trimpath -tags "osusergo,grpcnotrace")
+STRIP_LDFLAGS="-s -w"
+VERSION_VAR="github.com/pulumi/pulumi/sdk/v3/go/common/version.Version"
+
+# The cached build is reused only while everything that determines the
+# binaries is unchanged: version, platform, pinned module graphs, build flags.
+BUILD_KEY="$(
+  {
+    printf 'v%s %s\n' "$VERSION" "$(uname -sm)"
+    printf '%s\n' "${BUILD_ENV[*]}" "${BUILD_FLAGS[*]}" "$STRIP_LDFLAGS" "$VERSION_VAR"
+    cat "$CLI_MOD_DIR/go.mod" "$CLI_MOD_DIR/go.sum" "$LANGHOST_MOD_DIR/go.mod" "$LANGHOST_MOD_DIR/go.sum"
+  } | cksum | cut -d' ' -f1
+)"
+
+cache_is_good() {
+  [[ -f "$MARKER" && "$(cat "$MARKER")" == "$BUILD_KEY" ]] \
+    && [[ -x "$BIN/pulumi" && -x "$BIN/pulumi-language-nodejs" ]] \
+    && [[ "$(cli_version "$BIN/pulumi")" == "v$VERSION" ]]
+}
+
+finish() {
+  install_resource_plugin "$BIN"
+  printf '%s\n' "$BIN"
+  exit 0
+}
+
+if cache_is_good; then
+  log "using cached pulumi v$VERSION ($BIN)"
+  finish
+fi
+
+# One builder at a time per version: a second caller waits here, then finds the
+# finished build. (flock is from util-linux, present on Debian.)
+mkdir -p "$PREFIX"
+if command -v flock >/dev/null 2>&1; then
+  exec 9>"$PREFIX.lock"
+  if ! flock -n 9; then
+    log "another ensure-pulumi is building v$VERSION; waiting for it (lock $PREFIX.lock)"
+    flock 9
+  fi
+else
+  log "warning: flock not found; not guarding against concurrent builds"
+fi
+if cache_is_good; then
+  log "using pulumi v$VERSION built by a concurrent run ($BIN)"
+  finish
+fi
+
+# --- Go toolchain ---------------------------------------------------------------
+# Both wrapper modules declare the Go version Pulumi needs (go.mod `go` line).
+GO_NEEDED="$(sed -n 's/^go \([0-9.]*\)$/\1/p' "$CLI_MOD_DIR/go.mod")"
+ensure_go() {
+  if ! command -v go >/dev/null 2>&1; then
+    log "go not found; installing Debian's golang (apt-get)"
+    local sudo=""
+    [[ "$(id -u)" == 0 ]] || sudo="sudo"
+    if ! { $sudo apt-get update && $sudo apt-get install -y golang; } >&2; then
+      die "could not install golang via apt-get"
+    fi
+  fi
+  GO="$(command -v go)"
+  local have
+  have="$("$GO" env GOVERSION 2>/dev/null || true)"   # e.g. go1.26.8; empty on Go < 1.16
+  have="${have#go}"
+  if [[ -n "$have" ]] && version_ge "$have" "1.21"; then
+    # Go >= 1.21 fetches the toolchain named by go.mod itself when it is older
+    # (GOTOOLCHAIN=auto; golang.org/toolchain comes from the module proxy).
+    return 0
+  fi
+  # Older Go (Debian bookworm's golang is 1.19) cannot even parse these go.mod
+  # files. Use it only to download the needed toolchain, which the module proxy
+  # serves as the module golang.org/toolchain (checked against the checksum DB,
+  # which answers for it through the proxy). Module zips carry no exec bits, so
+  # copy it out of the module cache and mark the tools executable. Kept in the
+  # cache for later builds.
+  local arch tc="$CACHE_ROOT/go$GO_NEEDED"
+  case "$(uname -m)" in
+    x86_64) arch=amd64 ;; aarch64|arm64) arch=arm64 ;; *) die "unsupported machine $(uname -m)" ;;
+  esac
+  if [[ ! -x "$tc/bin/go" ]]; then
+    log "go ${have:-?} is too old; fetching go$GO_NEEDED from the module proxy"
+    local tmp dir
+    tmp="$(mktemp -d)"
+    dir="$(cd "$tmp" && GO111MODULE=on GOFLAGS=-mod=mod "$GO" mod download -json \
+            "golang.org/toolchain@v0.0.1-go$GO_NEEDED.linux-$arch" \
+          | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')" || true
+    rm -rf "$tmp"
+    [[ -n "$dir" && -f "$dir/bin/go" ]] || die "could not fetch the go$GO_NEEDED toolchain"
+    rm -rf "$tc.tmp"
+    cp -R "$dir" "$tc.tmp"
+    chmod -R u+w "$tc.tmp"
+    chmod +x "$tc.tmp"/bin/* "$tc.tmp"/pkg/tool/*/*
+    mv "$tc.tmp" "$tc"
+  fi
+  GO="$tc/bin/go"
+}
+ensure_go
+log "building pulumi v$VERSION with $("$GO" version) into $BIN"
+
+# go_build MODULE_DIR VERSION OUT PACKAGE: build the main PACKAGE, which lives
+# in a dependency of the wrapper module MODULE_DIR, into OUT.
+#  - GOFLAGS=-mod=readonly: build exactly the committed go.mod/go.sum and never
+#    edit them. Every downloaded module is checked against the committed go.sum,
+#    so integrity is pinned by what is committed. We deliberately do NOT set
+#    GOSUMDB=off or GONOSUMDB: with a complete go.sum the checksum database is
+#    never consulted (verified: a cold build with GOSUMDB pointed at a dead
+#    address succeeds), and a missing go.sum line fails the build ("missing
+#    go.sum entry") instead of silently trusting whatever the proxy serves.
+#    sum.golang.org itself is unreachable here; see scripts/pulumi-cli/README.md
+#    for regenerating go.sum.
+#  - GOWORK=off: ignore any go.work in a parent directory.
+#  - GOPROXY, GOMODCACHE, GOCACHE: the machine's defaults (the caches persist).
+go_build() {
+  (cd "$1" && env "${BUILD_ENV[@]}" "$GO" build "${BUILD_FLAGS[@]}" \
+    -ldflags "$STRIP_LDFLAGS -X $VERSION_VAR=$2" -o "$3" "$4")
+}
+pinned_version() { # pinned_version MODULE_DIR MODULE...
+  local dir="$1"; shift
+  (cd "$dir" && env "${BUILD_ENV[@]}" "$GO" list -m -f '{{.Version}}' "$@")
+}
+
+# Check that the pinned module graph really is the wanted version before
+# spending minutes on it (the go.mod must be updated when @pulumi/pulumi is).
+pinned="$(pinned_version "$CLI_MOD_DIR" github.com/pulumi/pulumi/pkg/v3 github.com/pulumi/pulumi/sdk/v3 \
+          | sort -u | tr '\n' ' ')"
+[[ "$pinned" == "v$VERSION " ]] || die "scripts/pulumi-cli pins pulumi ${pinned% } but @pulumi/pulumi is $VERSION;
+  update it as described in scripts/pulumi-cli/README.md"
+# The language host comes from an older sdk/v3 (see langhost/tools.go for why).
+LANGHOST_VERSION="$(pinned_version "$LANGHOST_MOD_DIR" github.com/pulumi/pulumi/sdk/v3)"
+
+rm -rf "$PREFIX"/.stage.*   # left by a killed build (we hold the lock)
+STAGE="$(mktemp -d "$PREFIX/.stage.XXXXXX")"
+trap 'rm -rf "$STAGE"' EXIT
+started=$SECONDS
+log "go build pulumi v$VERSION (first time: ~4-9 min on 2 cores)…"
+go_build "$CLI_MOD_DIR" "v$VERSION" "$STAGE/pulumi" github.com/pulumi/pulumi/pkg/v3/cmd/pulumi
+log "pulumi built in $((SECONDS - started))s"
+log "go build pulumi-language-nodejs $LANGHOST_VERSION…"
+go_build "$LANGHOST_MOD_DIR" "$LANGHOST_VERSION" "$STAGE/pulumi-language-nodejs" \
+  github.com/pulumi/pulumi/sdk/v3/nodejs/cmd/pulumi-language-nodejs
+built_version="$(cli_version "$STAGE/pulumi")"
+[[ "$built_version" == "v$VERSION" ]] || die "built pulumi reports '$built_version', expected v$VERSION"
+log "all built in $((SECONDS - started))s"
+
+# Swap in the new bin/ and only then write the marker: an interrupted build
+# leaves no marker, so the next run rebuilds (mostly from GOCACHE).
+rm -f "$MARKER"
+rm -rf "$BIN"
+mv "$STAGE" "$BIN"
+chmod 755 "$BIN"
+trap - EXIT
+printf '%s\n' "$BUILD_KEY" >"$MARKER"
+finish

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# The project's test command (`npm test`): build, provision the tools the suite needs (a Pulumi
+# CLI built from Pulumi's Go modules, cfn-lint from PyPI — both cached outside the repo), run
+# every test, and end with one plain "N passed, N failed" line.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+npm run --silent build
+npm run --silent build:lambda
+
+PULUMI_CLI_BIN="$(bash scripts/ensure-pulumi.sh | tail -n 1)"
+CFN_LINT="$(bash scripts/ensure-cfn-lint.sh | tail -n 1)"
+export PULUMI_CLI_BIN CFN_LINT
+
+results="$(mktemp)"
+trap 'rm -f "$results"' EXIT
+status=0
+npx jest --ci --json --outputFile="$results" "$@" || status=$?
+node -e '
+  const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+  console.log(`jest: ${r.numPassedTests} passed, ${r.numFailedTests} failed`);
+' "$results" || true
+exit "$status"
