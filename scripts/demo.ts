@@ -1,10 +1,9 @@
-// `npm start`: the project's main job. Starts the SendGrid emulator on loopback, runs the
-// examples/basic program (the root Pulumi.yaml's program) through the real Pulumi engine:
+// `npm start`: the project's main job. Starts the SendGrid emulator on loopback, runs the root
+// Pulumi.yaml program (examples/basic) through the real Pulumi CLI with a throwaway local backend:
 // preview → up → pause → resume → destroy, and prints what SendGrid holds after each step.
 
 import { DEFAULT_EMULATOR_API_KEY, EmulatorAdmin, startEmulator } from "../emulator";
-import { basicProgram } from "../examples/basic/program";
-import { ensurePulumiCli, localStack } from "./lib/engine";
+import { REPO_ROOT, ensurePulumiCli, localStack } from "./lib/engine";
 
 async function main(): Promise<void> {
   const emulator = await startEmulator();
@@ -14,8 +13,8 @@ async function main(): Promise<void> {
   say(`Pulumi CLI: ${ensurePulumiCli()}`);
 
   const { stack, dispose } = await localStack({
-    projectName: "sendgrid-batch-basic",
-    program: async () => basicProgram(),
+    workDir: REPO_ROOT,
+    stackName: `demo-${process.pid}`,
     config: { apiUrl: emulator.url, status: "active" },
     secrets: { "sendgrid:apiKey": DEFAULT_EMULATOR_API_KEY },
   });

@@ -39,9 +39,12 @@ export function ensurePulumiCli(): string {
 }
 
 export interface LocalStackOptions {
-  projectName: string;
+  /** An inline program (run in this process; no language host needed) … */
+  program?: PulumiFn;
+  projectName?: string;
+  /** … or a directory holding a Pulumi.yaml project, run by the CLI and its language host. */
+  workDir?: string;
   stackName?: string;
-  program: PulumiFn;
   /** Plain config values (project namespace unless the key has a colon). */
   config?: Record<string, string>;
   /** Secret config values, e.g. `{ "sendgrid:apiKey": key }`. */
@@ -77,10 +80,15 @@ export async function localStack(opts: LocalStackOptions): Promise<LocalStack> {
     PATH: `${bin}${path.delimiter}${process.env.PATH ?? ""}`,
     ...opts.env,
   };
-  const stack = await LocalWorkspace.createOrSelectStack(
-    { stackName: opts.stackName ?? "dev", projectName: opts.projectName, program: opts.program },
-    { pulumiCommand, envVars, workDir: undefined },
-  );
+  const stackName = opts.stackName ?? "dev";
+  let stack: Stack;
+  if (opts.workDir) {
+    stack = await LocalWorkspace.createOrSelectStack({ stackName, workDir: opts.workDir }, { pulumiCommand, envVars });
+  } else if (opts.program && opts.projectName) {
+    stack = await LocalWorkspace.createOrSelectStack({ stackName, projectName: opts.projectName, program: opts.program }, { pulumiCommand, envVars });
+  } else {
+    throw new Error("localStack needs either workDir or program and projectName");
+  }
   for (const [k, v] of Object.entries(opts.config ?? {})) await stack.setConfig(k, { value: v });
   for (const [k, v] of Object.entries(opts.secrets ?? {})) await stack.setConfig(k, { value: v, secret: true });
 
@@ -103,6 +111,7 @@ export async function localStack(opts: LocalStackOptions): Promise<LocalStack> {
     backendDir,
     backendFiles,
     dispose: async () => {
+      // Also removes the stack's Pulumi.<stack>.yaml from a workDir project.
       await stack.workspace.removeStack(stack.name, { force: true }).catch(() => undefined);
       fs.rmSync(backendDir, { recursive: true, force: true });
     },
