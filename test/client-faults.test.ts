@@ -1,25 +1,20 @@
 // The core under SendGrid's limits and failures, injected by the emulator over real HTTP:
 // 429s wait for X-RateLimit-Reset, 5xx/resets/timeouts are retried a bounded number of times,
 // ambiguous failures converge, and what we record always equals what SendGrid holds.
-import { DEFAULT_EMULATOR_API_KEY, EmulatorAdmin, startEmulator, type Emulator } from "../emulator";
+import { DEFAULT_EMULATOR_API_KEY } from "../emulator";
+import { useEmulator } from "./support/emulator";
 import { SendGridBatchClient, applyStatus, cancelBatch, createBatch, type BatchStatus, type RetryOptions } from "../provider/core";
 
-let emulator: Emulator;
-let admin: EmulatorAdmin;
+const sg = useEmulator();
 
-beforeAll(async () => {
-  emulator = await startEmulator();
-  admin = new EmulatorAdmin(emulator.url);
-});
-afterAll(() => emulator.close());
 beforeEach(async () => {
-  await admin.reset();
-  await admin.configure({ faults: false, rateLimit: false });
+  await sg.admin.reset();
+  await sg.admin.configure({ faults: false, rateLimit: false });
 });
 
 function client(retry: Partial<RetryOptions> = {}, sleeps: number[] = []): SendGridBatchClient {
   return new SendGridBatchClient(
-    { apiKey: DEFAULT_EMULATOR_API_KEY, apiUrl: emulator.url },
+    { apiKey: DEFAULT_EMULATOR_API_KEY, apiUrl: sg.url },
     {
       retry: { baseDelayMs: 1, maxDelayMs: 5, timeoutMs: 2000, ...retry },
       // Record waits instead of spending them, except rate-limit waits, which must really pass.
@@ -32,11 +27,11 @@ function client(retry: Partial<RetryOptions> = {}, sleeps: number[] = []): SendG
 }
 
 async function v3Log() {
-  return (await admin.requests()).filter((r) => r.path.startsWith("/v3/"));
+  return (await sg.admin.requests()).filter((r) => r.path.startsWith("/v3/"));
 }
 
 test("a 429 waits until X-RateLimit-Reset and then succeeds", async () => {
-  await admin.configure({ rateLimit: { limit: 2, windowSeconds: 1 } });
+  await sg.admin.configure({ rateLimit: { limit: 2, windowSeconds: 1 } });
   const sleeps: number[] = [];
   const c = client({}, sleeps);
   const { batchId } = await createBatch(c, "active");
@@ -51,7 +46,7 @@ test("a 429 waits until X-RateLimit-Reset and then succeeds", async () => {
 });
 
 test("a 429 burst from SendGrid is retried within the configured cap and counted", async () => {
-  await admin.configure({ faults: { seed: 7, rate: 1, kinds: ["429"], maxConsecutive: 2 } });
+  await sg.admin.configure({ faults: { seed: 7, rate: 1, kinds: ["429"], maxConsecutive: 2 } });
   const sleeps: number[] = [];
   const batchId = await client({}, sleeps).createBatchId();
   expect(batchId).toMatch(/^[A-Za-z0-9_-]+$/);
@@ -60,7 +55,7 @@ test("a 429 burst from SendGrid is retried within the configured cap and counted
 });
 
 test("rate-limit retries are bounded: past the budget the error says what happened", async () => {
-  await admin.configure({ faults: { seed: 1, rate: 1, kinds: ["429"] } });
+  await sg.admin.configure({ faults: { seed: 1, rate: 1, kinds: ["429"] } });
   const err = await client({ maxRateLimitRetries: 2 }).createBatchId().then(
     () => undefined,
     (e: unknown) => e as Error,
@@ -71,8 +66,8 @@ test("rate-limit retries are bounded: past the budget the error says what happen
 
 test("5xx and connection resets on reads are retried with backoff, then succeed", async () => {
   const { batchId } = await createBatch(client(), "paused");
-  await admin.clearRequests();
-  await admin.configure({ faults: { seed: 3, rate: 1, kinds: ["500", "503", "reset"], maxConsecutive: 3 } });
+  await sg.admin.clearRequests();
+  await sg.admin.configure({ faults: { seed: 3, rate: 1, kinds: ["500", "503", "reset"], maxConsecutive: 3 } });
   const sleeps: number[] = [];
   expect(await client({ maxAttempts: 5 }, sleeps).getStatus(batchId)).toBe("paused");
   const log = await v3Log();
@@ -82,7 +77,7 @@ test("5xx and connection resets on reads are retried with backoff, then succeed"
 });
 
 test("creating a batch id is retried at most once after an ambiguous failure", async () => {
-  await admin.configure({ faults: { seed: 5, rate: 1, kinds: ["500"], phase: "after" } });
+  await sg.admin.configure({ faults: { seed: 5, rate: 1, kinds: ["500"], phase: "after" } });
   const err = await client({ maxAttempts: 5 }).createBatchId().then(
     () => undefined,
     (e: unknown) => e as Error,
@@ -90,21 +85,21 @@ test("creating a batch id is retried at most once after an ambiguous failure", a
   expect(err?.message).toMatch(/500/);
   // Two ids were minted and are unused: harmless (they hold no mail and no quota slot).
   expect(await v3Log()).toHaveLength(2);
-  expect((await admin.batches()).every((b) => b.status === "active")).toBe(true);
+  expect((await sg.admin.batches()).every((b) => b.status === "active")).toBe(true);
 });
 
 test("a slow SendGrid hits the per-request timeout and the read is retried", async () => {
   const { batchId } = await createBatch(client(), "cancelled");
-  await admin.configure({ faults: { seed: 9, rate: 1, kinds: ["slow"], slowMs: 1500, maxConsecutive: 1 } });
+  await sg.admin.configure({ faults: { seed: 9, rate: 1, kinds: ["slow"], slowMs: 1500, maxConsecutive: 1 } });
   expect(await client({ timeoutMs: 300 }).getStatus(batchId)).toBe("cancelled");
 });
 
 test("a status change whose response is lost (applied, then 500) converges without a second change", async () => {
   const c = client();
   const { batchId } = await createBatch(c, "active");
-  await admin.configure({ faults: { seed: 11, rate: 1, kinds: ["500"], phase: "after", maxConsecutive: 1 } });
+  await sg.admin.configure({ faults: { seed: 11, rate: 1, kinds: ["500"], phase: "after", maxConsecutive: 1 } });
   expect(await applyStatus(c, batchId, "paused", "active")).toBe("paused");
-  await admin.configure({ faults: false });
+  await sg.admin.configure({ faults: false });
   const log = (await v3Log()).map((r) => `${r.method} ${r.route} ${r.status}`);
   // The first POST was applied but answered 500; the retry is told the status exists; a read
   // (itself faulted once, then retried) settles it, and no further write is made.
@@ -114,11 +109,11 @@ test("a status change whose response is lost (applied, then 500) converges witho
     "GET /v3/user/scheduled_sends/{batch_id} 500",
     "GET /v3/user/scheduled_sends/{batch_id} 200",
   ]);
-  expect((await admin.batches()).find((b) => b.batch_id === batchId)?.status).toBe("paused");
+  expect((await sg.admin.batches()).find((b) => b.batch_id === batchId)?.status).toBe("paused");
 });
 
 test("under 30% mixed faults, 30 random transitions converge and every recorded status matches SendGrid", async () => {
-  await admin.configure({ faults: { seed: 2024, rate: 0.3, kinds: ["500", "503", "reset"], phase: "mixed", maxConsecutive: 2 } });
+  await sg.admin.configure({ faults: { seed: 2024, rate: 0.3, kinds: ["500", "503", "reset"], phase: "mixed", maxConsecutive: 2 } });
   const c = client({ maxAttempts: 4 });
   const recorded = new Map<string, BatchStatus>();
   const statuses: BatchStatus[] = ["active", "paused", "cancelled"];
@@ -141,9 +136,9 @@ test("under 30% mixed faults, 30 random transitions converge and every recorded 
     }
   }
   // A second pass (the "next up") reconciles anything a failure left behind.
-  await admin.configure({ faults: false });
+  await sg.admin.configure({ faults: false });
   for (const [id, status] of recorded) recorded.set(id, await applyStatus(c, id, status));
-  const held = new Map((await admin.batches()).map((b) => [b.batch_id, b.status]));
+  const held = new Map((await sg.admin.batches()).map((b) => [b.batch_id, b.status]));
   for (const [id, status] of recorded) expect(held.get(id)).toBe(status);
   // No paused or cancelled batch exists that the record does not know.
   for (const [id, status] of held) if (status !== "active") expect(recorded.has(id)).toBe(true);
@@ -153,7 +148,7 @@ test("under 30% mixed faults, 30 random transitions converge and every recorded 
 test("delete after a lost cancel response still ends cancelled and succeeds", async () => {
   const c = client();
   const { batchId } = await createBatch(c, "paused");
-  await admin.configure({ faults: { seed: 13, rate: 1, kinds: ["reset"], phase: "after", maxConsecutive: 1 } });
+  await sg.admin.configure({ faults: { seed: 13, rate: 1, kinds: ["reset"], phase: "after", maxConsecutive: 1 } });
   expect(await cancelBatch(c, batchId, "paused")).toBe("cancelled");
-  expect((await admin.batches()).find((b) => b.batch_id === batchId)?.status).toBe("cancelled");
+  expect((await sg.admin.batches()).find((b) => b.batch_id === batchId)?.status).toBe("cancelled");
 });

@@ -1,7 +1,8 @@
 // Bad input fails at `pulumi preview`, through the real engine, with a message naming the property
 // and the rule, and without a single SendGrid request.
 import * as pulumi from "@pulumi/pulumi";
-import { DEFAULT_EMULATOR_API_KEY, EmulatorAdmin, startEmulator, type Emulator } from "../emulator";
+import { DEFAULT_EMULATOR_API_KEY } from "../emulator";
+import { useEmulator } from "./support/emulator";
 import { ScheduledBatch, type ScheduledBatchArgs } from "../provider";
 import { localStack, type LocalStack } from "../scripts/lib/engine";
 
@@ -40,25 +41,21 @@ const CASES: Array<[string, Record<string, unknown>, RegExp]> = [
   ["an unknown property (a key passed as input)", { apiKey: "SG.should-not-be-an-input" }, /unknown property "apiKey"/],
 ];
 
-let emulator: Emulator;
-let admin: EmulatorAdmin;
+const sg = useEmulator();
 let s: LocalStack;
 
 beforeAll(async () => {
-  emulator = await startEmulator();
-  admin = new EmulatorAdmin(emulator.url);
   s = await localStack({
     projectName: "sendgrid-bad-input",
     program: async () => {
       const [, args] = CASES[Number(new pulumi.Config().require("case"))];
-      new ScheduledBatch("bad", { apiUrl: emulator.url, ...args } as ScheduledBatchArgs);
+      new ScheduledBatch("bad", { apiUrl: sg.url, ...args } as ScheduledBatchArgs);
     },
     secrets: { "sendgrid:apiKey": DEFAULT_EMULATOR_API_KEY },
   });
 });
 afterAll(async () => {
   await s.dispose();
-  await emulator.close();
 });
 
 test(`each of ${CASES.length} bad inputs fails at preview with its reason and zero SendGrid requests`, async () => {
@@ -73,20 +70,20 @@ test(`each of ${CASES.length} bad inputs fails at preview with its reason and ze
     outcomes.push(`${name}: ${reason.test(error) ? "ok" : `unexpected: ${error.slice(-400)}`}`);
   }
   expect(outcomes).toEqual(CASES.map(([name]) => `${name}: ok`));
-  expect((await admin.requests()).filter((r) => r.path.startsWith("/v3/"))).toEqual([]);
+  expect((await sg.admin.requests()).filter((r) => r.path.startsWith("/v3/"))).toEqual([]);
 });
 
 test("a blank API key fails at preview and no request is made", async () => {
   const blank = await localStack({
     projectName: "sendgrid-blank-key",
     program: async () => {
-      new ScheduledBatch("b", { apiUrl: emulator.url });
+      new ScheduledBatch("b", { apiUrl: sg.url });
     },
     env: { SENDGRID_API_KEY: "   " },
   });
   try {
     await expect(blank.stack.preview()).rejects.toThrow(/the SendGrid API key is blank/);
-    expect((await admin.requests()).filter((r) => r.path.startsWith("/v3/"))).toEqual([]);
+    expect((await sg.admin.requests()).filter((r) => r.path.startsWith("/v3/"))).toEqual([]);
   } finally {
     await blank.dispose();
   }
@@ -96,9 +93,9 @@ test("a program declaring more than 10 paused/cancelled batches for one account 
   const many = await localStack({
     projectName: "sendgrid-quota-warning",
     program: async () => {
-      for (let i = 0; i < 11; i++) new ScheduledBatch(`held${i}`, { status: i % 2 ? "paused" : "cancelled", apiUrl: emulator.url });
+      for (let i = 0; i < 11; i++) new ScheduledBatch(`held${i}`, { status: i % 2 ? "paused" : "cancelled", apiUrl: sg.url });
       // Another account (a subuser) has its own quota: not counted with the ones above.
-      new ScheduledBatch("subuser", { status: "paused", onBehalfOf: "subuser-a", apiUrl: emulator.url });
+      new ScheduledBatch("subuser", { status: "paused", onBehalfOf: "subuser-a", apiUrl: sg.url });
     },
     secrets: { "sendgrid:apiKey": DEFAULT_EMULATOR_API_KEY },
   });
@@ -110,7 +107,7 @@ test("a program declaring more than 10 paused/cancelled batches for one account 
     expect(new Set(res.stdout.match(/declares \d+ paused or cancelled batches[^\n]*/g))).toEqual(
       new Set(["declares 11 paused or cancelled batches for one SendGrid account; SendGrid allows at most 10 at once, so some will fail with \"max limit reached\""]),
     );
-    expect((await admin.requests()).filter((r) => r.path.startsWith("/v3/"))).toEqual([]);
+    expect((await sg.admin.requests()).filter((r) => r.path.startsWith("/v3/"))).toEqual([]);
   } finally {
     await many.dispose();
   }

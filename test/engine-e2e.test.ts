@@ -2,39 +2,29 @@
 // the emulator: what preview says, what up/refresh/destroy do to SendGrid, and what state holds.
 import * as fs from "node:fs";
 import type { EngineEvent, OpType } from "@pulumi/pulumi/automation";
-import { DEFAULT_EMULATOR_API_KEY, EmulatorAdmin, startEmulator, type Emulator } from "../emulator";
+import { DEFAULT_EMULATOR_API_KEY } from "../emulator";
+import { takeSendGridCalls, useEmulator } from "./support/emulator";
 import { basicProgram } from "../examples/basic/program";
 import { ScheduledBatch, type BatchStatus } from "../provider";
 import { localStack, type LocalStack } from "../scripts/lib/engine";
 
 jest.setTimeout(240_000);
 
-let emulator: Emulator;
-let admin: EmulatorAdmin;
+const sg = useEmulator();
 const stacks: LocalStack[] = [];
 
-beforeAll(async () => {
-  emulator = await startEmulator();
-  admin = new EmulatorAdmin(emulator.url);
-});
 afterAll(async () => {
   for (const s of stacks) await s.dispose();
-  await emulator.close();
 });
 
-/** SendGrid requests made since the last call. */
-async function sendgridCalls(): Promise<string[]> {
-  const log = (await admin.requests()).filter((r) => r.path.startsWith("/v3/"));
-  await admin.clearRequests();
-  return log.map((r) => `${r.method} ${r.route}`);
-}
+const sendgridCalls = () => takeSendGridCalls(sg.admin);
 
 async function basicStack(config: Record<string, string>): Promise<LocalStack> {
   const s = await localStack({
     projectName: "sendgrid-batch-basic",
     stackName: `e2e${stacks.length}`,
     program: async () => basicProgram(),
-    config: { apiUrl: emulator.url, ...config },
+    config: { apiUrl: sg.url, ...config },
     secrets: { "sendgrid:apiKey": DEFAULT_EMULATOR_API_KEY },
   });
   stacks.push(s);
@@ -73,7 +63,7 @@ describe("the lifecycle of the basic example through the engine", () => {
   let batchId = "";
 
   beforeAll(async () => {
-    await admin.reset();
+    await sg.admin.reset();
     s = await basicStack({ status: "active" });
   });
 
@@ -89,7 +79,7 @@ describe("the lifecycle of the basic example through the engine", () => {
     const res = await s.stack.up();
     batchId = String(res.outputs.batchId.value);
     expect(res.outputs.status.value).toBe("active");
-    expect((await admin.batches()).map((b) => [b.batch_id, b.status])).toEqual([[batchId, "active"]]);
+    expect((await sg.admin.batches()).map((b) => [b.batch_id, b.status])).toEqual([[batchId, "active"]]);
     expect(await sendgridCalls()).toEqual(["POST /v3/mail/batch"]);
   });
 
@@ -107,7 +97,7 @@ describe("the lifecycle of the basic example through the engine", () => {
     const res = await s.stack.up();
     expect(res.outputs.status.value).toBe("paused");
     expect(await sendgridCalls()).toEqual(["POST /v3/user/scheduled_sends"]);
-    expect((await admin.batches())[0].status).toBe("paused");
+    expect((await sg.admin.batches())[0].status).toBe("paused");
   });
 
   test("a no-op up makes no SendGrid request", async () => {
@@ -137,12 +127,12 @@ describe("the lifecycle of the basic example through the engine", () => {
 
   test("refresh records a status changed out of band, and the next preview shows the way back", async () => {
     // Someone resumes the batch in SendGrid directly.
-    const res = await fetch(`${emulator.url}/v3/user/scheduled_sends/${batchId}`, {
+    const res = await fetch(`${sg.url}/v3/user/scheduled_sends/${batchId}`, {
       method: "DELETE",
       headers: { Authorization: `Bearer ${DEFAULT_EMULATOR_API_KEY}` },
     });
     expect(res.status).toBe(204);
-    await admin.clearRequests();
+    await sg.admin.clearRequests();
 
     await s.stack.refresh();
     const exported = await s.stack.exportStack();
@@ -170,9 +160,9 @@ describe("the lifecycle of the basic example through the engine", () => {
   });
 
   test("destroy cancels the batch, and a second destroy is a no-op", async () => {
-    await admin.clearRequests();
+    await sg.admin.clearRequests();
     await s.stack.destroy();
-    expect((await admin.batches()).find((b) => b.batch_id === batchId)?.status).toBe("cancelled");
+    expect((await sg.admin.batches()).find((b) => b.batch_id === batchId)?.status).toBe("cancelled");
     expect(await sendgridCalls()).toEqual(["PATCH /v3/user/scheduled_sends/{batch_id}"]);
     const again = await s.stack.destroy();
     expect(again.summary.resourceChanges ?? {}).toEqual({});
@@ -181,11 +171,11 @@ describe("the lifecycle of the basic example through the engine", () => {
 });
 
 test("with the key in SENDGRID_API_KEY, neither state nor the engine's -v=9 logs ever contain it", async () => {
-  await admin.reset();
+  await sg.admin.reset();
   const s = await localStack({
     projectName: "sendgrid-env-key",
     program: async () => {
-      const b = new ScheduledBatch("env", { status: "paused", apiUrl: emulator.url });
+      const b = new ScheduledBatch("env", { status: "paused", apiUrl: sg.url });
       return { batchId: b.batchId };
     },
     env: { SENDGRID_API_KEY: DEFAULT_EMULATOR_API_KEY },
@@ -206,19 +196,19 @@ test("with the key in SENDGRID_API_KEY, neither state nor the engine's -v=9 logs
   expect(all).toMatch(/Marshaling property for RPC/);
   expect(all).not.toContain(DEFAULT_EMULATOR_API_KEY);
   expect(await stateText(s)).not.toContain(DEFAULT_EMULATOR_API_KEY);
-  expect((await admin.batches()).map((b) => b.status)).toEqual(["cancelled"]);
+  expect((await sg.admin.batches()).map((b) => b.status)).toEqual(["cancelled"]);
 });
 
 test("a program that adopts an existing batch takes it over without creating a new one", async () => {
-  await admin.reset();
-  const made = await fetch(`${emulator.url}/v3/mail/batch`, { method: "POST", headers: { Authorization: `Bearer ${DEFAULT_EMULATOR_API_KEY}` } });
+  await sg.admin.reset();
+  const made = await fetch(`${sg.url}/v3/mail/batch`, { method: "POST", headers: { Authorization: `Bearer ${DEFAULT_EMULATOR_API_KEY}` } });
   const { batch_id: existing } = (await made.json()) as { batch_id: string };
-  await admin.clearRequests();
+  await sg.admin.clearRequests();
 
   const s = await localStack({
     projectName: "sendgrid-adopt",
     program: async () => {
-      const b = new ScheduledBatch("adopted", { batchId: existing, status: "paused" as BatchStatus, apiUrl: emulator.url });
+      const b = new ScheduledBatch("adopted", { batchId: existing, status: "paused" as BatchStatus, apiUrl: sg.url });
       return { batchId: b.batchId };
     },
     secrets: { "sendgrid:apiKey": DEFAULT_EMULATOR_API_KEY },
@@ -226,17 +216,17 @@ test("a program that adopts an existing batch takes it over without creating a n
   stacks.push(s);
   const res = await s.stack.up();
   expect(res.outputs.batchId.value).toBe(existing);
-  expect((await admin.batches()).map((b) => [b.batch_id, b.status])).toEqual([[existing, "paused"]]);
+  expect((await sg.admin.batches()).map((b) => [b.batch_id, b.status])).toEqual([[existing, "paused"]]);
   expect(await sendgridCalls()).toEqual(["GET /v3/user/scheduled_sends/{batch_id}", "GET /v3/mail/batch/{batch_id}", "POST /v3/user/scheduled_sends"]);
 });
 
 test("a create that made the batch but could not pause it is recorded, and the next up converges", async () => {
-  await admin.reset();
+  await sg.admin.reset();
   // Fill SendGrid's quota of 10 paused/cancelled batches from outside the stack.
   for (let i = 0; i < 10; i++) {
-    const r = await fetch(`${emulator.url}/v3/mail/batch`, { method: "POST", headers: { Authorization: `Bearer ${DEFAULT_EMULATOR_API_KEY}` } });
+    const r = await fetch(`${sg.url}/v3/mail/batch`, { method: "POST", headers: { Authorization: `Bearer ${DEFAULT_EMULATOR_API_KEY}` } });
     const { batch_id } = (await r.json()) as { batch_id: string };
-    await fetch(`${emulator.url}/v3/user/scheduled_sends`, {
+    await fetch(`${sg.url}/v3/user/scheduled_sends`, {
       method: "POST",
       headers: { Authorization: `Bearer ${DEFAULT_EMULATOR_API_KEY}`, "Content-Type": "application/json" },
       body: JSON.stringify({ batch_id, status: "cancel" }),
@@ -245,7 +235,7 @@ test("a create that made the batch but could not pause it is recorded, and the n
   const s = await localStack({
     projectName: "sendgrid-partial",
     program: async () => {
-      const b = new ScheduledBatch("held", { status: "paused", apiUrl: emulator.url });
+      const b = new ScheduledBatch("held", { status: "paused", apiUrl: sg.url });
       return { batchId: b.batchId };
     },
     secrets: { "sendgrid:apiKey": DEFAULT_EMULATOR_API_KEY },
@@ -257,14 +247,14 @@ test("a create that made the batch but could not pause it is recorded, and the n
   expect(batch).toBeDefined();
   expect(batch.outputs.status).toBe("active");
   const recordedId = batch.id as string;
-  expect((await admin.batches()).find((b) => b.batch_id === recordedId)?.status).toBe("active");
+  expect((await sg.admin.batches()).find((b) => b.batch_id === recordedId)?.status).toBe("active");
 
   // Free one slot; the next up pauses the recorded batch instead of creating another.
-  const victim = (await admin.batches()).find((b) => b.status === "cancelled")!;
-  await fetch(`${emulator.url}/v3/user/scheduled_sends/${victim.batch_id}`, { method: "DELETE", headers: { Authorization: `Bearer ${DEFAULT_EMULATOR_API_KEY}` } });
-  const before = (await admin.batches()).length;
+  const victim = (await sg.admin.batches()).find((b) => b.status === "cancelled")!;
+  await fetch(`${sg.url}/v3/user/scheduled_sends/${victim.batch_id}`, { method: "DELETE", headers: { Authorization: `Bearer ${DEFAULT_EMULATOR_API_KEY}` } });
+  const before = (await sg.admin.batches()).length;
   const res = await s.stack.up();
   expect(res.outputs.batchId.value).toBe(recordedId);
-  expect((await admin.batches()).length).toBe(before);
-  expect((await admin.batches()).find((b) => b.batch_id === recordedId)?.status).toBe("paused");
+  expect((await sg.admin.batches()).length).toBe(before);
+  expect((await sg.admin.batches()).find((b) => b.batch_id === recordedId)?.status).toBe("paused");
 });

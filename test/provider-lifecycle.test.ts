@@ -1,28 +1,20 @@
 // The provider's methods against the emulator over real HTTP: for every transition, what SendGrid
 // holds afterwards and exactly how many SendGrid requests it took.
-import { DEFAULT_EMULATOR_API_KEY, EmulatorAdmin, startEmulator, type Emulator } from "../emulator";
+import { DEFAULT_EMULATOR_API_KEY, startEmulator } from "../emulator";
+import { takeSendGridCalls, useEmulator } from "./support/emulator";
 import * as rt from "../provider/runtime";
 
 type Props = Record<string, unknown>;
 
-let emulator: Emulator;
-let admin: EmulatorAdmin;
+const sg = useEmulator();
 const provider = {};
 
-beforeAll(async () => {
+beforeAll(() => {
   process.env.SENDGRID_API_KEY = DEFAULT_EMULATOR_API_KEY;
-  emulator = await startEmulator();
-  admin = new EmulatorAdmin(emulator.url);
 });
-afterAll(() => emulator.close());
-beforeEach(() => admin.reset());
+beforeEach(() => sg.admin.reset());
 
-/** SendGrid requests (the /v3 API only) made since the last call, as "METHOD route". */
-async function calls(): Promise<string[]> {
-  const log = await admin.requests();
-  await admin.clearRequests();
-  return log.filter((r) => r.path.startsWith("/v3/")).map((r) => `${r.method} ${r.route}`);
-}
+const calls = () => takeSendGridCalls(sg.admin);
 
 /** The error a promise rejects with (fails the test if it resolves). */
 async function failure(p: Promise<unknown>): Promise<Error> {
@@ -35,23 +27,23 @@ async function failure(p: Promise<unknown>): Promise<Error> {
 }
 
 async function statusOf(batchId: string): Promise<string | undefined> {
-  return (await admin.batches()).find((b) => b.batch_id === batchId)?.status;
+  return (await sg.admin.batches()).find((b) => b.batch_id === batchId)?.status;
 }
 
 function inputs(extra: Props = {}): Props {
-  return { apiUrl: emulator.url, __provider: "text", ...extra };
+  return { apiUrl: sg.url, __provider: "text", ...extra };
 }
 
 async function created(status: string): Promise<{ id: string; outs: Props }> {
   const res = await rt.create(provider, inputs({ status }));
-  await admin.clearRequests();
+  await sg.admin.clearRequests();
   return res;
 }
 
 describe("create", () => {
   test("an active batch costs one POST /v3/mail/batch", async () => {
     const { id, outs } = await rt.create(provider, inputs({ status: "active" }));
-    expect(outs).toMatchObject({ batchId: id, status: "active", adopted: false, apiUrl: emulator.url });
+    expect(outs).toMatchObject({ batchId: id, status: "active", adopted: false, apiUrl: sg.url });
     expect(await statusOf(id)).toBe("active");
     expect(await calls()).toEqual(["POST /v3/mail/batch"]);
   });
@@ -63,7 +55,7 @@ describe("create", () => {
     const { id, outs } = await rt.create(provider, inputs({ status }));
     expect(outs.status).toBe(status);
     expect(await statusOf(id)).toBe(status);
-    const log = (await admin.requests()).filter((r) => r.path.startsWith("/v3/"));
+    const log = (await sg.admin.requests()).filter((r) => r.path.startsWith("/v3/"));
     expect(log.map((r) => `${r.method} ${r.route}`)).toEqual(["POST /v3/mail/batch", "POST /v3/user/scheduled_sends"]);
     expect(log[1].body).toEqual({ batch_id: id, status: wire });
   });
@@ -74,7 +66,7 @@ describe("create", () => {
     expect(adoptedId).toBe(id);
     expect(outs).toMatchObject({ adopted: true, status: "active" });
     expect(await calls()).toEqual(["GET /v3/user/scheduled_sends/{batch_id}", "GET /v3/mail/batch/{batch_id}"]);
-    expect((await admin.batches()).length).toBe(1);
+    expect((await sg.admin.batches()).length).toBe(1);
   });
 
   test("adopting a paused batch and asking for cancelled is one read and one PATCH", async () => {
@@ -86,7 +78,7 @@ describe("create", () => {
 
   test("adopting an id this account does not own fails with the reason and creates nothing", async () => {
     await expect(rt.create(provider, inputs({ batchId: "NotARealBatchId123" }))).rejects.toThrow(/batchId NotARealBatchId123 is not a batch of this SendGrid account/);
-    expect(await admin.batches()).toEqual([]);
+    expect(await sg.admin.batches()).toEqual([]);
   });
 });
 
@@ -110,7 +102,7 @@ describe("update moves between states with one request each", () => {
   test("a status changed out of band is reconciled: POST refused, one read, then PATCH", async () => {
     const { id, outs } = await created("active");
     await rt.update(provider, id, outs, inputs({ status: "paused" })); // someone else paused it
-    await admin.clearRequests();
+    await sg.admin.clearRequests();
     const res = await rt.update(provider, id, outs, inputs({ status: "cancelled" })); // state still says active
     expect(res.outs.status).toBe("cancelled");
     expect(await statusOf(id)).toBe("cancelled");
@@ -143,16 +135,16 @@ describe("delete cancels, never resumes", () => {
   test("deleting twice succeeds; the second time one read confirms and nothing is written", async () => {
     const { id, outs } = await created("active");
     await rt.remove(provider, id, outs);
-    await admin.clearRequests();
+    await sg.admin.clearRequests();
     await rt.remove(provider, id, { ...outs, status: "cancelled" });
     expect(await statusOf(id)).toBe("cancelled");
     expect(await calls()).toEqual(["GET /v3/user/scheduled_sends/{batch_id}"]);
   });
 
   test("deleting a batch SendGrid does not know succeeds without writing", async () => {
-    await rt.remove(provider, "UnknownBatch0001", { apiUrl: emulator.url, status: "active" });
+    await rt.remove(provider, "UnknownBatch0001", { apiUrl: sg.url, status: "active" });
     expect(await calls()).toEqual(["POST /v3/user/scheduled_sends"]);
-    expect(await admin.batches()).toEqual([]);
+    expect(await sg.admin.batches()).toEqual([]);
   });
 });
 
@@ -160,9 +152,9 @@ describe("read (refresh)", () => {
   test("finds a status changed out of band and rewrites the inputs to match", async () => {
     const { id, outs } = await created("active");
     await rt.update(provider, id, outs, inputs({ status: "cancelled" }));
-    await admin.clearRequests();
+    await sg.admin.clearRequests();
     const res = await rt.read(provider, id, outs);
-    expect(res).toEqual({ id, props: { ...outs, status: "cancelled" }, inputs: { status: "cancelled", apiUrl: emulator.url } });
+    expect(res).toEqual({ id, props: { ...outs, status: "cancelled" }, inputs: { status: "cancelled", apiUrl: sg.url } });
     expect(await calls()).toEqual(["GET /v3/user/scheduled_sends/{batch_id}"]);
   });
 
@@ -174,7 +166,7 @@ describe("read (refresh)", () => {
   });
 
   test("a batch SendGrid no longer knows is dropped (empty id)", async () => {
-    const res = await rt.read(provider, "VanishedBatch01", { apiUrl: emulator.url, status: "active", batchId: "VanishedBatch01" });
+    const res = await rt.read(provider, "VanishedBatch01", { apiUrl: sg.url, status: "active", batchId: "VanishedBatch01" });
     expect(res.id).toBe("");
   });
 });

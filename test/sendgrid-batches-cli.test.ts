@@ -5,28 +5,25 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { promisify } from "node:util";
-import { DEFAULT_EMULATOR_API_KEY, EmulatorAdmin, startEmulator, type Emulator } from "../emulator";
+import { DEFAULT_EMULATOR_API_KEY } from "../emulator";
+import { useEmulator } from "./support/emulator";
 import { classify, main, sendTimesFromState } from "../cli/sendgrid-batches";
 import { SendGridBatchClient, createBatch } from "../provider/core";
 
-let emulator: Emulator;
-let admin: EmulatorAdmin;
+const sg = useEmulator();
 let client: SendGridBatchClient;
 const NOW = Math.floor(Date.now() / 1000);
 
 beforeAll(async () => {
-  emulator = await startEmulator();
-  admin = new EmulatorAdmin(emulator.url);
-  client = new SendGridBatchClient({ apiKey: DEFAULT_EMULATOR_API_KEY, apiUrl: emulator.url });
+  client = new SendGridBatchClient({ apiKey: DEFAULT_EMULATOR_API_KEY, apiUrl: sg.url });
   process.env.SENDGRID_API_KEY = DEFAULT_EMULATOR_API_KEY;
 });
-afterAll(() => emulator.close());
-beforeEach(() => admin.reset());
+beforeEach(() => sg.admin.reset());
 
 async function run(args: string[], confirm?: boolean): Promise<{ code: number; out: string; err: string }> {
   const out: string[] = [];
   const err: string[] = [];
-  const code = await main([...args, "--api-url", emulator.url], {
+  const code = await main([...args, "--api-url", sg.url], {
     out: (s) => out.push(s),
     err: (s) => err.push(s),
     confirm: confirm === undefined ? undefined : async () => confirm,
@@ -96,18 +93,18 @@ test("clear-cancelled frees only the safe slots, after confirmation", async () =
   const refused = await run(["clear-cancelled", "--state", state], false);
   expect(refused.code).toBe(1);
   expect(refused.err).toMatch(/not confirmed/);
-  expect((await admin.batches()).filter((b) => b.status !== "active")).toHaveLength(3);
+  expect((await sg.admin.batches()).filter((b) => b.status !== "active")).toHaveLength(3);
 
   const done = await run(["clear-cancelled", "--state", state], true);
   expect(done.code).toBe(0);
   expect(done.out).toContain(`cleared ${past.batchId}`);
   expect(done.out).toMatch(/3 of 10 slots used/);
   expect(done.out).toMatch(/freed 1 slot/);
-  const held = new Map((await admin.batches()).map((b) => [b.batch_id, b.status]));
+  const held = new Map((await sg.admin.batches()).map((b) => [b.batch_id, b.status]));
   expect(held.get(past.batchId)).toBe("active"); // its status entry is gone: the slot is free
   expect(held.get(future.batchId)).toBe("cancelled");
   expect(held.get(paused.batchId)).toBe("paused");
-  const deletes = (await admin.requests()).filter((r) => r.method === "DELETE");
+  const deletes = (await sg.admin.requests()).filter((r) => r.method === "DELETE");
   expect(deletes.map((r) => r.path)).toEqual([`/v3/user/scheduled_sends/${past.batchId}`]);
 });
 
@@ -128,13 +125,13 @@ test("bad arguments and a missing key fail with a clear message and no request",
   } finally {
     process.env.SENDGRID_API_KEY = saved;
   }
-  expect((await admin.requests()).filter((r) => r.path.startsWith("/v3/"))).toEqual([]);
+  expect((await sg.admin.requests()).filter((r) => r.path.startsWith("/v3/"))).toEqual([]);
 });
 
 test("the built bin lists entries", async () => {
   await createBatch(client, "paused");
   const bin = path.resolve(__dirname, "..", "dist", "cli", "sendgrid-batches.js");
-  const { stdout } = await promisify(execFile)(process.execPath, [bin, "list", "--api-url", emulator.url], {
+  const { stdout } = await promisify(execFile)(process.execPath, [bin, "list", "--api-url", sg.url], {
     env: { ...process.env, SENDGRID_API_KEY: DEFAULT_EMULATOR_API_KEY },
   });
   expect(stdout).toMatch(/paused\s+-\s+no\s+paused: clearing would send its mail/);

@@ -1,0 +1,43 @@
+// One emulator per test file, over real HTTP, and the request-log view every suite asserts on.
+import { EmulatorAdmin, startEmulator, type Emulator, type EmulatorOptions } from "../../emulator";
+
+export interface SuiteEmulator {
+  readonly emulator: Emulator;
+  readonly admin: EmulatorAdmin;
+  readonly url: string;
+}
+
+/** Start an emulator before the file's tests and close it after them. */
+export function useEmulator(opts?: EmulatorOptions): SuiteEmulator {
+  let emulator: Emulator | undefined;
+  let admin: EmulatorAdmin | undefined;
+  beforeAll(async () => {
+    emulator = await startEmulator(opts);
+    admin = new EmulatorAdmin(emulator.url);
+  });
+  afterAll(async () => {
+    await emulator?.close();
+  });
+  const started = <T>(value: T | undefined): T => {
+    if (value === undefined) throw new Error("the emulator is not started yet (use it inside a test or hook)");
+    return value;
+  };
+  return {
+    get emulator() {
+      return started(emulator);
+    },
+    get admin() {
+      return started(admin);
+    },
+    get url() {
+      return started(emulator).url;
+    },
+  };
+}
+
+/** The SendGrid (/v3) requests logged since the last call, as "METHOD /route/template"; clears the log. */
+export async function takeSendGridCalls(admin: EmulatorAdmin): Promise<string[]> {
+  const log = await admin.requests();
+  await admin.clearRequests();
+  return log.filter((r) => r.path.startsWith("/v3/")).map((r) => `${r.method} ${r.route}`);
+}
