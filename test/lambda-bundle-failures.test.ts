@@ -16,10 +16,10 @@ import {
   startResponseServer,
   type CfnEvent,
   type FakeAws,
+  MARKER,
+  STACK_ID,
 } from "./fixtures/cfn/harness";
 
-const MARKER = "SendGridScheduledBatch::CREATE_FAILED";
-const STACK_ID = "arn:aws:cloudformation:us-east-1:123456789012:stack/newsletter/5b2e6c30-a8f1-11f0-9d3c-0affd3c9f1a3";
 const CREATE_REQUEST = "0f8b8e4c-3a5e-4f1e-9a35-7d6e0b2c9c11";
 const WRONG_KEY = "SG.revokedKeyThatSendGridRejects.0123456789abcdefghijklmnop";
 const WRONG_KEY_ARN = "arn:aws:secretsmanager:us-east-1:123456789012:secret:revoked-key-XyZ123";

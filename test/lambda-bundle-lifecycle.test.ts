@@ -20,10 +20,10 @@ import {
   type CfnEvent,
   type FakeAws,
   type ReceivedResponse,
+  MARKER,
+  STACK_ID,
 } from "./fixtures/cfn/harness";
 
-const MARKER = "SendGridScheduledBatch::CREATE_FAILED";
-const STACK_ID = "arn:aws:cloudformation:us-east-1:123456789012:stack/newsletter/5b2e6c30-a8f1-11f0-9d3c-0affd3c9f1a3";
 
 let emulator: Emulator;
 let admin: EmulatorAdmin;
