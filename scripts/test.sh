@@ -6,6 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 npm run --silent build
+npx tsc -p tsconfig.test.json   # type-check the tests too (jest transpiles them without checking)
 npm run --silent build:lambda
 
 PULUMI_CLI_BIN="$(bash scripts/ensure-pulumi.sh | tail -n 1)"
