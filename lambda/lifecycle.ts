@@ -189,8 +189,9 @@ export async function onDelete(id: string, logicalResourceId: string, props: Raw
   }
   try {
     const client = await connect(parsed.spec, parsed.keySource, ctx);
-    // Read first (no believed status): an unknown or already-cancelled batch then costs reads only.
-    const result = await cancelBatch(client, id);
+    // Act on the status the template last declared (one call for an active or paused batch); if
+    // SendGrid disagrees (drift, or a Create whose pause failed), the core re-reads and re-plans.
+    const result = await cancelBatch(client, id, parsed.spec.status);
     return { status: "SUCCESS", physicalResourceId: id, action: result };
   } catch (err) {
     if (err instanceof SendGridError && err.code === "TOO_LATE") {

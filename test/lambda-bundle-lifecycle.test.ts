@@ -185,7 +185,8 @@ describe("the bundle, run alone in a fresh Node process", () => {
       RequestId: "d9f5c0b4-7e1a-4f6d-8b52-4a3f2e1dcb94",
       LogicalResourceId: "Batch",
     });
-    expect(cleanup.calls).toEqual(["GET /v3/user/scheduled_sends/{batch_id} 200", "PATCH /v3/user/scheduled_sends/{batch_id} 204"]);
+    // The old batch was declared paused: one PATCH to cancel, no read.
+    expect(cleanup.calls).toEqual(["PATCH /v3/user/scheduled_sends/{batch_id} 204"]);
     expect(await statusOf(oldId)).toBe("cancelled");
     expect(await statusOf(newId)).toBe("paused");
   });
@@ -208,27 +209,37 @@ describe("the bundle, run alone in a fresh Node process", () => {
     expect((await admin.batches()).find((b) => b.batch_id === ssmId)).toMatchObject({ onBehalfOf: "subuser-a", status: "active" });
   });
 
-  test("Delete of an active batch cancels it (read first, then one POST cancel)", async () => {
+  test("Delete of an active batch cancels it with one POST, acting on the declared Status", async () => {
     const { body, calls } = await invoke("delete.json", { PHYSICAL_ID: ssmId }, (e) => {
       e.ResourceProperties.OnBehalfOf = "subuser-a";
     });
     expect(body).toEqual({ Status: "SUCCESS", PhysicalResourceId: ssmId, StackId: STACK_ID, RequestId: "e0a6d1c5-8f2b-4a7e-9c63-5b4a3f2edca5", LogicalResourceId: "Batch" });
-    expect(calls).toEqual(["GET /v3/user/scheduled_sends/{batch_id} 200", "GET /v3/mail/batch/{batch_id} 200", "POST /v3/user/scheduled_sends 201"]);
+    expect(calls).toEqual(["POST /v3/user/scheduled_sends 201"]);
     expect(await statusOf(ssmId)).toBe("cancelled");
   });
 
-  test("Delete of an already-cancelled batch succeeds with one read and no write", async () => {
+  test("Delete of a batch declared cancelled confirms it with one read and writes nothing", async () => {
     const { body, calls } = await invoke("delete.json", { PHYSICAL_ID: ssmId }, (e) => {
       e.ResourceProperties.OnBehalfOf = "subuser-a";
+      e.ResourceProperties.Status = "cancelled";
     });
     expect(body.Status).toBe("SUCCESS");
     expect(calls).toEqual(["GET /v3/user/scheduled_sends/{batch_id} 200"]);
   });
 
-  test("Delete of a well-formed id SendGrid does not know succeeds after reads only", async () => {
+  test("Delete of a batch declared active but cancelled out of band: the refused POST is reconciled by one read", async () => {
+    const { body, calls } = await invoke("delete.json", { PHYSICAL_ID: ssmId }, (e) => {
+      e.ResourceProperties.OnBehalfOf = "subuser-a";
+    });
+    expect(body.Status).toBe("SUCCESS");
+    expect(calls).toEqual(["POST /v3/user/scheduled_sends 400", "GET /v3/user/scheduled_sends/{batch_id} 200"]);
+    expect(await statusOf(ssmId)).toBe("cancelled");
+  });
+
+  test("Delete of a well-formed id SendGrid does not know succeeds after one refused cancel", async () => {
     const { body, calls } = await invoke("delete.json", { PHYSICAL_ID: "HkJ5yLYULb7Rj8GKSx7u025ouWVlMgAi" });
     expect(body).toMatchObject({ Status: "SUCCESS", PhysicalResourceId: "HkJ5yLYULb7Rj8GKSx7u025ouWVlMgAi" });
-    expect(calls).toEqual(["GET /v3/user/scheduled_sends/{batch_id} 200", "GET /v3/mail/batch/{batch_id} 400"]);
+    expect(calls).toEqual(["POST /v3/user/scheduled_sends 400"]);
   });
 
   test("Delete after a failed Create (marker id) succeeds with no SendGrid call and no secret read, even with invalid properties", async () => {
