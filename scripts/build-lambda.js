@@ -25,6 +25,20 @@ function measureInit(outfile, runs = 5) {
   return { median: sorted[Math.floor(runs / 2)], times };
 }
 
+// axios (inside @sendgrid/client) imports form-data for multipart bodies, and with it mime-types and
+// mime-db (~140 KiB of the bundle). The handler only ever sends JSON, so form-data is replaced by a
+// class that refuses to be used: a multipart body would fail loudly instead of silently.
+const stubFormData = {
+  name: "stub-form-data",
+  setup(build) {
+    build.onResolve({ filter: /^form-data$/ }, () => ({ path: "form-data", namespace: "stub" }));
+    build.onLoad({ filter: /.*/, namespace: "stub" }, () => ({
+      contents: "module.exports = class FormData { constructor() { throw new Error('multipart bodies are not supported by this bundle'); } };",
+      loader: "js",
+    }));
+  },
+};
+
 async function main() {
   const args = process.argv.slice(2);
   const root = path.resolve(__dirname, "..");
@@ -43,6 +57,7 @@ async function main() {
     minify: true,
     sourcemap: args.includes("--sourcemap"),
     external: ["@aws-sdk/*"],
+    plugins: [stubFormData],
     legalComments: "none",
     metafile: true,
     logLevel: "warning",
