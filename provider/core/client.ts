@@ -154,8 +154,11 @@ export class SendGridBatchClient {
 
       if (error.code === "RATE_LIMITED" && rateLimited < policy.maxRateLimitRetries) {
         rateLimited++;
-        const until = (error.resetAt ?? this.now() + 1000) + Math.round(this.random() * 250);
+        // Hold the endpoint until the window resets; this request alone adds a little jitter, so
+        // the requests waiting on the gate do not all wait longer than the reset.
+        const until = error.resetAt ?? this.now() + 1000;
         gates.set(gateKey, Math.max(gates.get(gateKey) ?? 0, until));
+        await this.sleep(Math.max(0, until - this.now()) + Math.round(this.random() * 250));
         continue;
       }
       if (error.retryable && error.code !== "RATE_LIMITED" && failures + 1 < policy.maxAttempts) {
