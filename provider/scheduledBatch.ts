@@ -28,8 +28,9 @@ export interface ScheduledBatchArgs {
 // One shared object: the SDK serializes it once per process, not once per resource. It is an
 // object literal, not a class: the serializer then emits no constructor or prototype, and each
 // method is one line that loads the runtime by package name (resolved from the program's directory).
+// Exported for the benchmarks only (provider/index.ts does not re-export it).
 type Rt = typeof Runtime;
-const provider: pulumi.dynamic.ResourceProvider<Props, Props> = {
+export const provider: pulumi.dynamic.ResourceProvider<Props, Props> = {
   async configure(q) {
     (require("pulumi-sendgrid-scheduled-batch/runtime") as Rt).configure(this, q);
   },
