@@ -99,8 +99,9 @@ export function diff(id: string, olds: Props, news: Props): { changes: boolean; 
   return { changes, replaces, deleteBeforeReplace: false };
 }
 
-function outputs(inputs: ScheduledBatchInputs, batchId: string, status: BatchStatus, adopted: boolean): ScheduledBatchOutputs {
-  return { ...inputs, batchId, status, adopted };
+/** The inputs echoed back with what SendGrid holds (later diff/update/delete see only outputs). */
+function outputs(inputs: ScheduledBatchInputs, batchId: string, status: BatchStatus, adopted: boolean): Props {
+  return { ...inputs, batchId, status, adopted } satisfies ScheduledBatchOutputs;
 }
 
 /**
@@ -117,11 +118,11 @@ export async function create(provider: object, inputs: Props): Promise<{ id: str
   const desired = spec.status ?? "active";
   if (spec.batchId !== undefined) {
     const adopted = await adoptBatch(client, spec.batchId, desired);
-    return { id: adopted.batchId, outs: { ...outputs(spec, adopted.batchId, adopted.status, true) } };
+    return { id: adopted.batchId, outs: outputs(spec, adopted.batchId, adopted.status, true) };
   }
   try {
     const made = await createBatch(client, desired);
-    return { id: made.batchId, outs: { ...outputs(spec, made.batchId, made.status, false) } };
+    return { id: made.batchId, outs: outputs(spec, made.batchId, made.status, false) };
   } catch (err) {
     if (err instanceof PartialFailureError) {
       // Record the batch that now exists so the next `up` converges instead of orphaning it.
@@ -140,7 +141,7 @@ export async function update(provider: object, id: string, olds: Props, news: Pr
   const adopted = olds.adopted === true;
   try {
     const status = await applyStatus(client, id, desired, believed);
-    return { outs: { ...outputs(spec, id, status, adopted) } };
+    return { outs: outputs(spec, id, status, adopted) };
   } catch (err) {
     // Record what SendGrid now holds (if we can tell) so state and SendGrid never disagree.
     const actual = await client.getStatus(id).catch(() => undefined);
