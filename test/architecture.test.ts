@@ -1,0 +1,51 @@
+// The direction of dependencies: program → adapter → core → @sendgrid/client. The core knows
+// nothing of Pulumi or AWS; the Lambda and the CLI reach SendGrid only through the core; the
+// emulator shares nothing with the core but SendGrid's wire definitions.
+import * as fs from "node:fs";
+import * as path from "node:path";
+
+const ROOT = path.resolve(__dirname, "..");
+
+function sources(dir: string): string[] {
+  return fs
+    .readdirSync(path.join(ROOT, dir), { recursive: true, encoding: "utf8" })
+    .filter((f) => f.endsWith(".ts") && !f.startsWith("dist"))
+    .map((f) => path.join(dir, f));
+}
+
+/** Every module specifier a file imports or requires, resolved to a repo path when relative. */
+function importsOf(file: string): string[] {
+  const text = fs.readFileSync(path.join(ROOT, file), "utf8");
+  const specs = [...text.matchAll(/(?:from\s+|require\(|import\()\s*["']([^"']+)["']/g)].map((m) => m[1]);
+  return specs.map((s) => (s.startsWith(".") ? path.normalize(path.join(path.dirname(file), s)) : s));
+}
+
+test("the core imports neither Pulumi, AWS, the adapters nor the emulator", () => {
+  const offending = sources("provider/core").flatMap((f) =>
+    importsOf(f)
+      .filter((i) => /^@pulumi\/|^aws-lambda$|^@aws-sdk\//.test(i) || (i.includes("/") && !i.startsWith("provider/core") && !i.startsWith("@sendgrid/") && !i.startsWith("node:")))
+      .map((i) => `${f} → ${i}`),
+  );
+  expect(offending).toEqual([]);
+});
+
+test("the Lambda and the CLI reach SendGrid only through the core", () => {
+  const offending = [...sources("lambda"), ...sources("cli")].flatMap((f) =>
+    importsOf(f)
+      .filter((i) => i.startsWith("provider/") && !(i === "provider/core" || i.startsWith("provider/core/")))
+      .concat(importsOf(f).filter((i) => i.startsWith("@sendgrid/") || i.startsWith("@pulumi/") || i.startsWith("emulator")))
+      .map((i) => `${f} → ${i}`),
+  );
+  expect(offending).toEqual([]);
+});
+
+test("the emulator shares only SendGrid's wire definitions with the core", () => {
+  const shared = new Set(sources("emulator").flatMap((f) => importsOf(f).filter((i) => i.startsWith("provider/"))));
+  expect([...shared]).toEqual(["provider/core/wire"]);
+});
+
+test("the Pulumi adapter's serialized methods require only the package runtime", () => {
+  const text = fs.readFileSync(path.join(ROOT, "provider/scheduledBatch.ts"), "utf8");
+  const required = new Set([...text.matchAll(/require\("([^"]+)"\)/g)].map((m) => m[1]));
+  expect([...required]).toEqual(["pulumi-sendgrid-scheduled-batch/runtime"]);
+});
