@@ -1,6 +1,7 @@
 // Shared helpers for the emulator tests: raw HTTP calls over real sockets (global fetch).
 
-import { DEFAULT_EMULATOR_API_KEY, EmulatorAdmin, startEmulator, type Emulator, type EmulatorOptions } from "../emulator";
+import { DEFAULT_EMULATOR_API_KEY, type Emulator, type EmulatorAdmin, type EmulatorOptions } from "../emulator";
+import { useEmulator as useSuiteEmulator } from "./support/emulator";
 
 export const KEY = DEFAULT_EMULATOR_API_KEY;
 
@@ -69,28 +70,9 @@ export function mail(extra: Record<string, unknown> = {}, personalization: Recor
   };
 }
 
-/** Starts an emulator per test file; each test starts from a reset. */
+/** Starts an emulator per test file (test/support/emulator.ts); each test starts from a reset. */
 export function useEmulator(options: EmulatorOptions = {}): { em: () => Emulator; admin: () => EmulatorAdmin } {
-  let em: Emulator | undefined;
-  let admin: EmulatorAdmin | undefined;
-  beforeAll(async () => {
-    em = await startEmulator(options);
-    admin = new EmulatorAdmin(em.url);
-  });
-  beforeEach(async () => {
-    await admin?.reset();
-  });
-  afterAll(async () => {
-    await em?.close();
-  });
-  return {
-    em: () => {
-      if (!em) throw new Error("emulator not started");
-      return em;
-    },
-    admin: () => {
-      if (!admin) throw new Error("emulator not started");
-      return admin;
-    },
-  };
+  const sg = useSuiteEmulator(options);
+  beforeEach(() => sg.admin.reset());
+  return { em: () => sg.emulator, admin: () => sg.admin };
 }
