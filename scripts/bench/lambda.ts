@@ -3,12 +3,11 @@
 // Lambda tests' fake Secrets Manager and their stand-in for the pre-signed ResponseURL
 // (test/fixtures/cfn/harness.ts).
 
-import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { DEFAULT_EMULATOR_API_KEY, type EmulatorAdmin } from "../../emulator";
-import { SECRET_ARN, STACK_ID, awsEnv, startFakeAws, startResponseServer, type FakeAws, type ResponseServer } from "../../test/fixtures/cfn/harness";
+import { SECRET_ARN, STACK_ID, awsEnv, buildBundle, sdkOnlyNodePath, startFakeAws, startResponseServer, type FakeAws, type ResponseServer } from "../../test/fixtures/cfn/harness";
 import { REPO_ROOT } from "../lib/engine";
 import { coldRequire, emptySection, fmt, log, max, median, min, percentile, runNode, sendGridRequests, shortRoute, type SectionResult } from "./util";
 
@@ -18,16 +17,6 @@ const GOAL_INIT_MS = 150;
 export interface LambdaOptions {
   spawns: number;
   invocations: number;
-}
-
-/** A directory holding only @aws-sdk/* (symlinks), as the Lambda runtime's NODE_PATH provides it. */
-function sdkOnlyNodePath(tmp: string): string {
-  const dir = path.join(tmp, "runtime-node-modules");
-  fs.mkdirSync(path.join(dir, "@aws-sdk"), { recursive: true });
-  for (const pkg of fs.readdirSync(path.join(REPO_ROOT, "node_modules", "@aws-sdk"))) {
-    fs.symlinkSync(path.join(REPO_ROOT, "node_modules", "@aws-sdk", pkg), path.join(dir, "@aws-sdk", pkg));
-  }
-  return dir;
 }
 
 // One process, like one warm Lambda sandbox: require the bundle, then send it the configured events
@@ -179,8 +168,7 @@ export async function lambdaSection(emulatorUrl: string, admin: EmulatorAdmin, o
     // checked-out lambda/dist is not touched). The build prints its biggest inputs per package.
     log("§5 building the Lambda bundle (scripts/build-lambda.js)");
     const buildDir = path.join(tmp, "build");
-    const buildOut = execFileSync(process.execPath, [path.join(REPO_ROOT, "scripts", "build-lambda.js"), "--outdir", buildDir], { cwd: REPO_ROOT, encoding: "utf8" });
-    const bundle = path.join(buildDir, "index.js");
+    const { file: bundle, buildOutput: buildOut } = buildBundle(buildDir);
     const bytes = fs.statSync(bundle).size;
     const local = path.join(REPO_ROOT, "lambda", "dist", "index.js");
     const localBytes = fs.existsSync(local) ? fs.statSync(local).size : undefined;
@@ -191,7 +179,7 @@ export async function lambdaSection(emulatorUrl: string, admin: EmulatorAdmin, o
       .filter((m): m is RegExpExecArray => m !== null)
       .map((m) => [m[1], Number(m[2])] as const);
 
-    const env: Record<string, string> = { PATH: process.env.PATH ?? "/usr/bin:/bin", NODE_PATH: sdkOnlyNodePath(tmp), NODE_NO_WARNINGS: "1" };
+    const env: Record<string, string> = { PATH: process.env.PATH ?? "/usr/bin:/bin", NODE_PATH: sdkOnlyNodePath(), NODE_NO_WARNINGS: "1" };
     log(`§5 cold start: ${opts.spawns} spawns`);
     const { init, wall, bare } = await coldRequire(bundle, opts.spawns, { cwd: buildDir, env, bare: true });
 

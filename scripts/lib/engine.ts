@@ -7,15 +7,9 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { LocalWorkspace, PulumiCommand, type PulumiFn, type Stack } from "@pulumi/pulumi/automation";
 
-/** The repository root (this file runs from scripts/lib or, compiled, from dist/scripts/lib). */
-export const REPO_ROOT = findUp(__dirname, "package.json");
+import { REPO_ROOT } from "./repoRoot";
 
-function findUp(from: string, file: string): string {
-  for (let dir = from; ; dir = path.dirname(dir)) {
-    if (fs.existsSync(path.join(dir, file))) return dir;
-    if (dir === path.dirname(dir)) throw new Error(`no ${file} above ${from}`);
-  }
-}
+export { REPO_ROOT };
 
 let cliBin: string | undefined;
 
