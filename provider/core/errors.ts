@@ -63,14 +63,6 @@ export class SendGridError extends Error {
     this.summary = init.message;
   }
 
-  /** True when SendGrid's message for this error is exactly `message` (case-insensitive). */
-  hasMessage(message: string): boolean {
-    return this.fields.some((f) => f.message.toLowerCase() === message.toLowerCase());
-  }
-}
-
-export function isSendGridError(err: unknown): err is SendGridError {
-  return err instanceof SendGridError;
 }
 
 /** A short, safe description of any thrown value (never includes request config or headers). */
