@@ -11,7 +11,7 @@
 import * as fs from "node:fs";
 import * as readline from "node:readline/promises";
 import { parseArgs } from "node:util";
-import { apiKeyProblem, clientFor, describeError, parseSendAt, type Region, type ScheduledSendStatus } from "../provider/core";
+import { apiKeyProblem, clientFor, describeError, parseSendAt, type Region, type ScheduledSendStatus } from "../core";
 
 const USAGE = `Usage:
   sendgrid-batches list            [connection options] [--state FILE] [--sent ID=TIME ...]

@@ -1,6 +1,6 @@
 // A typed client for the inspection API (/__emulator/), over global fetch.
 
-import type { ErrorResponse } from "../provider/core/wire";
+import type { ErrorResponse } from "../core/wire";
 import type { BatchView, ClockView, EmulatorConfig, MessageView, RequestLogEntry, SeedMessageInput } from "./types";
 
 export interface EmulatorInfo {

@@ -1,7 +1,7 @@
 // API-key authentication and `on-behalf-of` subuser scoping.
 
 import type { IncomingHttpHeaders } from "node:http";
-import { SENDGRID_MESSAGES } from "../provider/core/wire";
+import { SENDGRID_MESSAGES } from "../core/wire";
 import { sendgridError, type Reply } from "./http";
 import type { Scope } from "./state";
 

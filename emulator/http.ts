@@ -2,7 +2,7 @@
 // error body, and body reading.
 
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { ErrorResponse } from "../provider/core/wire";
+import type { ErrorResponse } from "../core/wire";
 
 export interface Reply {
   status: number;

@@ -2,7 +2,7 @@
 // personalization), and one queued message per personalization. Like SendGrid, every problem found
 // is reported at once in `errors`.
 
-import { SENDGRID_LIMITS, SENDGRID_MESSAGES, type SendGridErrorItem } from "../provider/core/wire";
+import { SENDGRID_LIMITS, SENDGRID_MESSAGES, type SendGridErrorItem } from "../core/wire";
 import { empty, isRecord, json, sendgridError, type Reply } from "./http";
 import { EMULATOR_MESSAGES } from "./messages";
 import type { NewMessage } from "./state";

@@ -1,5 +1,5 @@
 // Error strings the emulator uses where SendGrid documents none. SendGrid's own strings live in
-// provider/core/wire.ts (SENDGRID_MESSAGES); everything here is the emulator's choice.
+// core/wire.ts (SENDGRID_MESSAGES); everything here is the emulator's choice.
 
 export const EMULATOR_MESSAGES = {
   /** Unknown /v3 route (SendGrid's Mail Send spec example for 404). */

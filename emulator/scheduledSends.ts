@@ -1,6 +1,6 @@
 // The Mail Batch and Cancel Scheduled Sends operations, with SendGrid's status codes and strings.
 
-import { SENDGRID_LIMITS, SENDGRID_MESSAGES, type ScheduledSendStatus, type WireStatus } from "../provider/core/wire";
+import { SENDGRID_LIMITS, SENDGRID_MESSAGES, type ScheduledSendStatus, type WireStatus } from "../core/wire";
 import { empty, isRecord, json, sendgridError, type ParsedBody, type Reply } from "./http";
 import { EMULATOR_MESSAGES } from "./messages";
 import type { EmulatorState, Scope } from "./state";

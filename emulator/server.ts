@@ -3,7 +3,7 @@
 
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { Socket } from "node:net";
-import { SENDGRID_MESSAGES } from "../provider/core/wire";
+import { SENDGRID_MESSAGES } from "../core/wire";
 import type { FaultDecision } from "./faults";
 import { BodyTooLarge, parseJson, readBody, sendgridError, writeReply, type ParsedBody, type Reply } from "./http";
 import { handleInspection, INSPECTION_PREFIX } from "./inspection";

@@ -1,7 +1,7 @@
 // The emulator's SendGrid data: batches (scoped to an account or one of its subusers), their
 // pause/cancel statuses, and queued messages with their fates as the clock moves.
 
-import type { WireStatus } from "../provider/core/wire";
+import type { WireStatus } from "../core/wire";
 import { Clock } from "./clock";
 import { newBatchId } from "./ids";
 import type { BatchState, BatchView, MessageFate, MessageView } from "./types";

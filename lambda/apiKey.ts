@@ -10,7 +10,7 @@
 // Keys are cached per warm container for a few minutes, keyed by ARN/name; a rotated secret is
 // picked up once the entry expires.
 
-import { apiKeyProblem } from "../provider/core";
+import { apiKeyProblem } from "../core";
 import type { ApiKeySource } from "./properties";
 
 const CACHE_TTL_MS = 5 * 60_000;

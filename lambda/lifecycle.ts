@@ -20,7 +20,7 @@ import {
   type BatchSpec,
   type BatchStatus,
   type SendGridBatchClient,
-} from "../provider/core";
+} from "../core";
 import { ApiKeyError, clearApiKeyCache, fetchApiKey } from "./apiKey";
 import { IDENTITY_PROPERTIES, changedProperties, declaredStatus, describeFailures, parseProperties, type ApiKeySource, type RawProperties } from "./properties";
 

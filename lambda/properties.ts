@@ -6,7 +6,7 @@
 // set": `!Ref` of a parameter with Default "" is the usual way templates leave an optional
 // property out, and SendGrid has no meaning for an empty subuser, region or batch id.
 
-import { validateInputs, type BatchSpec, type BatchStatus, type Failure } from "../provider/core";
+import { validateInputs, type BatchSpec, type BatchStatus, type Failure } from "../core";
 
 export type RawProperties = Record<string, unknown>;
 

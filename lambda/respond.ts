@@ -13,7 +13,7 @@
 
 import * as http from "node:http";
 import * as https from "node:https";
-import { isLoopbackHost } from "../provider/core";
+import { isLoopbackHost } from "../core";
 
 export const MAX_BODY_BYTES = 4096;
 

@@ -20,7 +20,7 @@ import {
   type Failure,
   type Region,
   type SendGridBatchClient,
-} from "./core";
+} from "../core";
 
 /** What a program passes (after `check`, `status` is always set). */
 export interface ScheduledBatchInputs {

@@ -6,9 +6,9 @@
 
 import * as pulumi from "@pulumi/pulumi";
 import type * as Runtime from "./runtime";
-import type { BatchStatus, Region } from "./core/types";
+import type { BatchStatus, Region } from "../core/types";
 type Props = Record<string, unknown>;
-import { SENDGRID_LIMITS } from "./core/wire";
+import { SENDGRID_LIMITS } from "../core/wire";
 
 export interface ScheduledBatchArgs {
   /** `active` (default: mail goes out at its send_at), `paused` (held) or `cancelled` (discarded at send_at). */

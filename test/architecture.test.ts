@@ -21,9 +21,9 @@ function importsOf(file: string): string[] {
 }
 
 test("the core imports neither Pulumi, AWS, the adapters nor the emulator", () => {
-  const offending = sources("provider/core").flatMap((f) =>
+  const offending = sources("core").flatMap((f) =>
     importsOf(f)
-      .filter((i) => (i.startsWith("./") ? !i.startsWith("./provider/core/") : !i.startsWith("node:") && i !== "@sendgrid/client" && !i.startsWith("@sendgrid/client/")))
+      .filter((i) => (i.startsWith("./") ? !i.startsWith("./core/") : !i.startsWith("node:") && i !== "@sendgrid/client" && !i.startsWith("@sendgrid/client/")))
       .map((i) => `${f} → ${i}`),
   );
   expect(offending).toEqual([]);
@@ -32,15 +32,26 @@ test("the core imports neither Pulumi, AWS, the adapters nor the emulator", () =
 test("the Lambda and the CLI reach SendGrid only through the core", () => {
   const offending = [...sources("lambda"), ...sources("cli")].flatMap((f) =>
     importsOf(f)
-      .filter((i) => (i.startsWith("./provider/") && !(i === "./provider/core" || i.startsWith("./provider/core/"))) || i.startsWith("./emulator") || i.startsWith("@sendgrid/") || i.startsWith("@pulumi/"))
+      .filter((i) => i.startsWith("./provider") || i.startsWith("./emulator") || i.startsWith("@sendgrid/") || i.startsWith("@pulumi/"))
+      .map((i) => `${f} → ${i}`),
+  );
+  expect(offending).toEqual([]);
+});
+
+test("the Pulumi adapter reaches SendGrid only through the core", () => {
+  const offending = sources("provider").flatMap((f) =>
+    importsOf(f)
+      .filter((i) => i.startsWith("./lambda") || i.startsWith("./cli") || i.startsWith("./emulator") || i.startsWith("@sendgrid/"))
       .map((i) => `${f} → ${i}`),
   );
   expect(offending).toEqual([]);
 });
 
 test("the emulator shares only SendGrid's wire definitions with the core", () => {
-  const shared = new Set(sources("emulator").flatMap((f) => importsOf(f).filter((i) => i.startsWith("./provider/") || i.startsWith("./lambda/"))));
-  expect([...shared]).toEqual(["./provider/core/wire"]);
+  const shared = new Set(
+    sources("emulator").flatMap((f) => importsOf(f).filter((i) => i.startsWith("./core") || i.startsWith("./provider") || i.startsWith("./lambda") || i.startsWith("./cli"))),
+  );
+  expect([...shared]).toEqual(["./core/wire"]);
 });
 
 test("the Pulumi adapter's serialized methods require only the package runtime", () => {

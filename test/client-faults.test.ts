@@ -3,7 +3,7 @@
 // ambiguous failures converge, and what we record always equals what SendGrid holds.
 import { DEFAULT_EMULATOR_API_KEY } from "../emulator";
 import { useEmulator } from "./support/emulator";
-import { SendGridBatchClient, applyStatus, cancelBatch, createBatch, type BatchStatus, type RetryOptions } from "../provider/core";
+import { SendGridBatchClient, applyStatus, cancelBatch, createBatch, type BatchStatus, type RetryOptions } from "../core";
 
 const sg = useEmulator();
 

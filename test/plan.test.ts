@@ -1,5 +1,5 @@
-import { describePlan, plan, type Step } from "../provider/core/plan";
-import type { BatchStatus } from "../provider/core/types";
+import { describePlan, plan, type Step } from "../core/plan";
+import type { BatchStatus } from "../core/types";
 
 describe("the batch state machine", () => {
   const cases: Array<[BatchStatus, BatchStatus, Step[]]> = [

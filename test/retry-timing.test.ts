@@ -1,4 +1,4 @@
-import { backoffMs, rateLimitWaitMs } from "../provider/core/retry";
+import { backoffMs, rateLimitWaitMs } from "../core/retry";
 
 describe("waiting for SendGrid's rate-limit window", () => {
   const now = 1_800_000_000_000; // ms

@@ -8,7 +8,7 @@ import { promisify } from "node:util";
 import { DEFAULT_EMULATOR_API_KEY } from "../emulator";
 import { useEmulator } from "./support/emulator";
 import { classify, main, sendTimesFromState } from "../cli/sendgrid-batches";
-import { SendGridBatchClient, createBatch } from "../provider/core";
+import { SendGridBatchClient, createBatch } from "../core";
 
 const sg = useEmulator();
 let client: SendGridBatchClient;

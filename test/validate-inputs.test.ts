@@ -1,4 +1,4 @@
-import { apiKeyProblem, apiUrlProblem, parseSendAt, validateInputs } from "../provider/core/validate";
+import { apiKeyProblem, apiUrlProblem, parseSendAt, validateInputs } from "../core/validate";
 
 const NOW = 1_800_000_000; // Unix seconds
 const opts = { now: NOW };

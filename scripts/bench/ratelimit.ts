@@ -306,13 +306,13 @@ function describe(section: SectionResult, n: number, results: PhaseResult[]): vo
         "The last column of the table above divides by floor + the engine's own time before the first and after the last call, i.e. what the limiter and the client add on top of the unavoidable.",
     );
     section.notes.push(
-      "**Client change considered (provider/core/client.ts, not applied).** The remaining lever on (2) is to stop trusting the whole second: when an endpoint is held on `Remaining: 0`, the real end lies in (Reset − 1 s, Reset], so the client could release *one* probe request early " +
+      "**Client change considered (core/client.ts, not applied).** The remaining lever on (2) is to stop trusting the whole second: when an endpoint is held on `Remaining: 0`, the real end lies in (Reset − 1 s, Reset], so the client could release *one* probe request early " +
         "(e.g. at Reset − 1 s + the offset at which the current window's first request was sent, which it knows) and open the gate on a 2xx, keeping the others held; a 429 would cost one request and leave the gate at Reset. " +
         `The table above bounds the gain: the ratios "w/o rounding" (${projections.map((x) => fmt.ratio(x.total)).join(", ")} instead of ${binding.map((r) => fmt.ratio(r.totalMs / r.floorMs)).join(", ")}). ` +
         "It is not recommended for SendGrid itself: its window alignment is undocumented, the gain there is ≤ 1.7 % per 60 s window, and a wrong guess costs 429s on a shared key.",
     );
     section.notes.push(
-      "**The 429 jitter (applied, provider/core/client.ts).** A 429 holds the endpoint's shared gate exactly to Reset; the 0–250 ms jitter (which spreads different processes sharing a key) now delays only the refused request's own retry, " +
+      "**The 429 jitter (applied, core/client.ts).** A 429 holds the endpoint's shared gate exactly to Reset; the 0–250 ms jitter (which spreads different processes sharing a key) now delays only the refused request's own retry, " +
         "no longer the gate, so a burst of k in-flight 429s no longer pushes the whole endpoint ≈ 250·k/(k+1) ms past Reset. " +
         (with429.length
           ? `Measured here: ${sum(with429.map((r) => r.rejected429))} × 429; lag beyond the rounding ${fmt.ms(beyond(with429))} ms per window in the operations with 429s vs ${without429.length ? fmt.ms(beyond(without429)) : "?"} ms without.`

@@ -103,7 +103,7 @@ export async function requestsPerOperation(url: string, admin: EmulatorAdmin): P
     section.notes.push(
       `**refresh (active) = ${measured.get("refresh (active)")}.** ` +
         "`GET /v3/user/scheduled_sends/{id}` answers `[]` (or 404) both for an active batch and for an id SendGrid does not know, so `readBatch` " +
-        "(provider/core/batches.ts) follows an empty answer with `GET /v3/mail/batch/{id}` to tell the two apart and let refresh drop a batch that no longer exists. " +
+        "(core/batches.ts) follows an empty answer with `GET /v3/mail/batch/{id}` to tell the two apart and let refresh drop a batch that no longer exists. " +
         `A paused or cancelled batch is identified by the first read alone (refresh (paused) = ${measured.get("refresh (paused)")}). ` +
         "Closing it would mean trusting `[]` as active during refresh — one read " +
         "per active batch saved — at the price of never detecting an id from another account/region; the project chose correctness, and the emulator shows it costs " +
@@ -113,7 +113,7 @@ export async function requestsPerOperation(url: string, admin: EmulatorAdmin): P
   if (excessOps.includes("destroy (cancelled)")) {
     section.notes.push(
       `**destroy (cancelled) = ${measured.get("destroy (cancelled)")}.** ` +
-        "`cancelBatch` (provider/core/batches.ts) does not trust a recorded `cancelled`: it re-reads the status, because if someone un-cancelled the batch " +
+        "`cancelBatch` (core/batches.ts) does not trust a recorded `cancelled`: it re-reads the status, because if someone un-cancelled the batch " +
         "out of band, skipping the call would let its mail go out after the resource is gone. For a recorded `active`/`paused` batch it acts on the belief (1 write, re-read only on a " +
         "`STATUS_EXISTS`/404 answer). Trusting the state (0 requests) would close it but give up that guarantee; a `pulumi refresh` before destroy gives the same safety explicitly.",
     );
