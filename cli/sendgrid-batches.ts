@@ -52,21 +52,34 @@ export function sendTimesFromState(doc: unknown): Map<string, number> {
 export function classify(entries: ScheduledSendStatus[], sendTimes: Map<string, number>, nowSeconds: number, marginSeconds: number): Row[] {
   return entries.map((e) => {
     const sendAt = sendTimes.get(e.batch_id);
-    if (e.status === "pause") return { batchId: e.batch_id, status: "paused", sendAt, clearable: false, why: "paused: clearing would send its mail" };
-    if (sendAt === undefined) return { batchId: e.batch_id, status: "cancelled", clearable: false, why: "send time unknown: pass --state or --sent" };
+    if (e.status === "pause")
+      return { batchId: e.batch_id, status: "paused", sendAt, clearable: false, why: "paused: clearing would send its mail" };
+    if (sendAt === undefined)
+      return { batchId: e.batch_id, status: "cancelled", clearable: false, why: "send time unknown: pass --state or --sent" };
     if (sendAt + marginSeconds > nowSeconds) {
-      return { batchId: e.batch_id, status: "cancelled", sendAt, clearable: false, why: "send time not yet passed: clearing would release its mail" };
+      return {
+        batchId: e.batch_id,
+        status: "cancelled",
+        sendAt,
+        clearable: false,
+        why: "send time not yet passed: clearing would release its mail",
+      };
     }
     return { batchId: e.batch_id, status: "cancelled", sendAt, clearable: true, why: "mail already discarded at send time" };
   });
 }
 
 function table(rows: Row[]): string {
-  const lines = rows.map((r) => [r.batchId, r.status, r.sendAt ? new Date(r.sendAt * 1000).toISOString() : "-", r.clearable ? "yes" : "no", r.why].join("  "));
+  const lines = rows.map((r) =>
+    [r.batchId, r.status, r.sendAt ? new Date(r.sendAt * 1000).toISOString() : "-", r.clearable ? "yes" : "no", r.why].join("  "),
+  );
   return ["batch_id  status  send_at  clearable  reason", ...lines].join("\n");
 }
 
-export async function main(argv: string[], io: { out: (s: string) => void; err: (s: string) => void; confirm?: (q: string) => Promise<boolean> }): Promise<number> {
+export async function main(
+  argv: string[],
+  io: { out: (s: string) => void; err: (s: string) => void; confirm?: (q: string) => Promise<boolean> },
+): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
@@ -110,7 +123,12 @@ export async function main(argv: string[], io: { out: (s: string) => void; err: 
   }
 
   try {
-    const client = clientFor({ apiKey, apiUrl: values["api-url"], region: values.region as Region | undefined, onBehalfOf: values["on-behalf-of"] });
+    const client = clientFor({
+      apiKey,
+      apiUrl: values["api-url"],
+      region: values.region as Region | undefined,
+      onBehalfOf: values["on-behalf-of"],
+    });
     const rows = classify(await client.listStatuses(), sendTimes, Math.floor(Date.now() / 1000), Number(values.margin));
     io.out(rows.length ? table(rows) : "no paused or cancelled batches");
     io.out(`${rows.length} of 10 slots used`);

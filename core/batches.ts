@@ -40,7 +40,12 @@ function isStaleBelief(err: unknown): boolean {
  * Bring `batchId` to `desired`. `believed` is the status recorded in state; when omitted, the
  * status is read first. Returns the status SendGrid now holds.
  */
-export async function applyStatus(client: SendGridBatchClient, batchId: string, desired: BatchStatus, believed?: BatchStatus): Promise<BatchStatus> {
+export async function applyStatus(
+  client: SendGridBatchClient,
+  batchId: string,
+  desired: BatchStatus,
+  believed?: BatchStatus,
+): Promise<BatchStatus> {
   let current = believed ?? (await client.getStatus(batchId));
   for (let round = 0; ; round++) {
     try {
@@ -77,7 +82,11 @@ export async function createBatch(
  * Take over an existing batch: check it belongs to this account, then bring it to `desired`.
  * A batch with a status is known to exist (1 read); one without is validated (2 reads).
  */
-export async function adoptBatch(client: SendGridBatchClient, batchId: string, desired: BatchStatus): Promise<{ batchId: string; status: BatchStatus }> {
+export async function adoptBatch(
+  client: SendGridBatchClient,
+  batchId: string,
+  desired: BatchStatus,
+): Promise<{ batchId: string; status: BatchStatus }> {
   const current = await readBatch(client, batchId);
   if (current === undefined) {
     throw new SendGridError({

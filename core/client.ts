@@ -72,12 +72,17 @@ export class SendGridBatchClient {
     const defaults: ClientRequest & { timeout: number; proxy?: false } = { url: "", baseUrl: this.baseUrl, timeout: this.retry.timeoutMs };
     if (isLoopbackHost(new URL(this.baseUrl).hostname)) defaults.proxy = false;
     this.client.setDefaultRequest(defaults);
-    this.account = createHash("sha256").update(`${this.baseUrl}\n${settings.apiKey}\n${settings.onBehalfOf ?? ""}`).digest("hex").slice(0, 16);
+    this.account = createHash("sha256")
+      .update(`${this.baseUrl}\n${settings.apiKey}\n${settings.onBehalfOf ?? ""}`)
+      .digest("hex")
+      .slice(0, 16);
   }
 
   /** POST /v3/mail/batch: a new batch id. Not idempotent, so at most one fresh retry after a failure. */
   async createBatchId(): Promise<string> {
-    const res = await this.send("POST", "/v3/mail/batch", "/v3/mail/batch", undefined, { maxAttempts: Math.min(2, this.retry.maxAttempts) });
+    const res = await this.send("POST", "/v3/mail/batch", "/v3/mail/batch", undefined, {
+      maxAttempts: Math.min(2, this.retry.maxAttempts),
+    });
     const body = res.body as Partial<MailBatchResponse> | undefined;
     if (!body || typeof body.batch_id !== "string" || body.batch_id === "") {
       throw unexpected("POST", "/v3/mail/batch", res.status, "no batch_id in the response");
@@ -132,7 +137,13 @@ export class SendGridBatchClient {
     await this.send("DELETE", `/v3/user/scheduled_sends/${enc(batchId)}`, "/v3/user/scheduled_sends/{batch_id}");
   }
 
-  private async send(method: Method, path: string, template: string, body?: unknown, override: Partial<RetryOptions> = {}): Promise<RawResponse> {
+  private async send(
+    method: Method,
+    path: string,
+    template: string,
+    body?: unknown,
+    override: Partial<RetryOptions> = {},
+  ): Promise<RawResponse> {
     const policy = { ...this.retry, ...override };
     const gateKey = `${this.account} ${method} ${template}`;
     let failures = 0;
@@ -192,7 +203,9 @@ const clients = new Map<string, SendGridBatchClient>();
 
 export function clientFor(settings: ConnectionSettings, opts: ClientOptions = {}): SendGridBatchClient {
   if (opts.sleep || opts.random || opts.now || opts.onAttempt) return new SendGridBatchClient(settings, opts);
-  const key = createHash("sha256").update(JSON.stringify([settings.apiKey, settings.onBehalfOf, settings.region, settings.apiUrl, opts.retry])).digest("hex");
+  const key = createHash("sha256")
+    .update(JSON.stringify([settings.apiKey, settings.onBehalfOf, settings.region, settings.apiUrl, opts.retry]))
+    .digest("hex");
   let client = clients.get(key);
   if (!client) {
     client = new SendGridBatchClient(settings, opts);
@@ -226,7 +239,13 @@ function parseStatusList(body: unknown, method: string, path: string, status: nu
 }
 
 function unexpected(method: string, path: string, status: number, what: string): SendGridError {
-  return new SendGridError({ code: "UNEXPECTED_RESPONSE", status, method, path, message: `SendGrid ${method} ${path} answered ${status} but ${what}` });
+  return new SendGridError({
+    code: "UNEXPECTED_RESPONSE",
+    status,
+    method,
+    path,
+    message: `SendGrid ${method} ${path} answered ${status} but ${what}`,
+  });
 }
 
 function errorFields(body: unknown): SendGridErrorField[] {
@@ -242,27 +261,48 @@ function errorFields(body: unknown): SendGridErrorField[] {
 }
 
 function isResponseError(err: unknown): err is { code: number; message: string; response: { headers: unknown; body: unknown } } {
-  return typeof err === "object" && err !== null && "code" in err && typeof err.code === "number" && "response" in err && typeof err.response === "object" && err.response !== null;
+  return (
+    typeof err === "object" &&
+    err !== null &&
+    "code" in err &&
+    typeof err.code === "number" &&
+    "response" in err &&
+    typeof err.response === "object" &&
+    err.response !== null
+  );
 }
 
 const CUTOFF_HINT = /10 minutes/i;
 
 /** Map an HTTP or transport failure to a SendGridError with SendGrid's own words and what to do. */
-export function toSendGridError(err: unknown, method: string, path: string, baseUrl: string, nowMs: number, maxWaitMs: number): SendGridError {
+export function toSendGridError(
+  err: unknown,
+  method: string,
+  path: string,
+  baseUrl: string,
+  nowMs: number,
+  maxWaitMs: number,
+): SendGridError {
   if (err instanceof SendGridError) return err;
   if (isResponseError(err)) {
     const status = err.code;
     const headers = lowerHeaders(err.response.headers);
     const fields = errorFields(err.response.body);
-    const said = fields.length ? fields.map((f) => (f.field ? `${f.message} (field: ${f.field})` : f.message)).join("; ") : err.message || "no message";
+    const said = fields.length
+      ? fields.map((f) => (f.field ? `${f.message} (field: ${f.field})` : f.message)).join("; ")
+      : err.message || "no message";
     const base = `SendGrid ${method} ${path} failed: ${status} ${said}`;
     const has = (m: string) => fields.some((f) => f.message.toLowerCase() === m.toLowerCase());
     const make = (code: ErrorCode, hint?: string, retryable = false, resetAt?: number) =>
       new SendGridError({ code, status, method, path, fields, message: base, hint, retryable, resetAt });
 
-    if (status === 401) return make("AUTH_REJECTED", "The API key was rejected: check sendgrid:apiKey / SENDGRID_API_KEY and that the key is active");
+    if (status === 401)
+      return make("AUTH_REJECTED", "The API key was rejected: check sendgrid:apiKey / SENDGRID_API_KEY and that the key is active");
     if (status === 403) {
-      return make("FORBIDDEN", "The key lacks a needed scope (mail.batch.*, user.scheduled_sends.*) or may not act for the on-behalf-of subuser");
+      return make(
+        "FORBIDDEN",
+        "The key lacks a needed scope (mail.batch.*, user.scheduled_sends.*) or may not act for the on-behalf-of subuser",
+      );
     }
     if (status === 429) {
       const wait = rateLimitWaitMs(headers["x-ratelimit-reset"], nowMs, maxWaitMs);
@@ -270,10 +310,14 @@ export function toSendGridError(err: unknown, method: string, path: string, base
     }
     if (status >= 500) return make("SENDGRID_UNAVAILABLE", "SendGrid failed on its side; retry later (check status.sendgrid.com)", true);
     if (has(SENDGRID_MESSAGES.maxLimitReached)) {
-      return make("QUOTA_EXCEEDED", "SendGrid allows at most 10 batches paused or cancelled at once; resume one, or free slots held by cancelled batches whose send time has passed with `sendgrid-batches clear-cancelled`");
+      return make(
+        "QUOTA_EXCEEDED",
+        "SendGrid allows at most 10 batches paused or cancelled at once; resume one, or free slots held by cancelled batches whose send time has passed with `sendgrid-batches clear-cancelled`",
+      );
     }
     if (has(SENDGRID_MESSAGES.statusExists)) return make("STATUS_EXISTS");
-    if (has(SENDGRID_MESSAGES.invalidBatchId)) return make("INVALID_BATCH_ID", "The batch id is unknown to this account: check batchId, onBehalfOf and region");
+    if (has(SENDGRID_MESSAGES.invalidBatchId))
+      return make("INVALID_BATCH_ID", "The batch id is unknown to this account: check batchId, onBehalfOf and region");
     if (status === 404) return make("BATCH_NOT_FOUND");
     if (fields.some((f) => CUTOFF_HINT.test(f.message))) {
       return make("TOO_LATE", "SendGrid refuses pause or cancel later than 10 minutes before send_at; the mail will go out as scheduled");
@@ -284,7 +328,8 @@ export function toSendGridError(err: unknown, method: string, path: string, base
   // Transport failures come straight from axios and carry the request config (with the
   // Authorization header): keep only the error code.
   const code = typeof err === "object" && err !== null && "code" in err && typeof err.code === "string" ? err.code : undefined;
-  const timedOut = code === "ECONNABORTED" || code === "ETIMEDOUT" || (code === undefined && /timeout/i.test(String((err as Error)?.message)));
+  const timedOut =
+    code === "ECONNABORTED" || code === "ETIMEDOUT" || (code === undefined && /timeout/i.test(String((err as Error)?.message)));
   return new SendGridError({
     code: timedOut ? "TIMEOUT" : "NETWORK",
     method,

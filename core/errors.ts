@@ -62,7 +62,6 @@ export class SendGridError extends Error {
     this.hint = init.hint;
     this.summary = init.message;
   }
-
 }
 
 /** A short, safe description of any thrown value (never includes request config or headers). */

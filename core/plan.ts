@@ -8,10 +8,7 @@
 import type { BatchStatus } from "./types";
 import type { WireStatus } from "./wire";
 
-export type Step =
-  | { kind: "createStatus"; status: WireStatus }
-  | { kind: "updateStatus"; status: WireStatus }
-  | { kind: "clearStatus" };
+export type Step = { kind: "createStatus"; status: WireStatus } | { kind: "updateStatus"; status: WireStatus } | { kind: "clearStatus" };
 
 export function toWire(status: Exclude<BatchStatus, "active">): WireStatus {
   return status === "paused" ? "pause" : "cancel";

@@ -31,7 +31,7 @@ export function isBatchId(id: unknown): id is string {
 const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
 // Seconds after 5138-11-16 are certainly milliseconds (Date.now()), a common mistake with send_at.
 const MAX_PLAUSIBLE_SECONDS = 1e11;
-// eslint-disable-next-line no-control-regex
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
 const CONTROL_CHARS = /[\u0000-\u001f\u007f]/;
 
 /** `sendAt` as Unix seconds, or a reason why it cannot be read. */
@@ -51,7 +51,9 @@ export function parseSendAt(value: unknown): { seconds: number } | { reason: str
       const ms = Date.parse(trimmed);
       if (Number.isFinite(ms)) return { seconds: Math.floor(ms / 1000) };
     }
-    return { reason: `sendAt must be Unix seconds or an ISO 8601 date-time with a zone, e.g. "2026-12-01T09:00:00Z" (got ${JSON.stringify(value)})` };
+    return {
+      reason: `sendAt must be Unix seconds or an ISO 8601 date-time with a zone, e.g. "2026-12-01T09:00:00Z" (got ${JSON.stringify(value)})`,
+    };
   }
   return { reason: `sendAt must be a number of Unix seconds or an ISO 8601 string (got ${typeof value})` };
 }
@@ -64,11 +66,13 @@ export function apiUrlProblem(value: string): string | undefined {
   } catch {
     return `apiUrl must be an absolute URL such as "https://api.sendgrid.com" (got ${JSON.stringify(value)})`;
   }
-  if (url.username || url.password) return "apiUrl must not contain credentials; the API key comes from sendgrid:apiKey or SENDGRID_API_KEY";
+  if (url.username || url.password)
+    return "apiUrl must not contain credentials; the API key comes from sendgrid:apiKey or SENDGRID_API_KEY";
   if (url.search || url.hash) return "apiUrl must not have a query or fragment";
   if (url.protocol === "https:") return undefined;
   if (url.protocol === "http:" && isLoopbackHost(url.hostname)) return undefined;
-  if (url.protocol === "http:") return `apiUrl may use http only for a loopback host (127.0.0.1, localhost, [::1]); use https for ${url.hostname}`;
+  if (url.protocol === "http:")
+    return `apiUrl may use http only for a loopback host (127.0.0.1, localhost, [::1]); use https for ${url.hostname}`;
   return `apiUrl must use https (got ${url.protocol.replace(/:$/, "")})`;
 }
 
@@ -83,7 +87,8 @@ export function apiKeyProblem(key: string | undefined): string | undefined {
     return "no SendGrid API key: set it with `pulumi config set --secret sendgrid:apiKey <key>` or the SENDGRID_API_KEY environment variable";
   }
   if (key.trim() === "") return "the SendGrid API key is blank: set sendgrid:apiKey (as a secret) or SENDGRID_API_KEY to a real key";
-  if (/\s/.test(key) || CONTROL_CHARS.test(key)) return "the SendGrid API key contains whitespace or control characters; copy it again without spaces or line breaks";
+  if (/\s/.test(key) || CONTROL_CHARS.test(key))
+    return "the SendGrid API key contains whitespace or control characters; copy it again without spaces or line breaks";
   return undefined;
 }
 
@@ -108,7 +113,11 @@ export function validateInputs(raw: Record<string, unknown>, opts: ValidateOptio
 
   if (known(raw.status)) {
     if ((BATCH_STATUSES as readonly unknown[]).includes(raw.status)) spec.status = raw.status as BatchStatus;
-    else failures.push({ property: "status", reason: `status must be one of ${BATCH_STATUSES.map((s) => `"${s}"`).join(", ")} (got ${JSON.stringify(raw.status)})` });
+    else
+      failures.push({
+        property: "status",
+        reason: `status must be one of ${BATCH_STATUSES.map((s) => `"${s}"`).join(", ")} (got ${JSON.stringify(raw.status)})`,
+      });
   }
 
   if (known(raw.sendAt)) {
@@ -119,13 +128,20 @@ export function validateInputs(raw: Record<string, unknown>, opts: ValidateOptio
 
   if (known(raw.batchId)) {
     if (isBatchId(raw.batchId)) spec.batchId = raw.batchId;
-    else failures.push({ property: "batchId", reason: `batchId must be a SendGrid batch id from POST /v3/mail/batch (letters, digits, "-" and "_", up to 128 characters; got ${JSON.stringify(raw.batchId)})` });
+    else
+      failures.push({
+        property: "batchId",
+        reason: `batchId must be a SendGrid batch id from POST /v3/mail/batch (letters, digits, "-" and "_", up to 128 characters; got ${JSON.stringify(raw.batchId)})`,
+      });
   }
 
   if (known(raw.onBehalfOf)) {
     const v = raw.onBehalfOf;
     if (typeof v !== "string" || v.trim() === "" || v.length > 256 || CONTROL_CHARS.test(v) || v !== v.trim()) {
-      failures.push({ property: "onBehalfOf", reason: `onBehalfOf must be a subuser's username or "account-id <id>", without surrounding spaces or line breaks (got ${JSON.stringify(v)})` });
+      failures.push({
+        property: "onBehalfOf",
+        reason: `onBehalfOf must be a subuser's username or "account-id <id>", without surrounding spaces or line breaks (got ${JSON.stringify(v)})`,
+      });
     } else {
       spec.onBehalfOf = v;
     }
@@ -133,7 +149,11 @@ export function validateInputs(raw: Record<string, unknown>, opts: ValidateOptio
 
   if (known(raw.region)) {
     if ((REGIONS as readonly unknown[]).includes(raw.region)) spec.region = raw.region as Region;
-    else failures.push({ property: "region", reason: `region must be "global" (api.sendgrid.com) or "eu" (api.eu.sendgrid.com) (got ${JSON.stringify(raw.region)})` });
+    else
+      failures.push({
+        property: "region",
+        reason: `region must be "global" (api.sendgrid.com) or "eu" (api.eu.sendgrid.com) (got ${JSON.stringify(raw.region)})`,
+      });
   }
 
   if (known(raw.apiUrl)) {
@@ -162,7 +182,8 @@ function timingFailures(spec: BatchSpec, raw: Record<string, unknown>, opts: Val
 
   if (isNonActive(spec.status) && statusChanges && secondsLeft < SENDGRID_LIMITS.cutoffSeconds) {
     const verb = spec.status === "paused" ? "pause" : "cancel";
-    const when = secondsLeft <= 0 ? `sendAt passed ${formatDuration(-secondsLeft)} ago` : `sendAt is only ${formatDuration(secondsLeft)} away`;
+    const when =
+      secondsLeft <= 0 ? `sendAt passed ${formatDuration(-secondsLeft)} ago` : `sendAt is only ${formatDuration(secondsLeft)} away`;
     failures.push({
       property: "status",
       reason: `cannot ${verb} now: SendGrid refuses pause or cancel later than 10 minutes before send_at (${when}, at ${new Date(spec.sendAt * 1000).toISOString()})`,

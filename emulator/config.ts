@@ -28,7 +28,13 @@ function isRecord(v: unknown): v is Record<string, unknown> {
 
 function checkRateLimit(v: unknown, problems: Problems): RateLimitOptions | false | undefined {
   if (v === undefined || v === false) return v;
-  if (!isRecord(v) || !Number.isInteger(v.limit) || (v.limit as number) < 1 || typeof v.windowSeconds !== "number" || !(v.windowSeconds > 0)) {
+  if (
+    !isRecord(v) ||
+    !Number.isInteger(v.limit) ||
+    (v.limit as number) < 1 ||
+    typeof v.windowSeconds !== "number" ||
+    !(v.windowSeconds > 0)
+  ) {
     problems.push("rateLimit must be false or { limit: integer ≥ 1, windowSeconds: number > 0 }");
     return undefined;
   }
@@ -48,7 +54,8 @@ function checkFaults(v: unknown, problems: Problems): FaultOptions | false | und
     return bad(`kinds must be a non-empty array of ${FAULT_KINDS.join(", ")}`);
   }
   if (v.slowMs !== undefined && (typeof v.slowMs !== "number" || v.slowMs < 0)) return bad("slowMs must be a number ≥ 0");
-  if (v.phase !== undefined && v.phase !== "before" && v.phase !== "after" && v.phase !== "mixed") return bad("phase must be before, after or mixed");
+  if (v.phase !== undefined && v.phase !== "before" && v.phase !== "after" && v.phase !== "mixed")
+    return bad("phase must be before, after or mixed");
   if (v.maxConsecutive !== undefined && (!Number.isInteger(v.maxConsecutive) || (v.maxConsecutive as number) < 1)) {
     return bad("maxConsecutive must be an integer ≥ 1");
   }

@@ -30,10 +30,12 @@ function seedMessage(rt: Runtime, body: ParsedBody): Reply {
   const account = input.account ?? rt.accounts.accountNames[0];
   if (typeof account !== "string" || !rt.accounts.accountNames.includes(account)) return bad("unknown account", "account");
   const onBehalfOf = input.onBehalfOf ?? null;
-  if (onBehalfOf !== null && (typeof onBehalfOf !== "string" || !rt.accounts.isSubuser(onBehalfOf))) return bad("unknown subuser", "onBehalfOf");
+  if (onBehalfOf !== null && (typeof onBehalfOf !== "string" || !rt.accounts.isSubuser(onBehalfOf)))
+    return bad("unknown subuser", "onBehalfOf");
   const scope = { account, onBehalfOf };
   const batchId = input.batch_id ?? null;
-  if (batchId !== null && (typeof batchId !== "string" || !rt.state.hasBatch(scope, batchId))) return bad("no such batch in this account", "batch_id");
+  if (batchId !== null && (typeof batchId !== "string" || !rt.state.hasBatch(scope, batchId)))
+    return bad("no such batch in this account", "batch_id");
   if (!Number.isInteger(input.send_at)) return bad("send_at must be an integer (unix seconds)", "send_at");
   const to = input.to ?? [];
   if (!Array.isArray(to) || !to.every((t) => typeof t === "string")) return bad("to must be an array of strings", "to");
@@ -49,7 +51,8 @@ function moveClock(rt: Runtime, body: ParsedBody): Reply {
   const advance = input?.advanceSeconds;
   const now = input?.now;
   if (!input || (advance === undefined) === (now === undefined)) return bad("give exactly one of advanceSeconds or now");
-  if (advance !== undefined && (typeof advance !== "number" || !Number.isFinite(advance))) return bad("advanceSeconds must be a number", "advanceSeconds");
+  if (advance !== undefined && (typeof advance !== "number" || !Number.isFinite(advance)))
+    return bad("advanceSeconds must be a number", "advanceSeconds");
   if (now !== undefined && !Number.isInteger(now)) return bad("now must be an integer (unix seconds)", "now");
   if (advance !== undefined) rt.clock.advance(advance as number);
   else rt.clock.set(now as number);
@@ -65,7 +68,8 @@ function configure(rt: Runtime, body: ParsedBody): Reply {
 
 const HANDLERS: Record<string, Partial<Record<string, Handler>>> = {
   info: {
-    GET: (rt) => json(200, { accounts: rt.accounts.accountNames, subusers: rt.accounts.subuserNames, now: rt.clock.now(), config: rt.config }),
+    GET: (rt) =>
+      json(200, { accounts: rt.accounts.accountNames, subusers: rt.accounts.subuserNames, now: rt.clock.now(), config: rt.config }),
   },
   requests: {
     GET: (rt) => json(200, rt.log.list()),
@@ -88,7 +92,7 @@ const HANDLERS: Record<string, Partial<Record<string, Handler>>> = {
 
 export function handleInspection(rt: Runtime, method: string, pathname: string, body: ParsedBody): Reply {
   const name = pathname.slice(INSPECTION_PREFIX.length).replace(/\/$/, "") || "info";
-  const route = Object.prototype.hasOwnProperty.call(HANDLERS, name) ? HANDLERS[name] : undefined;
+  const route = Object.hasOwn(HANDLERS, name) ? HANDLERS[name] : undefined;
   if (!route) return sendgridError(404, "not found");
   const handler = route[method];
   if (!handler) return sendgridError(405, "method not allowed");

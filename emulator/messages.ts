@@ -18,7 +18,8 @@ export const EMULATOR_MESSAGES = {
   /** Mail Send with a batch_id this account never created (sendgrid/docs #5053: a 400, text undocumented). */
   mailSendUnknownBatch: "invalid batch id",
   personalizationsRequired: "The personalizations field is required and must have at least one personalization.",
-  fromRequired: "The from object must be provided for every email send. It is an object that requires the email parameter, but may also contain a name parameter.",
+  fromRequired:
+    "The from object must be provided for every email send. It is an object that requires the email parameter, but may also contain a name parameter.",
   serviceUnavailable: "service unavailable",
   contentTooLarge: "content too large",
 } as const;

@@ -1,11 +1,6 @@
 // The SendGrid routes the emulator serves, matched by path template.
 
-export type RouteId =
-  | "mail.batch"
-  | "mail.batch.one"
-  | "mail.send"
-  | "scheduled_sends"
-  | "scheduled_sends.one";
+export type RouteId = "mail.batch" | "mail.batch.one" | "mail.send" | "scheduled_sends" | "scheduled_sends.one";
 
 interface RouteDef {
   id: RouteId;

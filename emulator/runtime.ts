@@ -1,6 +1,6 @@
 // Everything one running emulator holds, and the run-time operations on it (config, reset).
 
-import { Accounts } from "./auth";
+import type { Accounts } from "./auth";
 import { Clock } from "./clock";
 import { FaultInjector } from "./faults";
 import { RateLimiter } from "./rateLimit";

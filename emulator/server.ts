@@ -101,7 +101,10 @@ export class EmulatorServer {
     const body = parseJson(text);
 
     if (url.pathname.startsWith(INSPECTION_PREFIX) || `${url.pathname}/` === INSPECTION_PREFIX) {
-      writeReply(res, safely(() => handleInspection(this.rt, method, url.pathname, body)));
+      writeReply(
+        res,
+        safely(() => handleInspection(this.rt, method, url.pathname, body)),
+      );
       return;
     }
 
@@ -156,7 +159,11 @@ export class EmulatorServer {
     const operation = OPERATIONS[match.id][method];
     const run = (): Reply =>
       withHeaders(
-        safely(() => (operation ? operation({ scope, batchId: match.batchId, body, state: this.rt.state, config: this.rt.config }) : sendgridError(405, SENDGRID_MESSAGES.methodNotAllowed))),
+        safely(() =>
+          operation
+            ? operation({ scope, batchId: match.batchId, body, state: this.rt.state, config: this.rt.config })
+            : sendgridError(405, SENDGRID_MESSAGES.methodNotAllowed),
+        ),
         limitHeaders,
       );
 

@@ -2,7 +2,7 @@
 // pause/cancel statuses, and queued messages with their fates as the clock moves.
 
 import type { WireStatus } from "../core/wire";
-import { Clock } from "./clock";
+import type { Clock } from "./clock";
 import { newBatchId } from "./ids";
 import type { BatchState, BatchView, MessageFate, MessageView } from "./types";
 

@@ -46,13 +46,17 @@ export async function fetchApiKey(source: ApiKeySource, opts: FetchOptions = {})
 
   let raw: string | undefined;
   try {
-    raw = source.kind === "secretsmanager" ? await fromSecretsManager(source.secretArn, opts.signal) : await fromSsm(source.parameterName, opts.signal);
+    raw =
+      source.kind === "secretsmanager"
+        ? await fromSecretsManager(source.secretArn, opts.signal)
+        : await fromSsm(source.parameterName, opts.signal);
   } catch (err) {
     throw new ApiKeyError(explainAwsError(err, source));
   }
   const value = extractKey(raw);
   const problem = value === undefined ? "it holds no text (binary secrets are not supported)" : keyProblem(value);
-  if (problem !== undefined || value === undefined) throw new ApiKeyError(`The ${describeSource(source)} cannot be used as a SendGrid API key: ${problem}`);
+  if (problem !== undefined || value === undefined)
+    throw new ApiKeyError(`The ${describeSource(source)} cannot be used as a SendGrid API key: ${problem}`);
   cache.set(key, { value, expiresAt: now() + CACHE_TTL_MS });
   return value;
 }
@@ -98,16 +102,17 @@ function keyProblem(value: string): string | undefined {
 // import, whose resolution ignores NODE_PATH — and NODE_PATH is how the Lambda runtime exposes
 // its SDK (/var/runtime/node_modules). Inside the function it still loads lazily.
 async function fromSecretsManager(secretArn: string, signal?: AbortSignal): Promise<string | undefined> {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const sm = require("@aws-sdk/client-secrets-manager") as typeof import("@aws-sdk/client-secrets-manager");
   const region = /^arn:[^:]+:secretsmanager:([^:]+):/.exec(secretArn)?.[1];
-  const client = sdkClient(`sm ${region ?? ""}`, () => new sm.SecretsManagerClient(region ? { region, maxAttempts: 2 } : { maxAttempts: 2 }));
+  const client = sdkClient(
+    `sm ${region ?? ""}`,
+    () => new sm.SecretsManagerClient(region ? { region, maxAttempts: 2 } : { maxAttempts: 2 }),
+  );
   const out = await client.send(new sm.GetSecretValueCommand({ SecretId: secretArn }), { abortSignal: signal });
   return out.SecretString;
 }
 
 async function fromSsm(parameterName: string, signal?: AbortSignal): Promise<string | undefined> {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const ssm = require("@aws-sdk/client-ssm") as typeof import("@aws-sdk/client-ssm");
   const region = /^arn:[^:]+:ssm:([^:]+):/.exec(parameterName)?.[1];
   const client = sdkClient(`ssm ${region ?? ""}`, () => new ssm.SSMClient(region ? { region, maxAttempts: 2 } : { maxAttempts: 2 }));

@@ -26,12 +26,18 @@ export class Deadline {
   private timer?: NodeJS.Timeout;
   private readonly controller = new AbortController();
 
-  constructor(readonly budget: Budget, now: number) {
+  constructor(
+    readonly budget: Budget,
+    now: number,
+  ) {
     this.expired = new Promise<void>((resolve) => {
-      this.timer = setTimeout(() => {
-        this.controller.abort();
-        resolve();
-      }, Math.max(0, budget.workEndsAt - now));
+      this.timer = setTimeout(
+        () => {
+          this.controller.abort();
+          resolve();
+        },
+        Math.max(0, budget.workEndsAt - now),
+      );
     });
   }
 

@@ -67,7 +67,10 @@ export function makeHandler(opts: HandlerOptions = {}): (event: CustomResourceEv
     const responseUrl = str(event.ResponseURL);
     if (!responseUrl) {
       // Nobody to answer: this is not a CloudFormation event (a test invoke, a wrong trigger).
-      log.set({ outcome: { action: "ignored", reason: "event has no ResponseURL; not a CloudFormation custom resource request" }, durationMs: now() - started });
+      log.set({
+        outcome: { action: "ignored", reason: "event has no ResponseURL; not a CloudFormation custom resource request" },
+        durationMs: now() - started,
+      });
       log.write("error");
       return;
     }
@@ -122,18 +125,35 @@ export function makeHandler(opts: HandlerOptions = {}): (event: CustomResourceEv
       remember(memoKey, bodyText);
       level = outcome.status === "FAILED" ? "error" : outcome.warning ? "warn" : "info";
       log.set({
-        outcome: { status: outcome.status, action: outcome.action, physicalResourceId: outcome.physicalResourceId, reason: outcome.reason, warning: outcome.warning, data: outcome.data },
+        outcome: {
+          status: outcome.status,
+          action: outcome.action,
+          physicalResourceId: outcome.physicalResourceId,
+          reason: outcome.reason,
+          warning: outcome.warning,
+          data: outcome.data,
+        },
         sendgridCalls: calls,
       });
     }
 
     const sent = await sendResponse(responseUrl, bodyText, { ...opts.send, respondBy: budget.respondBy, now });
-    log.set({ response: { ok: sent.ok, attempts: sent.attempts, outcomes: sent.outcomes, bytes: Buffer.byteLength(bodyText) }, durationMs: now() - started });
+    log.set({
+      response: { ok: sent.ok, attempts: sent.attempts, outcomes: sent.outcomes, bytes: Buffer.byteLength(bodyText) },
+      durationMs: now() - started,
+    });
     log.write(sent.ok ? level : "error");
   };
 }
 
-async function perform(requestType: string, physicalId: string, logicalId: string, props: RawProperties, oldProps: RawProperties, ctx: OperationContext): Promise<Outcome> {
+async function perform(
+  requestType: string,
+  physicalId: string,
+  logicalId: string,
+  props: RawProperties,
+  oldProps: RawProperties,
+  ctx: OperationContext,
+): Promise<Outcome> {
   switch (requestType) {
     case "Create":
       return onCreate(props, ctx);

@@ -95,7 +95,8 @@ function parseKeySource(props: RawProperties): { keySource?: ApiKeySource; failu
     return { failure: { property: "ApiKeySecretArn", reason: "set either ApiKeySecretArn or ApiKeyParameterName, not both" } };
   }
   if (present(arn)) {
-    if (typeof arn === "string" && DYNAMIC_REFERENCE.test(arn)) return { failure: { property: "ApiKeySecretArn", reason: dynamicReferenceReason("ApiKeySecretArn") } };
+    if (typeof arn === "string" && DYNAMIC_REFERENCE.test(arn))
+      return { failure: { property: "ApiKeySecretArn", reason: dynamicReferenceReason("ApiKeySecretArn") } };
     if (typeof arn !== "string" || !SECRET_ARN.test(arn)) {
       return {
         failure: {
@@ -107,10 +108,14 @@ function parseKeySource(props: RawProperties): { keySource?: ApiKeySource; failu
     return { keySource: { kind: "secretsmanager", secretArn: arn } };
   }
   if (present(name)) {
-    if (typeof name === "string" && DYNAMIC_REFERENCE.test(name)) return { failure: { property: "ApiKeyParameterName", reason: dynamicReferenceReason("ApiKeyParameterName") } };
+    if (typeof name === "string" && DYNAMIC_REFERENCE.test(name))
+      return { failure: { property: "ApiKeyParameterName", reason: dynamicReferenceReason("ApiKeyParameterName") } };
     if (typeof name !== "string" || !PARAMETER_NAME.test(name)) {
       return {
-        failure: { property: "ApiKeyParameterName", reason: `ApiKeyParameterName must be the name of an SSM SecureString parameter, e.g. /sendgrid/api-key (got ${describe(name)})` },
+        failure: {
+          property: "ApiKeyParameterName",
+          reason: `ApiKeyParameterName must be the name of an SSM SecureString parameter, e.g. /sendgrid/api-key (got ${describe(name)})`,
+        },
       };
     }
     return { keySource: { kind: "ssm", parameterName: name } };
@@ -118,7 +123,8 @@ function parseKeySource(props: RawProperties): { keySource?: ApiKeySource; failu
   return {
     failure: {
       property: "ApiKeySecretArn",
-      reason: "no API key source: set ApiKeySecretArn (a Secrets Manager secret holding the SendGrid API key) or ApiKeyParameterName (an SSM SecureString parameter)",
+      reason:
+        "no API key source: set ApiKeySecretArn (a Secrets Manager secret holding the SendGrid API key) or ApiKeyParameterName (an SSM SecureString parameter)",
     },
   };
 }

@@ -33,7 +33,8 @@ const stubFormData = {
   setup(build) {
     build.onResolve({ filter: /^form-data$/ }, () => ({ path: "form-data", namespace: "stub" }));
     build.onLoad({ filter: /.*/, namespace: "stub" }, () => ({
-      contents: "module.exports = class FormData { constructor() { throw new Error('multipart bodies are not supported by this bundle'); } };",
+      contents:
+        "module.exports = class FormData { constructor() { throw new Error('multipart bodies are not supported by this bundle'); } };",
       loader: "js",
     }));
   },
@@ -79,7 +80,9 @@ async function main() {
   }
   if (args.includes("--measure")) {
     const { median, times } = measureInit(outfile);
-    console.log(`cold-start init (require in a fresh node ${process.version}): median ${median.toFixed(1)} ms of [${times.map((t) => t.toFixed(1)).join(", ")}]`);
+    console.log(
+      `cold-start init (require in a fresh node ${process.version}): median ${median.toFixed(1)} ms of [${times.map((t) => t.toFixed(1)).join(", ")}]`,
+    );
   }
 }
 

@@ -43,7 +43,12 @@ async function main(): Promise<void> {
     batchId = String(up.outputs.batchId.value);
     say(`  batchId = ${batchId}, status = ${up.outputs.status.value}`);
     // Schedule one message in the batch an hour from now, as an application would with Mail Send.
-    await admin.seedMessage({ batch_id: batchId, send_at: Math.floor(Date.now() / 1000) + 3600, to: ["reader@example.com"], subject: "Newsletter" });
+    await admin.seedMessage({
+      batch_id: batchId,
+      send_at: Math.floor(Date.now() / 1000) + 3600,
+      to: ["reader@example.com"],
+      subject: "Newsletter",
+    });
     say(await sendgridNow());
 
     for (const [n, status, verb] of [

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# The project's test command (`npm test`): build, provision the tools the suite needs (a Pulumi
+# The project's test command (`npm test`): format and lint check, build, provision the tools the suite needs (a Pulumi
 # CLI built from Pulumi's Go modules, cfn-lint from PyPI — both cached outside the repo), run
 # every test, and end with one plain "N passed, N failed" line.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+npx biome ci .                  # formatter and linter: zero findings (`npm run format` fixes)
 npm run --silent build
 npx tsc -p tsconfig.test.json   # type-check the tests too (jest transpiles them without checking)
 npm run --silent build:lambda

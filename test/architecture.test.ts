@@ -23,7 +23,11 @@ function importsOf(file: string): string[] {
 test("the core imports neither Pulumi, AWS, the adapters nor the emulator", () => {
   const offending = sources("core").flatMap((f) =>
     importsOf(f)
-      .filter((i) => (i.startsWith("./") ? !i.startsWith("./core/") : !i.startsWith("node:") && i !== "@sendgrid/client" && !i.startsWith("@sendgrid/client/")))
+      .filter((i) =>
+        i.startsWith("./")
+          ? !i.startsWith("./core/")
+          : !i.startsWith("node:") && i !== "@sendgrid/client" && !i.startsWith("@sendgrid/client/"),
+      )
       .map((i) => `${f} → ${i}`),
   );
   expect(offending).toEqual([]);
@@ -49,7 +53,9 @@ test("the Pulumi adapter reaches SendGrid only through the core", () => {
 
 test("the emulator shares only SendGrid's wire definitions with the core", () => {
   const shared = new Set(
-    sources("emulator").flatMap((f) => importsOf(f).filter((i) => i.startsWith("./core") || i.startsWith("./provider") || i.startsWith("./lambda") || i.startsWith("./cli"))),
+    sources("emulator").flatMap((f) =>
+      importsOf(f).filter((i) => i.startsWith("./core") || i.startsWith("./provider") || i.startsWith("./lambda") || i.startsWith("./cli")),
+    ),
   );
   expect([...shared]).toEqual(["./core/wire"]);
 });

@@ -52,7 +52,9 @@ beforeAll(async () => {
     false,
   );
   // See what the engine would be told besides the inputs (the mocks API only passes inputs).
-  const monitor = pulumi.runtime.getMonitor() as unknown as { registerResource: (req: { getName(): string; getProtect(): boolean }, cb: unknown) => unknown };
+  const monitor = pulumi.runtime.getMonitor() as unknown as {
+    registerResource: (req: { getName(): string; getProtect(): boolean }, cb: unknown) => unknown;
+  };
   const original = monitor.registerResource.bind(monitor);
   monitor.registerResource = (req, cb) => {
     protectedByName.set(req.getName(), req.getProtect());
@@ -79,7 +81,12 @@ function promiseOf<T>(o: pulumi.Output<T>): Promise<T> {
 
 describe("examples/cloudformation-lambda (Pulumi mocks)", () => {
   test("declares exactly the handler's resources", () => {
-    expect(registered.map((r) => r.type).filter((t) => t !== "pulumi:pulumi:Stack").sort()).toEqual([
+    expect(
+      registered
+        .map((r) => r.type)
+        .filter((t) => t !== "pulumi:pulumi:Stack")
+        .sort(),
+    ).toEqual([
       "aws:cloudwatch/logGroup:LogGroup",
       "aws:iam/role:Role",
       "aws:iam/rolePolicy:RolePolicy",
@@ -92,7 +99,13 @@ describe("examples/cloudformation-lambda (Pulumi mocks)", () => {
 
   test("the function has a fixed name, nodejs22.x, index.handler, the bundle directory, and is protected", async () => {
     const fn = one("aws:lambda/function:Function");
-    expect(fn.inputs).toMatchObject({ name: "sendgrid-scheduled-batch", runtime: "nodejs22.x", handler: "index.handler", timeout: 120, loggingConfig: { logGroup: "/aws/lambda/sendgrid-scheduled-batch" } });
+    expect(fn.inputs).toMatchObject({
+      name: "sendgrid-scheduled-batch",
+      runtime: "nodejs22.x",
+      handler: "index.handler",
+      timeout: 120,
+      loggingConfig: { logGroup: "/aws/lambda/sendgrid-scheduled-batch" },
+    });
     expect(await (fn.inputs.code as { path: Promise<string> }).path).toMatch(/\/lambda\/dist$/);
     expect(fn.protect).toBe(true);
   });
@@ -129,21 +142,33 @@ describe("examples/cloudformation-lambda (Pulumi mocks)", () => {
           Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
           Resource: `arn:aws:logs:us-east-1:${ACCOUNT}:log-group:/aws/lambda/sendgrid-scheduled-batch:log-stream:*`,
         },
-        { Sid: "ReadTheApiKeySecret", Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: `arn:aws:secretsmanager:us-east-1:${ACCOUNT}:secret:sendgrid-api-key-AbCdEf` },
+        {
+          Sid: "ReadTheApiKeySecret",
+          Effect: "Allow",
+          Action: "secretsmanager:GetSecretValue",
+          Resource: `arn:aws:secretsmanager:us-east-1:${ACCOUNT}:secret:sendgrid-api-key-AbCdEf`,
+        },
       ],
     });
   });
 
   test("the API key reaches Secrets Manager as a Pulumi secret, and nowhere else", () => {
     // What the engine receives: the value wrapped in Pulumi's secret signature (encrypted in state).
-    expect(one("aws:secretsmanager/secretVersion:SecretVersion").inputs.secretString).toEqual({ [pulumi.runtime.specialSigKey]: pulumi.runtime.specialSecretSig, value: API_KEY });
+    expect(one("aws:secretsmanager/secretVersion:SecretVersion").inputs.secretString).toEqual({
+      [pulumi.runtime.specialSigKey]: pulumi.runtime.specialSecretSig,
+      value: API_KEY,
+    });
     for (const r of registered.filter((x) => x.type !== "aws:secretsmanager/secretVersion:SecretVersion")) {
       expect(JSON.stringify(r.inputs)).not.toContain(API_KEY);
     }
   });
 
   test("deployServiceToken marks a plain key input as secret", async () => {
-    const stack = deployed.deployServiceToken({ functionName: "probe-fn", bundleDir: "/nonexistent", apiKey: "SG.plainInputForProbe.0123456789" });
+    const stack = deployed.deployServiceToken({
+      functionName: "probe-fn",
+      bundleDir: "/nonexistent",
+      apiKey: "SG.plainInputForProbe.0123456789",
+    });
     expect(await pulumi.isSecret(stack.secretVersion.secretString)).toBe(true);
   });
 });

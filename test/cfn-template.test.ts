@@ -11,7 +11,10 @@ const TEMPLATE = path.join(ROOT, "lambda", "template.yaml");
 
 let cfnLint = "";
 beforeAll(() => {
-  cfnLint = execFileSync("bash", [path.join(ROOT, "scripts", "ensure-cfn-lint.sh")], { encoding: "utf8", timeout: 300_000 }).trim().split("\n").pop() as string;
+  cfnLint = execFileSync("bash", [path.join(ROOT, "scripts", "ensure-cfn-lint.sh")], { encoding: "utf8", timeout: 300_000 })
+    .trim()
+    .split("\n")
+    .pop() as string;
 }, 300_000);
 
 function lint(file: string): { code: number | null; output: string } {
@@ -22,7 +25,11 @@ function lint(file: string): { code: number | null; output: string } {
 /** The template as JSON, decoded by cfn-lint's own YAML loader (it understands !Ref, !If, …). */
 function decoded(): { Resources: Record<string, { Type: string; Properties: Record<string, unknown>; DependsOn?: string[] }> } {
   const python = path.join(path.dirname(cfnLint), "python");
-  const json = execFileSync(python, ["-c", "import json,sys\nfrom cfnlint.decode import decode\nt,m=decode(sys.argv[1])\nprint(json.dumps(t, default=str))", TEMPLATE], { encoding: "utf8" });
+  const json = execFileSync(
+    python,
+    ["-c", "import json,sys\nfrom cfnlint.decode import decode\nt,m=decode(sys.argv[1])\nprint(json.dumps(t, default=str))", TEMPLATE],
+    { encoding: "utf8" },
+  );
   return JSON.parse(json) as ReturnType<typeof decoded>;
 }
 
@@ -63,6 +70,7 @@ describe("lambda/template.yaml", () => {
     expect(policy).not.toMatch(/"Resource":"\*"/);
     expect(policy).not.toMatch(/"Action":"[a-z]+:\*"/);
     expect(policy).not.toContain("logs:CreateLogGroup");
-    for (const action of ["logs:CreateLogStream", "logs:PutLogEvents", "secretsmanager:GetSecretValue", "ssm:GetParameter", "kms:Decrypt"]) expect(policy).toContain(action);
+    for (const action of ["logs:CreateLogStream", "logs:PutLogEvents", "secretsmanager:GetSecretValue", "ssm:GetParameter", "kms:Decrypt"])
+      expect(policy).toContain(action);
   });
 });

@@ -56,10 +56,12 @@ test("a 429 burst from SendGrid is retried within the configured cap and counted
 
 test("rate-limit retries are bounded: past the budget the error says what happened", async () => {
   await sg.admin.configure({ faults: { seed: 1, rate: 1, kinds: ["429"] } });
-  const err = await client({ maxRateLimitRetries: 2 }).createBatchId().then(
-    () => undefined,
-    (e: unknown) => e as Error,
-  );
+  const err = await client({ maxRateLimitRetries: 2 })
+    .createBatchId()
+    .then(
+      () => undefined,
+      (e: unknown) => e as Error,
+    );
   expect(err?.message).toMatch(/SendGrid POST \/v3\/mail\/batch failed: 429 too many requests.*X-RateLimit-Reset/);
   expect(await v3Log()).toHaveLength(3);
 });
@@ -78,10 +80,12 @@ test("5xx and connection resets on reads are retried with backoff, then succeed"
 
 test("creating a batch id is retried at most once after an ambiguous failure", async () => {
   await sg.admin.configure({ faults: { seed: 5, rate: 1, kinds: ["500"], phase: "after" } });
-  const err = await client({ maxAttempts: 5 }).createBatchId().then(
-    () => undefined,
-    (e: unknown) => e as Error,
-  );
+  const err = await client({ maxAttempts: 5 })
+    .createBatchId()
+    .then(
+      () => undefined,
+      (e: unknown) => e as Error,
+    );
   expect(err?.message).toMatch(/500/);
   // Two ids were minted and are unused: harmless (they hold no mail and no quota slot).
   expect(await v3Log()).toHaveLength(2);
@@ -118,7 +122,10 @@ test("under 30% mixed faults, 30 random transitions converge and every recorded 
   const recorded = new Map<string, BatchStatus>();
   const statuses: BatchStatus[] = ["active", "paused", "cancelled"];
   let seed = 42;
-  const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const rand = () => {
+    seed = (seed * 1103515245 + 12345) % 2 ** 31;
+    return seed / 2 ** 31;
+  };
   let failures = 0;
   for (let i = 0; i < 30; i++) {
     const ids = [...recorded.keys()];

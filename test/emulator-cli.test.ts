@@ -14,17 +14,33 @@ let cliJs: string;
 
 beforeAll(() => {
   outDir = mkdtempSync(path.join(tmpdir(), "sendgrid-emulator-cli-"));
-  const config = ts.getParsedCommandLineOfConfigFile(path.join(ROOT, "tsconfig.json"), {}, {
-    ...ts.sys,
-    onUnRecoverableConfigFileDiagnostic: (d) => {
-      throw new Error(ts.flattenDiagnosticMessageText(d.messageText, "\n"));
+  const config = ts.getParsedCommandLineOfConfigFile(
+    path.join(ROOT, "tsconfig.json"),
+    {},
+    {
+      ...ts.sys,
+      onUnRecoverableConfigFileDiagnostic: (d) => {
+        throw new Error(ts.flattenDiagnosticMessageText(d.messageText, "\n"));
+      },
     },
-  });
+  );
   if (!config) throw new Error("cannot read tsconfig.json");
-  const program = ts.createProgram([path.join(ROOT, "emulator", "cli.ts")], { ...config.options, outDir, rootDir: ROOT, declaration: false, noEmit: false });
+  const program = ts.createProgram([path.join(ROOT, "emulator", "cli.ts")], {
+    ...config.options,
+    outDir,
+    rootDir: ROOT,
+    declaration: false,
+    noEmit: false,
+  });
   const result = program.emit();
-  const errors = ts.getPreEmitDiagnostics(program).concat(result.diagnostics).filter((d) => d.category === ts.DiagnosticCategory.Error);
-  if (errors.length) throw new Error(ts.formatDiagnostics(errors, { getCanonicalFileName: (f) => f, getCurrentDirectory: () => ROOT, getNewLine: () => "\n" }));
+  const errors = ts
+    .getPreEmitDiagnostics(program)
+    .concat(result.diagnostics)
+    .filter((d) => d.category === ts.DiagnosticCategory.Error);
+  if (errors.length)
+    throw new Error(
+      ts.formatDiagnostics(errors, { getCanonicalFileName: (f) => f, getCurrentDirectory: () => ROOT, getNewLine: () => "\n" }),
+    );
   cliJs = path.join(outDir, "emulator", "cli.js");
 });
 
@@ -61,7 +77,10 @@ test("starts on --port 0, prints its URL, serves SendGrid with the given key and
     const res = await fetch(`${url}/v3/mail/batch`, { method: "POST", headers: { Authorization: `Bearer ${key}` } });
     expect(res.status).toBe(201);
     expect(res.headers.get("x-ratelimit-limit")).toBe("5");
-    const defaultKey = await fetch(`${url}/v3/mail/batch`, { method: "POST", headers: { Authorization: `Bearer ${DEFAULT_EMULATOR_API_KEY}` } });
+    const defaultKey = await fetch(`${url}/v3/mail/batch`, {
+      method: "POST",
+      headers: { Authorization: `Bearer ${DEFAULT_EMULATOR_API_KEY}` },
+    });
     expect(defaultKey.status).toBe(401);
     expect(output()).not.toContain(key);
   } finally {

@@ -34,7 +34,7 @@ export async function call(em: Emulator, method: string, path: string, opts: Cal
   }
   const res = await fetch(em.url + path, { method, headers, body });
   const text = await res.text();
-  let json: unknown = undefined;
+  let json: unknown;
   if (text !== "") {
     try {
       json = JSON.parse(text);

@@ -51,7 +51,13 @@ describe("request log", () => {
 describe("configuration and reset", () => {
   test("config starts from the options and defaults (quota 10, reject late changes, [] single read)", async () => {
     expect(await admin().config()).toEqual(DEFAULT_CONFIG);
-    expect(DEFAULT_CONFIG).toMatchObject({ maxPausedOrCancelled: 10, lateChange: "reject", singleReadWithoutStatus: "empty", rateLimit: false, faults: false });
+    expect(DEFAULT_CONFIG).toMatchObject({
+      maxPausedOrCancelled: 10,
+      lateChange: "reject",
+      singleReadWithoutStatus: "empty",
+      rateLimit: false,
+      faults: false,
+    });
   });
 
   test("PUT config changes the quota at run time", async () => {
@@ -107,7 +113,11 @@ describe("seeding messages", () => {
   });
 
   test("the clock refuses a body with neither advanceSeconds nor now", async () => {
-    const res = await fetch(`${em().url}/__emulator/clock`, { method: "POST", body: "{}", headers: { "Content-Type": "application/json" } });
+    const res = await fetch(`${em().url}/__emulator/clock`, {
+      method: "POST",
+      body: "{}",
+      headers: { "Content-Type": "application/json" },
+    });
     expect(res.status).toBe(400);
   });
 

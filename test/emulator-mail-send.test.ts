@@ -49,7 +49,10 @@ describe("accepted sends", () => {
 
   test("ignores on-behalf-of: the message belongs to the key's account, so a subuser's batch id is unknown", async () => {
     const subBatch = await createBatch(em(), { onBehalfOf: "subuser-a" });
-    const res = await call(em(), "POST", "/v3/mail/send", { body: mail({ batch_id: subBatch, send_at: T0 + 3600 }), onBehalfOf: "subuser-a" });
+    const res = await call(em(), "POST", "/v3/mail/send", {
+      body: mail({ batch_id: subBatch, send_at: T0 + 3600 }),
+      onBehalfOf: "subuser-a",
+    });
     expect(res.status).toBe(400);
     expect(res.json).toEqual(sgError(EMULATOR_MESSAGES.mailSendUnknownBatch, "batch_id"));
     expect((await call(em(), "POST", "/v3/mail/send", { body: mail(), onBehalfOf: "unknown-subuser" })).status).toBe(202);
@@ -77,7 +80,12 @@ describe("rejected sends", () => {
   ])("send_at as %s → the documented 'expecting a UNIX timestamp as an integer' message", async (_what, sendAt) => {
     const res = await call(em(), "POST", "/v3/mail/send", { body: mail({ send_at: sendAt }) });
     expect(res.status).toBe(400);
-    expect(res.json).toEqual(sgError("The send_at parameter is expecting a UNIX timestamp as an integer. We will send immediately if you include a send_at timestamp that is in the past.", "send_at"));
+    expect(res.json).toEqual(
+      sgError(
+        "The send_at parameter is expecting a UNIX timestamp as an integer. We will send immediately if you include a send_at timestamp that is in the past.",
+        "send_at",
+      ),
+    );
   });
 
   test("send_at more than 72 hours ahead → 'Scheduling more than 72 hours in advance is forbidden.'", async () => {
@@ -107,7 +115,11 @@ describe("rejected sends", () => {
     expect(res.json).toEqual({
       errors: [
         { field: "batch_id", message: "The batch_id must be a string." },
-        { field: "send_at", message: "The send_at parameter is expecting a UNIX timestamp as an integer. We will send immediately if you include a send_at timestamp that is in the past." },
+        {
+          field: "send_at",
+          message:
+            "The send_at parameter is expecting a UNIX timestamp as an integer. We will send immediately if you include a send_at timestamp that is in the past.",
+        },
         { field: "personalizations", message: EMULATOR_MESSAGES.personalizationsRequired },
         { field: "from", message: EMULATOR_MESSAGES.fromRequired },
       ],

@@ -34,7 +34,7 @@ const spec = JSON.parse(readFileSync(SPEC_PATH, "utf8")) as Spec;
 const ajv = new Ajv2020({ strict: false, validateFormats: false, allErrors: true, unicodeRegExp: false });
 ajv.addSchema(spec, "oas");
 
-const pointer = (...parts: string[]) => "#/" + parts.map((p) => encodeURIComponent(p.replace(/~/g, "~0").replace(/\//g, "~1"))).join("/");
+const pointer = (...parts: string[]) => `#/${parts.map((p) => encodeURIComponent(p.replace(/~/g, "~0").replace(/\//g, "~1"))).join("/")}`;
 
 function schemaAt(ref: string): ValidateFunction {
   const v = ajv.getSchema(`oas${ref}`);

@@ -58,7 +58,10 @@ describe("POST /v3/user/scheduled_sends", () => {
   });
 
   test("a body that is not JSON → 400 with field null", async () => {
-    const res = await call(em(), "POST", "/v3/user/scheduled_sends", { raw: "batch_id=x", headers: { "Content-Type": "application/json" } });
+    const res = await call(em(), "POST", "/v3/user/scheduled_sends", {
+      raw: "batch_id=x",
+      headers: { "Content-Type": "application/json" },
+    });
     expect(res.status).toBe(400);
     expect(res.json).toEqual(sgError(EMULATOR_MESSAGES.invalidJson));
   });
@@ -85,7 +88,9 @@ describe("GET /v3/user/scheduled_sends", () => {
     await setStatus(em(), mine, "pause");
     await setStatus(em(), theirs, "cancel", { onBehalfOf: "subuser-a" });
     expect((await call(em(), "GET", "/v3/user/scheduled_sends")).json).toEqual([{ batch_id: mine, status: "pause" }]);
-    expect((await call(em(), "GET", "/v3/user/scheduled_sends", { onBehalfOf: "subuser-a" })).json).toEqual([{ batch_id: theirs, status: "cancel" }]);
+    expect((await call(em(), "GET", "/v3/user/scheduled_sends", { onBehalfOf: "subuser-a" })).json).toEqual([
+      { batch_id: theirs, status: "cancel" },
+    ]);
   });
 
   test("a subuser cannot pause the parent's batch ('invalid batch id')", async () => {

@@ -22,7 +22,11 @@ const CASES: Array<[string, Record<string, unknown>, RegExp]> = [
   ["sendAt date only", { sendAt: "2027-01-15" }, /with a zone/],
   ["sendAt without zone", { sendAt: "2027-01-15T10:00:00" }, /with a zone/],
   ["sendAt more than 72 h ahead", { sendAt: now + 80 * 3600 }, /more than 72 hours in advance/],
-  ["pause within 10 minutes of sendAt", { status: "paused", sendAt: now + 300 }, /cannot pause now: SendGrid refuses pause or cancel later than 10 minutes before send_at/],
+  [
+    "pause within 10 minutes of sendAt",
+    { status: "paused", sendAt: now + 300 },
+    /cannot pause now: SendGrid refuses pause or cancel later than 10 minutes before send_at/,
+  ],
   ["cancel after sendAt passed", { status: "cancelled", sendAt: now - 600 }, /cannot cancel now/],
   ["batchId empty", { batchId: "" }, /batchId must be a SendGrid batch id/],
   ["batchId with a space", { batchId: "has space" }, /batchId must be/],
@@ -101,11 +105,15 @@ test("a program declaring more than 10 paused/cancelled batches for one account 
   });
   try {
     const res = await many.stack.preview();
-    expect(res.stdout).toMatch(/warning: this program declares 11 paused or cancelled batches for one SendGrid account; SendGrid allows at most 10 at once/);
+    expect(res.stdout).toMatch(
+      /warning: this program declares 11 paused or cancelled batches for one SendGrid account; SendGrid allows at most 10 at once/,
+    );
     // Warned once per account (the engine prints it inline and again under Diagnostics), and the
     // subuser's batch is not counted against the parent's quota.
     expect(new Set(res.stdout.match(/declares \d+ paused or cancelled batches[^\n]*/g))).toEqual(
-      new Set(["declares 11 paused or cancelled batches for one SendGrid account; SendGrid allows at most 10 at once, so some will fail with \"max limit reached\""]),
+      new Set([
+        'declares 11 paused or cancelled batches for one SendGrid account; SendGrid allows at most 10 at once, so some will fail with "max limit reached"',
+      ]),
     );
     expect((await sg.admin.requests()).filter((r) => r.path.startsWith("/v3/"))).toEqual([]);
   } finally {

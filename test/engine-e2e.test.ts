@@ -44,7 +44,7 @@ function collector(): { steps: Step[]; onEvent: (e: EngineEvent) => void } {
     steps,
     onEvent: (e) => {
       const m = e.resourcePreEvent?.metadata;
-      if (!m || m.type !== "pulumi-nodejs:dynamic/sendgrid:ScheduledBatch") return;
+      if (m?.type !== "pulumi-nodejs:dynamic/sendgrid:ScheduledBatch") return;
       const olds = m.old?.inputs ?? {};
       const news = m.new?.inputs ?? {};
       const keys = new Set([...Object.keys(olds), ...Object.keys(news)].filter((k) => !k.startsWith("__")));
@@ -55,7 +55,10 @@ function collector(): { steps: Step[]; onEvent: (e: EngineEvent) => void } {
 }
 
 async function stateText(s: LocalStack): Promise<string> {
-  return s.backendFiles().map((f) => fs.readFileSync(f, "utf8")).join("\n");
+  return s
+    .backendFiles()
+    .map((f) => fs.readFileSync(f, "utf8"))
+    .join("\n");
 }
 
 describe("the lifecycle of the basic example through the engine", () => {
@@ -156,7 +159,9 @@ describe("the lifecycle of the basic example through the engine", () => {
     const size = Buffer.byteLength(String(batch.outputs.__provider));
     expect(size).toBeLessThanOrEqual(2600);
     // The key set with --secret is stored only as ciphertext (in the default provider's inputs).
-    expect(text).toMatch(/"sendgrid:apiKey":\s*\{\s*"4dabf18193072939515e22adb298388d":\s*"1b47061264138c4ac30d75fd1eb44270",\s*"ciphertext"/);
+    expect(text).toMatch(
+      /"sendgrid:apiKey":\s*\{\s*"4dabf18193072939515e22adb298388d":\s*"1b47061264138c4ac30d75fd1eb44270",\s*"ciphertext"/,
+    );
   });
 
   test("destroy cancels the batch, and a second destroy is a no-op", async () => {
@@ -217,7 +222,11 @@ test("a program that adopts an existing batch takes it over without creating a n
   const res = await s.stack.up();
   expect(res.outputs.batchId.value).toBe(existing);
   expect((await sg.admin.batches()).map((b) => [b.batch_id, b.status])).toEqual([[existing, "paused"]]);
-  expect(await sendgridCalls()).toEqual(["GET /v3/user/scheduled_sends/{batch_id}", "GET /v3/mail/batch/{batch_id}", "POST /v3/user/scheduled_sends"]);
+  expect(await sendgridCalls()).toEqual([
+    "GET /v3/user/scheduled_sends/{batch_id}",
+    "GET /v3/mail/batch/{batch_id}",
+    "POST /v3/user/scheduled_sends",
+  ]);
 });
 
 test("a create that made the batch but could not pause it is recorded, and the next up converges", async () => {
@@ -251,7 +260,10 @@ test("a create that made the batch but could not pause it is recorded, and the n
 
   // Free one slot; the next up pauses the recorded batch instead of creating another.
   const victim = (await sg.admin.batches()).find((b) => b.status === "cancelled")!;
-  await fetch(`${sg.url}/v3/user/scheduled_sends/${victim.batch_id}`, { method: "DELETE", headers: { Authorization: `Bearer ${DEFAULT_EMULATOR_API_KEY}` } });
+  await fetch(`${sg.url}/v3/user/scheduled_sends/${victim.batch_id}`, {
+    method: "DELETE",
+    headers: { Authorization: `Bearer ${DEFAULT_EMULATOR_API_KEY}` },
+  });
   const before = (await sg.admin.batches()).length;
   const res = await s.stack.up();
   expect(res.outputs.batchId.value).toBe(recordedId);

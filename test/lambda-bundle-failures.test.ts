@@ -52,7 +52,10 @@ async function sendgridCalls(): Promise<string[]> {
   return (await admin.requests()).filter((r) => r.path.startsWith("/v3/")).map((r) => `${r.method} ${r.route ?? r.path} ${r.status}`);
 }
 
-async function invoke(fixture: string, opts: { vars?: Record<string, string>; edit?: (e: CfnEvent) => void; timeoutMs?: number; env?: Record<string, string> } = {}) {
+async function invoke(
+  fixture: string,
+  opts: { vars?: Record<string, string>; edit?: (e: CfnEvent) => void; timeoutMs?: number; env?: Record<string, string> } = {},
+) {
   const server = await startResponseServer();
   try {
     const event = loadEvent(fixture, { SECRET_ARN, API_URL: emulator.url, ...opts.vars }, server.url);
@@ -67,7 +70,14 @@ async function invoke(fixture: string, opts: { vars?: Record<string, string>; ed
 }
 
 function failedCreate(reason: string): Record<string, unknown> {
-  return { Status: "FAILED", Reason: reason, PhysicalResourceId: MARKER, StackId: STACK_ID, RequestId: CREATE_REQUEST, LogicalResourceId: "Batch" };
+  return {
+    Status: "FAILED",
+    Reason: reason,
+    PhysicalResourceId: MARKER,
+    StackId: STACK_ID,
+    RequestId: CREATE_REQUEST,
+    LogicalResourceId: "Batch",
+  };
 }
 
 describe("the bundle answers FAILED, once, with an actionable reason", () => {
@@ -124,7 +134,9 @@ describe("the bundle answers FAILED, once, with an actionable reason", () => {
     const missing = "arn:aws:secretsmanager:us-east-1:123456789012:secret:does-not-exist-QwErTy";
     const { body, calls } = await invoke("create.json", { vars: { SECRET_ARN: missing } });
     expect(body).toEqual(
-      failedCreate(`Secrets Manager has no secret ${missing} (ResourceNotFoundException): create it with the SendGrid API key as its value, or fix ApiKeySecretArn`),
+      failedCreate(
+        `Secrets Manager has no secret ${missing} (ResourceNotFoundException): create it with the SendGrid API key as its value, or fix ApiKeySecretArn`,
+      ),
     );
     expect(calls).toEqual([]);
   });
@@ -156,7 +168,10 @@ describe("the bundle answers FAILED, once, with an actionable reason", () => {
   test("429s: the handler waits for X-RateLimit-Reset and then succeeds", async () => {
     await admin.configure({ rateLimit: { limit: 1, windowSeconds: 2 } });
     // Use up this second's allowance for POST /v3/mail/batch with the same account's key.
-    const res = await fetch(`${emulator.url}/v3/mail/batch`, { method: "POST", headers: { Authorization: `Bearer ${DEFAULT_EMULATOR_API_KEY}` } });
+    const res = await fetch(`${emulator.url}/v3/mail/batch`, {
+      method: "POST",
+      headers: { Authorization: `Bearer ${DEFAULT_EMULATOR_API_KEY}` },
+    });
     expect(res.status).toBe(201);
     await admin.clearRequests();
     const { body, calls } = await invoke("create.json");
@@ -174,11 +189,16 @@ describe("the bundle answers FAILED, once, with an actionable reason", () => {
     expect(received).toHaveLength(1);
     expect(received[0]!.time - spawnedAt).toBeLessThan(4000 + 500);
     expect(body).toMatchObject({ Status: "FAILED", PhysicalResourceId: MARKER });
-    expect(String(body.Reason)).toMatch(/^Timed out: the Create did not finish within 3\.\d s \(the function had [34]\.\d s left; the rest is kept for answering CloudFormation\); last SendGrid answer: POST \/v3\/mail\/batch 429\. /);
+    expect(String(body.Reason)).toMatch(
+      /^Timed out: the Create did not finish within 3\.\d s \(the function had [34]\.\d s left; the rest is kept for answering CloudFormation\); last SendGrid answer: POST \/v3\/mail\/batch 429\. /,
+    );
   });
 
   test("a Create cut short after minting its batch answers with that batch id, so rollback cancels it", async () => {
-    const made = await fetch(`${emulator.url}/v3/mail/batch`, { method: "POST", headers: { Authorization: `Bearer ${DEFAULT_EMULATOR_API_KEY}` } });
+    const made = await fetch(`${emulator.url}/v3/mail/batch`, {
+      method: "POST",
+      headers: { Authorization: `Bearer ${DEFAULT_EMULATOR_API_KEY}` },
+    });
     const { batch_id: other } = (await made.json()) as { batch_id: string };
     // Use up the minute's allowance for POST /v3/user/scheduled_sends (not for POST /v3/mail/batch).
     await admin.configure({ rateLimit: { limit: 1, windowSeconds: 60 } });
@@ -199,12 +219,21 @@ describe("the bundle answers FAILED, once, with an actionable reason", () => {
 
   test("a slow SendGrid (emulator fault: every request held 10 s): FAILED before a 3 s deadline", async () => {
     await admin.configure({ faults: { seed: 1, rate: 1, kinds: ["slow"], slowMs: 10_000 } });
-    const { body, run, received, spawnedAt } = await invoke("update-status.json", { vars: { PHYSICAL_ID: "HkJ5yLYULb7Rj8GKSx7u025ouWVlMgAi" }, timeoutMs: 3000 });
+    const { body, run, received, spawnedAt } = await invoke("update-status.json", {
+      vars: { PHYSICAL_ID: "HkJ5yLYULb7Rj8GKSx7u025ouWVlMgAi" },
+      timeoutMs: 3000,
+    });
     expect(run.code).toBe(0);
     expect(received).toHaveLength(1);
     expect(received[0]!.time - spawnedAt).toBeLessThan(3000 + 500);
-    expect(body).toMatchObject({ Status: "FAILED", PhysicalResourceId: "HkJ5yLYULb7Rj8GKSx7u025ouWVlMgAi", RequestId: "a6c2f7e1-4b8d-4c3a-9e2f-1d0c9b8a7f61" });
-    expect(String(body.Reason)).toMatch(/^Timed out: the Update did not finish within 2\.\d s .*; no SendGrid answer yet\. Retry the stack operation/);
+    expect(body).toMatchObject({
+      Status: "FAILED",
+      PhysicalResourceId: "HkJ5yLYULb7Rj8GKSx7u025ouWVlMgAi",
+      RequestId: "a6c2f7e1-4b8d-4c3a-9e2f-1d0c9b8a7f61",
+    });
+    expect(String(body.Reason)).toMatch(
+      /^Timed out: the Update did not finish within 2\.\d s .*; no SendGrid answer yet\. Retry the stack operation/,
+    );
   });
 
   test("a hung Secrets Manager: the SDK call is aborted and FAILED arrives before a 3 s deadline", async () => {
@@ -223,7 +252,10 @@ describe("the bundle answers FAILED, once, with an actionable reason", () => {
   test("Create whose pause step fails (quota full) answers FAILED with the NEW batch id; the rollback Delete cancels it", async () => {
     await admin.configure({ maxPausedOrCancelled: 1 });
     // Someone else's paused batch fills the only slot.
-    const other = await fetch(`${emulator.url}/v3/mail/batch`, { method: "POST", headers: { Authorization: `Bearer ${DEFAULT_EMULATOR_API_KEY}` } });
+    const other = await fetch(`${emulator.url}/v3/mail/batch`, {
+      method: "POST",
+      headers: { Authorization: `Bearer ${DEFAULT_EMULATOR_API_KEY}` },
+    });
     const otherId = ((await other.json()) as { batch_id: string }).batch_id;
     await fetch(`${emulator.url}/v3/user/scheduled_sends`, {
       method: "POST",
@@ -285,7 +317,9 @@ describe("the bundle answers FAILED, once, with an actionable reason", () => {
     expect(received[0]!.bytes.length).toBeLessThanOrEqual(4096);
     expect(received[0]!.bytes.length).toBeGreaterThan(3900);
     expect(received[0]!.contentLength).toBe(String(received[0]!.bytes.length));
-    expect(String(body.Reason)).toMatch(/^Invalid properties: unknown properties "Unknown_Ünïcödé_Property_0", "Unknown_Ünïcödé_Property_1", /);
+    expect(String(body.Reason)).toMatch(
+      /^Invalid properties: unknown properties "Unknown_Ünïcödé_Property_0", "Unknown_Ünïcödé_Property_1", /,
+    );
     expect(String(body.Reason)).toMatch(/ …\[truncated\]$/);
   });
 

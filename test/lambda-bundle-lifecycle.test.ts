@@ -4,6 +4,7 @@
 // loopback ResponseURL. Each test asserts the exact answer CloudFormation receives, how it was
 // sent, the emulator's batches and the exact SendGrid calls.
 
+import { builtinModules } from "node:module";
 import * as fs from "node:fs";
 import { DEFAULT_EMULATOR_API_KEY, EmulatorAdmin, startEmulator, type Emulator, type RequestLogEntry } from "../emulator";
 import {
@@ -24,7 +25,6 @@ import {
   STACK_ID,
 } from "./fixtures/cfn/harness";
 
-
 let emulator: Emulator;
 let admin: EmulatorAdmin;
 let aws: FakeAws;
@@ -36,7 +36,10 @@ beforeAll(async () => {
   dir = bundleDir(built.file);
   emulator = await startEmulator({ port: 0 });
   admin = new EmulatorAdmin(emulator.url);
-  aws = await startFakeAws({ secrets: { [SECRET_ARN]: DEFAULT_EMULATOR_API_KEY }, parameters: { [PARAMETER_NAME]: DEFAULT_EMULATOR_API_KEY } });
+  aws = await startFakeAws({
+    secrets: { [SECRET_ARN]: DEFAULT_EMULATOR_API_KEY },
+    parameters: { [PARAMETER_NAME]: DEFAULT_EMULATOR_API_KEY },
+  });
 });
 
 afterAll(async () => {
@@ -116,7 +119,12 @@ describe("the bundle, run alone in a fresh Node process", () => {
     // One JSON log line for the event, with the ResponseURL's signature redacted.
     expect(run.logLines).toHaveLength(1);
     const line = run.logLines[0] as Record<string, unknown>;
-    expect(line).toMatchObject({ level: "info", requestType: "Create", coldStart: true, outcome: { status: "SUCCESS", action: "created" } });
+    expect(line).toMatchObject({
+      level: "info",
+      requestType: "Create",
+      coldStart: true,
+      outcome: { status: "SUCCESS", action: "created" },
+    });
     expect(String(line.responseUrl)).toMatch(/\?<redacted>$/);
     expect(run.stdout).not.toContain("X-Amz-Signature");
     pausedId = id;
@@ -213,7 +221,13 @@ describe("the bundle, run alone in a fresh Node process", () => {
     const { body, calls } = await invoke("delete.json", { PHYSICAL_ID: ssmId }, (e) => {
       e.ResourceProperties.OnBehalfOf = "subuser-a";
     });
-    expect(body).toEqual({ Status: "SUCCESS", PhysicalResourceId: ssmId, StackId: STACK_ID, RequestId: "e0a6d1c5-8f2b-4a7e-9c63-5b4a3f2edca5", LogicalResourceId: "Batch" });
+    expect(body).toEqual({
+      Status: "SUCCESS",
+      PhysicalResourceId: ssmId,
+      StackId: STACK_ID,
+      RequestId: "e0a6d1c5-8f2b-4a7e-9c63-5b4a3f2edca5",
+      LogicalResourceId: "Batch",
+    });
     expect(calls).toEqual(["POST /v3/user/scheduled_sends 201"]);
     expect(await statusOf(ssmId)).toBe("cancelled");
   });
@@ -244,7 +258,13 @@ describe("the bundle, run alone in a fresh Node process", () => {
 
   test("Delete after a failed Create (marker id) succeeds with no SendGrid call and no secret read, even with invalid properties", async () => {
     const { body, calls, awsCalls } = await invoke("delete-after-failed-create.json");
-    expect(body).toEqual({ Status: "SUCCESS", PhysicalResourceId: MARKER, StackId: STACK_ID, RequestId: "f1b7e2d6-903c-4b8f-8d74-6c5b4a3fedb6", LogicalResourceId: "Batch" });
+    expect(body).toEqual({
+      Status: "SUCCESS",
+      PhysicalResourceId: MARKER,
+      StackId: STACK_ID,
+      RequestId: "f1b7e2d6-903c-4b8f-8d74-6c5b4a3fedb6",
+      LogicalResourceId: "Batch",
+    });
     expect(calls).toEqual([]);
     expect(awsCalls).toEqual([]);
   });
@@ -264,7 +284,11 @@ describe("the bundle, run alone in a fresh Node process", () => {
       e.ResourceProperties.OnBehalfOf = "subuser-a";
     });
     expect(body).toMatchObject({ Status: "SUCCESS", PhysicalResourceId: existing, Data: { BatchId: existing, Status: "paused" } });
-    expect(calls).toEqual(["GET /v3/user/scheduled_sends/{batch_id} 200", "GET /v3/mail/batch/{batch_id} 200", "POST /v3/user/scheduled_sends 201"]);
+    expect(calls).toEqual([
+      "GET /v3/user/scheduled_sends/{batch_id} 200",
+      "GET /v3/mail/batch/{batch_id} 200",
+      "POST /v3/user/scheduled_sends 201",
+    ]);
   });
 
   test("the API key appears in no response body and no log line", () => {
@@ -274,6 +298,5 @@ describe("the bundle, run alone in a fresh Node process", () => {
 });
 
 function isBuiltin(name: string): boolean {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  return (require("node:module") as typeof import("node:module")).builtinModules.includes(name);
+  return builtinModules.includes(name);
 }

@@ -99,9 +99,11 @@ describe("budgetFor: the work stops early enough to answer", () => {
 });
 
 test("redactUrl keeps the host and path of a pre-signed URL and drops its signature", () => {
-  expect(redactUrl("https://cloudformation-custom-resource-response-useast1.s3.amazonaws.com/arn%3Aaws/x?X-Amz-Signature=abc&X-Amz-Credential=AKIA")).toBe(
-    "https://cloudformation-custom-resource-response-useast1.s3.amazonaws.com/arn%3Aaws/x?<redacted>",
-  );
+  expect(
+    redactUrl(
+      "https://cloudformation-custom-resource-response-useast1.s3.amazonaws.com/arn%3Aaws/x?X-Amz-Signature=abc&X-Amz-Credential=AKIA",
+    ),
+  ).toBe("https://cloudformation-custom-resource-response-useast1.s3.amazonaws.com/arn%3Aaws/x?<redacted>");
 });
 
 test("a duplicated event (same StackId + RequestId) in a warm container repeats the first answer without doing the work again", async () => {
@@ -126,7 +128,10 @@ test("a duplicated event (same StackId + RequestId) in a warm container repeats 
     expect(server.received).toHaveLength(2);
     expect(server.received[1]!.bytes.equals(server.received[0]!.bytes)).toBe(true);
     expect(lines).toHaveLength(2);
-    expect(JSON.parse(lines[0]!)).toMatchObject({ level: "info", outcome: { status: "SUCCESS", action: "skipped (failed-Create marker)" } });
+    expect(JSON.parse(lines[0]!)).toMatchObject({
+      level: "info",
+      outcome: { status: "SUCCESS", action: "skipped (failed-Create marker)" },
+    });
     expect(JSON.parse(lines[1]!)).toMatchObject({ level: "warn", outcome: { action: "duplicate (answer repeated, no SendGrid call)" } });
   } finally {
     await server.close();

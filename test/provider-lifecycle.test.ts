@@ -77,7 +77,9 @@ describe("create", () => {
   });
 
   test("adopting an id this account does not own fails with the reason and creates nothing", async () => {
-    await expect(rt.create(provider, inputs({ batchId: "NotARealBatchId123" }))).rejects.toThrow(/batchId NotARealBatchId123 is not a batch of this SendGrid account/);
+    await expect(rt.create(provider, inputs({ batchId: "NotARealBatchId123" }))).rejects.toThrow(
+      /batchId NotARealBatchId123 is not a batch of this SendGrid account/,
+    );
     expect(await sg.admin.batches()).toEqual([]);
   });
 });
@@ -106,7 +108,11 @@ describe("update moves between states with one request each", () => {
     const res = await rt.update(provider, id, outs, inputs({ status: "cancelled" })); // state still says active
     expect(res.outs.status).toBe("cancelled");
     expect(await statusOf(id)).toBe("cancelled");
-    expect(await calls()).toEqual(["POST /v3/user/scheduled_sends", "GET /v3/user/scheduled_sends/{batch_id}", "PATCH /v3/user/scheduled_sends/{batch_id}"]);
+    expect(await calls()).toEqual([
+      "POST /v3/user/scheduled_sends",
+      "GET /v3/user/scheduled_sends/{batch_id}",
+      "PATCH /v3/user/scheduled_sends/{batch_id}",
+    ]);
   });
 
   test("changing only sendAt records it without any SendGrid call", async () => {

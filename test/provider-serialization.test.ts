@@ -51,7 +51,12 @@ describe("the serialized provider stored in state", () => {
       const code = require("fs").readFileSync(${JSON.stringify(path.join(dir, "provider.js"))}, "utf8");
       const p = require("require-from-string")(code).handler();
       p.check({}, { status: "sleeping" }).then((r) => console.log(JSON.stringify(r.failures)));`;
-    const out = execFileSync(process.execPath, ["-e", script], { cwd: path.resolve(__dirname, ".."), env: { ...process.env, SENDGRID_API_KEY: "SG.x" } }).toString();
-    expect(JSON.parse(out)).toEqual([{ property: "status", reason: expect.stringContaining('must be one of "active", "paused", "cancelled"') }]);
+    const out = execFileSync(process.execPath, ["-e", script], {
+      cwd: path.resolve(__dirname, ".."),
+      env: { ...process.env, SENDGRID_API_KEY: "SG.x" },
+    }).toString();
+    expect(JSON.parse(out)).toEqual([
+      { property: "status", reason: expect.stringContaining('must be one of "active", "paused", "cancelled"') },
+    ]);
   });
 });

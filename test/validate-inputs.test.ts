@@ -12,7 +12,14 @@ describe("input validation (runs at preview, before any SendGrid call)", () => {
 
   test("accepts every property in its documented form", () => {
     const { spec, failures } = validateInputs(
-      { status: "paused", sendAt: "2027-01-15T11:00:00Z", batchId: "HkJ5yLYULb7Rj8GKSx7u025ouWVlMgAi", onBehalfOf: "account-id 123", region: "eu", apiUrl: "http://127.0.0.1:4010/" },
+      {
+        status: "paused",
+        sendAt: "2027-01-15T11:00:00Z",
+        batchId: "HkJ5yLYULb7Rj8GKSx7u025ouWVlMgAi",
+        onBehalfOf: "account-id 123",
+        region: "eu",
+        apiUrl: "http://127.0.0.1:4010/",
+      },
       { now: Date.parse("2027-01-15T09:00:00Z") / 1000 },
     );
     expect(failures).toEqual([]);
@@ -68,7 +75,9 @@ describe("input validation (runs at preview, before any SendGrid call)", () => {
 
   test("refuses a pause later than 10 minutes before send_at (SendGrid's cut-off)", () => {
     const { failures } = validateInputs({ status: "paused", sendAt: NOW + 9 * 60 }, opts);
-    expect(failures).toEqual([{ property: "status", reason: expect.stringMatching(/cannot pause now: .*10 minutes before send_at.*9 min away/) }]);
+    expect(failures).toEqual([
+      { property: "status", reason: expect.stringMatching(/cannot pause now: .*10 minutes before send_at.*9 min away/) },
+    ]);
   });
 
   test("refuses a cancel once send_at has passed", () => {
@@ -107,14 +116,15 @@ describe("API key checks never echo the key", () => {
   ])("key %p is refused", (key, reason) => {
     const problem = apiKeyProblem(key);
     expect(problem).toMatch(reason);
-    if (key && key.trim()) expect(problem).not.toContain(key.trim());
+    if (key?.trim()) expect(problem).not.toContain(key.trim());
   });
   test("a well-formed key passes", () => expect(apiKeyProblem("SG.abc.def")).toBeUndefined());
 });
 
 describe("sendAt formats", () => {
   test("numeric strings are seconds", () => expect(parseSendAt("1800000000")).toEqual({ seconds: 1_800_000_000 }));
-  test("offsets are honoured", () => expect(parseSendAt("2027-01-15T10:00:00+02:00")).toEqual({ seconds: Date.parse("2027-01-15T08:00:00Z") / 1000 }));
+  test("offsets are honoured", () =>
+    expect(parseSendAt("2027-01-15T10:00:00+02:00")).toEqual({ seconds: Date.parse("2027-01-15T08:00:00Z") / 1000 }));
   test("https to any host and http to [::1] are allowed API URLs", () => {
     expect(apiUrlProblem("https://api.eu.sendgrid.com")).toBeUndefined();
     expect(apiUrlProblem("http://[::1]:8080")).toBeUndefined();

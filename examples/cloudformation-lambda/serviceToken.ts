@@ -71,7 +71,12 @@ export function deployServiceToken(args: ServiceTokenArgs): ServiceTokenStack {
     policy: pulumi.jsonStringify({
       Version: "2012-10-17",
       Statement: [
-        { Sid: "OwnLogGroupOnly", Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: pulumi.interpolate`${logGroup.arn}:log-stream:*` },
+        {
+          Sid: "OwnLogGroupOnly",
+          Effect: "Allow",
+          Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
+          Resource: pulumi.interpolate`${logGroup.arn}:log-stream:*`,
+        },
         { Sid: "ReadTheApiKeySecret", Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: secret.arn },
       ],
     }),

@@ -36,8 +36,13 @@ interface Machine {
 }
 
 function machine(cliBin: string): Machine {
-  const cli = execFileSync(path.join(cliBin, "pulumi"), ["version"], { env: { ...process.env, PULUMI_SKIP_UPDATE_CHECK: "true" }, encoding: "utf8" }).trim();
-  const sdk = (JSON.parse(fs.readFileSync(path.join(REPO_ROOT, "node_modules", "@pulumi", "pulumi", "package.json"), "utf8")) as { version: string }).version;
+  const cli = execFileSync(path.join(cliBin, "pulumi"), ["version"], {
+    env: { ...process.env, PULUMI_SKIP_UPDATE_CHECK: "true" },
+    encoding: "utf8",
+  }).trim();
+  const sdk = (
+    JSON.parse(fs.readFileSync(path.join(REPO_ROOT, "node_modules", "@pulumi", "pulumi", "package.json"), "utf8")) as { version: string }
+  ).version;
   return {
     cpus: os.availableParallelism(),
     cpuModel: os.cpus()[0]?.model ?? "unknown",
@@ -47,7 +52,10 @@ function machine(cliBin: string): Machine {
     sdk,
     os: `${os.type()} ${os.release()} ${os.arch()}`,
     date: new Date().toISOString(),
-    loadBefore: os.loadavg().map((l) => l.toFixed(2)).join(" "),
+    loadBefore: os
+      .loadavg()
+      .map((l) => l.toFixed(2))
+      .join(" "),
   };
 }
 
@@ -102,7 +110,9 @@ async function main(): Promise<void> {
     if (only.has(1)) sections.push(await timeSection([1], () => requestsPerOperation(emulator.url, admin)));
     if (only.has(2) || only.has(3)) {
       const ids = [2, 3].filter((i) => only.has(i));
-      const res = await timeSection(ids, () => engineSections(emulator.url, admin, { n, runs, warmup: true, doState: only.has(2), doOverhead: only.has(3) }));
+      const res = await timeSection(ids, () =>
+        engineSections(emulator.url, admin, { n, runs, warmup: true, doState: only.has(2), doOverhead: only.has(3) }),
+      );
       sections.push(...res);
     }
     if (only.has(4)) sections.push(await timeSection([4], () => rateLimitSection(emulator.url, admin, rlN)));
@@ -110,7 +120,10 @@ async function main(): Promise<void> {
   } finally {
     await emulator.close();
   }
-  m.loadAfter = os.loadavg().map((l) => l.toFixed(2)).join(" ");
+  m.loadAfter = os
+    .loadavg()
+    .map((l) => l.toFixed(2))
+    .join(" ");
   sections.sort((a, b) => a.id - b.id);
   const totalMs = Date.now() - started;
 
@@ -127,7 +140,11 @@ async function main(): Promise<void> {
   }
   const goals = sections.flatMap((s) => s.goals.map((g) => ({ s, g })));
   const summary = barChart(
-    goals.map(({ s, g }) => ({ label: `§${s.id} ${g.name}`.slice(0, 64), value: attainment(g), text: `${goalText(g).measured} (goal ${goalText(g).goal}) ${g.met ? "✓" : "✗"}` })),
+    goals.map(({ s, g }) => ({
+      label: `§${s.id} ${g.name}`.slice(0, 64),
+      value: attainment(g),
+      text: `${goalText(g).measured} (goal ${goalText(g).goal}) ${g.met ? "✓" : "✗"}`,
+    })),
     { width: 30, scale: 2, marker: 1 },
   );
   out.push("", "=== Goals: measured ÷ goal (┆ marks the goal; ▶ = beyond 2×) ===", summary);
@@ -138,7 +155,10 @@ async function main(): Promise<void> {
 
   // ---- BENCHMARKS.md
   if (outFile) {
-    fs.writeFileSync(outFile, markdown(sections, m, totalMs, timings, summary, { runs, n, rlN, spawns, invocations, only: [...only].sort() }));
+    fs.writeFileSync(
+      outFile,
+      markdown(sections, m, totalMs, timings, summary, { runs, n, rlN, spawns, invocations, only: [...only].sort() }),
+    );
     log(`wrote ${path.relative(process.cwd(), outFile) || outFile}`);
   } else {
     log("partial run (BENCH_ONLY): BENCHMARKS.md not written (set BENCH_OUT to write the report anyway)");
@@ -176,7 +196,10 @@ function markdown(
       title: "",
       headers: ["", ""],
       rows: [
-        ["command", `\`npm run bench\` (BENCH_RUNS=${knobs.runs} BENCH_N=${knobs.n} BENCH_RL_N=${knobs.rlN} BENCH_SPAWNS=${knobs.spawns} BENCH_INVOKES=${knobs.invocations}${knobs.only.length < 5 ? ` BENCH_ONLY=${knobs.only.join(",")}` : ""})`],
+        [
+          "command",
+          `\`npm run bench\` (BENCH_RUNS=${knobs.runs} BENCH_N=${knobs.n} BENCH_RL_N=${knobs.rlN} BENCH_SPAWNS=${knobs.spawns} BENCH_INVOKES=${knobs.invocations}${knobs.only.length < 5 ? ` BENCH_ONLY=${knobs.only.join(",")}` : ""})`,
+        ],
         ["date", m.date],
         ["CPUs (nproc)", `${m.cpus} × ${m.cpuModel}`],
         ["memory", m.memory],
@@ -184,7 +207,10 @@ function markdown(
         ["Node.js", m.node],
         ["Pulumi CLI", `${m.cli} (built from Go modules by scripts/ensure-pulumi.sh), @pulumi/pulumi ${m.sdk}`],
         ["load average (1/5/15 min) before → after", `${m.loadBefore} → ${m.loadAfter ?? "?"}`],
-        ["wall time of this run", `${(totalMs / 60000).toFixed(1)} min (${timings.map((t) => `${t.label} ${(t.ms / 1000).toFixed(0)} s`).join(", ")})`],
+        [
+          "wall time of this run",
+          `${(totalMs / 60000).toFixed(1)} min (${timings.map((t) => `${t.label} ${(t.ms / 1000).toFixed(0)} s`).join(", ")})`,
+        ],
       ],
       align: ["l", "l"],
     }),
@@ -206,7 +232,8 @@ function markdown(
   const missed = goals.filter(({ g }) => !g.met);
   if (missed.length) {
     lines.push("### Why the missed goals are missed, and what would close them", "");
-    for (const { s, g } of missed) lines.push(`- **§${s.id} ${g.name}** — ${goalText(g).measured} vs ${goalText(g).goal}. ${g.why ?? "(no explanation recorded)"}`);
+    for (const { s, g } of missed)
+      lines.push(`- **§${s.id} ${g.name}** — ${goalText(g).measured} vs ${goalText(g).goal}. ${g.why ?? "(no explanation recorded)"}`);
     lines.push("");
   }
 

@@ -7,9 +7,32 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { DEFAULT_EMULATOR_API_KEY, type EmulatorAdmin } from "../../emulator";
-import { SECRET_ARN, STACK_ID, awsEnv, buildBundle, sdkOnlyNodePath, startFakeAws, startResponseServer, type FakeAws, type ResponseServer } from "../../test/fixtures/cfn/harness";
+import {
+  SECRET_ARN,
+  STACK_ID,
+  awsEnv,
+  buildBundle,
+  sdkOnlyNodePath,
+  startFakeAws,
+  startResponseServer,
+  type FakeAws,
+  type ResponseServer,
+} from "../../test/fixtures/cfn/harness";
 import { REPO_ROOT } from "../lib/engine";
-import { coldRequire, emptySection, fmt, log, max, median, min, percentile, runNode, sendGridRequests, shortRoute, type SectionResult } from "./util";
+import {
+  coldRequire,
+  emptySection,
+  fmt,
+  log,
+  max,
+  median,
+  min,
+  percentile,
+  runNode,
+  sendGridRequests,
+  shortRoute,
+  type SectionResult,
+} from "./util";
 
 const GOAL_BYTES = 300 * 1024;
 const GOAL_INIT_MS = 150;
@@ -106,7 +129,8 @@ async function runSteps(bundle: string, h: Harness, tag: string, steps: Step[]):
   if (puts.some((p) => p.json.Status !== "SUCCESS")) throw new Error(`Lambda ${tag}: a response PUT did not carry Status SUCCESS`);
   const logged = invocations.reduce((a, r) => a + r.calls.length, 0);
   const received = (await sendGridRequests(h.admin)).length;
-  if (logged !== received) throw new Error(`Lambda ${tag}: the handler's log lines list ${logged} SendGrid calls, the emulator received ${received}`);
+  if (logged !== received)
+    throw new Error(`Lambda ${tag}: the handler's log lines list ${logged} SendGrid calls, the emulator received ${received}`);
   return out;
 }
 
@@ -126,7 +150,11 @@ function callsOfStep(s: StepResult): string {
   return `${min(counts)}–${max(counts)} SendGrid calls (runs differ)`;
 }
 
-function baseEvent(type: "Create" | "Update" | "Delete", responseUrl: string, apiUrl: string): Record<string, unknown> & { ResourceProperties: Record<string, string> } {
+function baseEvent(
+  type: "Create" | "Update" | "Delete",
+  responseUrl: string,
+  apiUrl: string,
+): Record<string, unknown> & { ResourceProperties: Record<string, string> } {
   const serviceToken = "arn:aws:lambda:us-east-1:123456789012:function:sendgrid-scheduled-batch";
   return {
     RequestType: type,
@@ -136,13 +164,23 @@ function baseEvent(type: "Create" | "Update" | "Delete", responseUrl: string, ap
     RequestId: "bench-request-__SEQ__",
     LogicalResourceId: "Batch",
     ResourceType: "Custom::SendGridScheduledBatch",
-    ResourceProperties: { ServiceToken: serviceToken, ServiceTimeout: "300", ApiKeySecretArn: SECRET_ARN, ApiUrl: apiUrl, Status: "active" },
+    ResourceProperties: {
+      ServiceToken: serviceToken,
+      ServiceTimeout: "300",
+      ApiKeySecretArn: SECRET_ARN,
+      ApiUrl: apiUrl,
+      Status: "active",
+    },
   };
 }
 
 /** Event builders for one response URL and API URL. */
 function events(responseUrl: string, apiUrl: string) {
-  const props = (status: string, extra: Record<string, string> = {}) => ({ ...baseEvent("Create", responseUrl, apiUrl).ResourceProperties, Status: status, ...extra });
+  const props = (status: string, extra: Record<string, string> = {}) => ({
+    ...baseEvent("Create", responseUrl, apiUrl).ResourceProperties,
+    Status: status,
+    ...extra,
+  });
   return {
     create: (status: string) => ({ ...baseEvent("Create", responseUrl, apiUrl), ResourceProperties: props(status) }),
     update: (id: string, from: string, to: string, extra: Record<string, string> = {}) => ({
@@ -151,7 +189,11 @@ function events(responseUrl: string, apiUrl: string) {
       ResourceProperties: props(to, extra),
       OldResourceProperties: props(from),
     }),
-    del: (id: string, status: string) => ({ ...baseEvent("Delete", responseUrl, apiUrl), PhysicalResourceId: id, ResourceProperties: props(status) }),
+    del: (id: string, status: string) => ({
+      ...baseEvent("Delete", responseUrl, apiUrl),
+      PhysicalResourceId: id,
+      ResourceProperties: props(status),
+    }),
   };
 }
 
@@ -192,7 +234,11 @@ export async function lambdaSection(emulatorUrl: string, admin: EmulatorAdmin, o
     log(`§5 warm: ${opts.invocations} invocations × 3 kinds in one process`);
     const warm = await runSteps(bundle, h, "warm", [
       { name: "Delete of an id SendGrid does not know", event: ev.del(UNKNOWN_ID, "active"), repeat: opts.invocations },
-      { name: "Update, only ServiceTimeout changed", event: ev.update("BenchBatchId", "active", "active", { ServiceTimeout: "600" }), repeat: opts.invocations },
+      {
+        name: "Update, only ServiceTimeout changed",
+        event: ev.update("BenchBatchId", "active", "active", { ServiceTimeout: "600" }),
+        repeat: opts.invocations,
+      },
       { name: "Create active", event: ev.create("active"), repeat: opts.invocations },
     ]);
     const warmCalls = warm.reduce((a, s) => a + s.runs.reduce((b, r) => b + r.calls.length, 0), 0);
@@ -201,7 +247,11 @@ export async function lambdaSection(emulatorUrl: string, admin: EmulatorAdmin, o
     const limits: { name: string; event: Record<string, unknown>; limit: number }[] = [
       { name: "Create active", event: ev.create("active"), limit: 1 },
       { name: "Update active → paused", event: ev.update("__LAST__", "active", "paused"), limit: 1 },
-      { name: "Update, only ServiceTimeout changed", event: ev.update("__LAST__", "paused", "paused", { ServiceTimeout: "600" }), limit: 0 },
+      {
+        name: "Update, only ServiceTimeout changed",
+        event: ev.update("__LAST__", "paused", "paused", { ServiceTimeout: "600" }),
+        limit: 0,
+      },
       { name: "Delete (paused)", event: ev.del("__LAST__", "paused"), limit: 1 },
       { name: "Create paused", event: ev.create("paused"), limit: 2 },
       { name: "Update paused → cancelled", event: ev.update("__LAST__", "paused", "cancelled"), limit: 1 },
@@ -235,7 +285,9 @@ export async function lambdaSection(emulatorUrl: string, admin: EmulatorAdmin, o
         ...breakdown.map(([name, kib]) => [`  of which ${name}`, `${kib.toFixed(1)} KiB (${((100 * kib * 1024) / bytes).toFixed(0)} %)`]),
         [
           "lambda/dist/index.js (local build output, not in git), bytes",
-          localBytes === undefined ? "absent" : `${fmt.bytes(localBytes)} (${localSame ? "identical to the fresh build" : "differs from the fresh build of the current sources; `npm run build:lambda` rebuilds it"})`,
+          localBytes === undefined
+            ? "absent"
+            : `${fmt.bytes(localBytes)} (${localSame ? "identical to the fresh build" : "differs from the fresh build of the current sources; `npm run build:lambda` rebuilds it"})`,
         ],
       ],
       align: ["l", "r"],
@@ -244,16 +296,44 @@ export async function lambdaSection(emulatorUrl: string, admin: EmulatorAdmin, o
       title: "Cold start and invocation times (ms)",
       headers: ["measure", "median", "p90", "min", "max", "n"],
       rows: [
-        ["init: require(bundle) in a fresh process", fmt.ms(median(init)), fmt.ms(percentile(init, 90)), fmt.ms(min(init)), fmt.ms(max(init)), String(init.length)],
-        ["  whole spawn (node start + require + exit)", fmt.ms(median(wall)), fmt.ms(percentile(wall, 90)), fmt.ms(min(wall)), fmt.ms(max(wall)), String(wall.length)],
-        ["  bare `node -e \"\"` spawn, for reference", fmt.ms(median(bare)), fmt.ms(percentile(bare, 90)), fmt.ms(min(bare)), fmt.ms(max(bare)), String(bare.length)],
+        [
+          "init: require(bundle) in a fresh process",
+          fmt.ms(median(init)),
+          fmt.ms(percentile(init, 90)),
+          fmt.ms(min(init)),
+          fmt.ms(max(init)),
+          String(init.length),
+        ],
+        [
+          "  whole spawn (node start + require + exit)",
+          fmt.ms(median(wall)),
+          fmt.ms(percentile(wall, 90)),
+          fmt.ms(min(wall)),
+          fmt.ms(max(wall)),
+          String(wall.length),
+        ],
+        [
+          '  bare `node -e ""` spawn, for reference',
+          fmt.ms(median(bare)),
+          fmt.ms(percentile(bare, 90)),
+          fmt.ms(min(bare)),
+          fmt.ms(max(bare)),
+          String(bare.length),
+        ],
         ...warm.flatMap((s) => {
           const times = s.runs.map((r) => r.ms);
           const rest = times.slice(5);
           const name = `${s.name} (${callsOfStep(s)})`;
           return [
             [`${name}: first call in the process`, fmt.ms(times[0]), "", "", "", "1"],
-            [`${name}: warm (calls 6…${times.length})`, fmt.ms(median(rest)), fmt.ms(percentile(rest, 90)), fmt.ms(min(rest)), fmt.ms(max(rest)), String(rest.length)],
+            [
+              `${name}: warm (calls 6…${times.length})`,
+              fmt.ms(median(rest)),
+              fmt.ms(percentile(rest, 90)),
+              fmt.ms(min(rest)),
+              fmt.ms(max(rest)),
+              String(rest.length),
+            ],
           ];
         }),
       ],
@@ -280,7 +360,9 @@ export async function lambdaSection(emulatorUrl: string, admin: EmulatorAdmin, o
         (count("Delete (active)") === 1 && count("Delete (paused)") === 1
           ? "For an active or paused batch that is the one cancelling write, the same as the Pulumi provider's destroy (§1). "
           : "An active or paused batch should cost the one cancelling write, as the Pulumi provider's destroy does (§1); see the excess column. ") +
-        (unknown?.run.action === "gone" ? `An id SendGrid does not know costs ${unknown.run.calls.length} (\`${callsText(unknown.run.calls)}\`), reported gone. ` : "") +
+        (unknown?.run.action === "gone"
+          ? `An id SendGrid does not know costs ${unknown.run.calls.length} (\`${callsText(unknown.run.calls)}\`), reported gone. `
+          : "") +
         (count("Delete (cancelled)") > 0
           ? `Delete (cancelled) = ${count("Delete (cancelled)")} for the reason §1's destroy (cancelled) has it: a declared \`cancelled\` is re-read, so a batch un-cancelled out of band is still cancelled before the resource goes.`
           : ""),
@@ -322,7 +404,10 @@ export async function lambdaSection(emulatorUrl: string, admin: EmulatorAdmin, o
       goal: GOAL_INIT_MS,
       unit: "ms",
       met: median(init) <= GOAL_INIT_MS,
-      why: median(init) <= GOAL_INIT_MS ? undefined : `Parsing and evaluating the bundle's modules at require time; the biggest inputs (${top}) dominate.`,
+      why:
+        median(init) <= GOAL_INIT_MS
+          ? undefined
+          : `Parsing and evaluating the bundle's modules at require time; the biggest inputs (${top}) dominate.`,
     });
   } finally {
     await resp?.close();

@@ -142,7 +142,10 @@ export async function engineSections(url: string, admin: EmulatorAdmin, opts: En
   if (opts.doOverhead) {
     // What a provider process pays once to load the runtime (and with it @sendgrid/client + axios).
     const runtime = require.resolve("pulumi-sendgrid-scheduled-batch/runtime");
-    const load = await coldRequire(runtime, 5, { cwd: REPO_ROOT, env: { PATH: process.env.PATH ?? "/usr/bin:/bin", NODE_NO_WARNINGS: "1" } });
+    const load = await coldRequire(runtime, 5, {
+      cwd: REPO_ROOT,
+      env: { PATH: process.env.PATH ?? "/usr/bin:/bin", NODE_NO_WARNINGS: "1" },
+    });
     out.push(overheadSection(n, runs, { times, noCheckpoints, state, calls, variants, runtimeLoadMs: median(load.init) }));
   }
   return out;
@@ -181,7 +184,11 @@ function stateSection(n: number, batch: StateStats, noop: StateStats, variants: 
       ["__provider as stored in the file (JSON-escaped), per copy", fmt.bytes(escaped), fmt.bytes(escapedNoop)],
       [`state file for ${n} resources, bytes`, fmt.bytes(batch.fileBytes), fmt.bytes(noop.fileBytes)],
       ["state file per resource, bytes", fmt.bytes(Math.round(batch.fileBytes / n)), fmt.bytes(Math.round(noop.fileBytes / n))],
-      ["share of the file that is __provider (2 copies per resource)", `${((200 * n * escaped) / batch.fileBytes).toFixed(0)} %`, `${((200 * n * escapedNoop) / noop.fileBytes).toFixed(0)} %`],
+      [
+        "share of the file that is __provider (2 copies per resource)",
+        `${((200 * n * escaped) / batch.fileBytes).toFixed(0)} %`,
+        `${((200 * n * escapedNoop) / noop.fileBytes).toFixed(0)} %`,
+      ],
     ],
   });
   section.tables.push({
@@ -193,7 +200,12 @@ function stateSection(n: number, batch: StateStats, noop: StateStats, variants: 
   section.tables.push({
     title: "Serialized size of alternatives (same serializer, run in this process)",
     headers: ["provider shape", "bytes", "≤ 2,048", "same text as in state"],
-    rows: rows.map((v) => [v.name, fmt.bytes(v.bytes), v.bytes <= goalBytes ? "✓" : "✗", v === shipped ? (matches ? "yes ✓" : "**NO — MISMATCH**") : ""]),
+    rows: rows.map((v) => [
+      v.name,
+      fmt.bytes(v.bytes),
+      v.bytes <= goalBytes ? "✓" : "✗",
+      v === shipped ? (matches ? "yes ✓" : "**NO — MISMATCH**") : "",
+    ]),
     align: ["l", "r", "r", "l"],
   });
   section.notes.push(a.explanation);
@@ -236,7 +248,7 @@ function overheadSection(n: number, runs: number, d: OverheadData): SectionResul
   const opLabel = (op: OpName) => op.replace(/N/g, String(n));
   const callsOf = (op: OpName) => {
     const m = calls[op];
-    return m && m.size ? [...m].map(([k, c]) => `${c} × \`${k}\``).join(", ") : "none";
+    return m?.size ? [...m].map(([k, c]) => `${c} × \`${k}\``).join(", ") : "none";
   };
   const callCount = (op: OpName) => [...(calls[op]?.values() ?? [])].reduce((a, b) => a + b, 0);
   section.intro.push(
@@ -254,7 +266,16 @@ function overheadSection(n: number, runs: number, d: OverheadData): SectionResul
   const rows: string[][] = [];
   const chart: { label: string; value: number; text: string }[] = [];
   for (const { op, b, z, ratio, perRun } of compared) {
-    rows.push([opLabel(op), fmt.s(median(b)), fmt.s(median(z)), fmt.ratio(ratio), perRun.map(fmt.ratio).join(" "), b.map(fmt.s).join(" "), z.map(fmt.s).join(" "), ratio <= 1.3 ? "✓" : "✗"]);
+    rows.push([
+      opLabel(op),
+      fmt.s(median(b)),
+      fmt.s(median(z)),
+      fmt.ratio(ratio),
+      perRun.map(fmt.ratio).join(" "),
+      b.map(fmt.s).join(" "),
+      z.map(fmt.s).join(" "),
+      ratio <= 1.3 ? "✓" : "✗",
+    ]);
     chart.push({ label: `${opLabel(op)} · ScheduledBatch`, value: median(b), text: `${fmt.s(median(b))} s` });
     chart.push({ label: `${opLabel(op)} · no-op`, value: median(z), text: `${fmt.s(median(z))} s  (ratio ${fmt.ratio(ratio)})` });
   }
@@ -281,7 +302,16 @@ function overheadSection(n: number, runs: number, d: OverheadData): SectionResul
   const perEntry = (k: Kind) => (state[k] ? Math.round(state[k].fileBytes / n) : NaN);
   section.tables.push({
     title: `Diagnostic: the same up/destroy with PULUMI_SKIP_CHECKPOINTS=true (median of ${diagRuns} run${diagRuns === 1 ? "" : "s"} each; the file backend then writes state only at the end)`,
-    headers: ["operation", "ScheduledBatch s", "… no checkpoints", "no-op s", "… no checkpoints", "ratio", "ratio, no checkpoints", "gap due to checkpoints, s"],
+    headers: [
+      "operation",
+      "ScheduledBatch s",
+      "… no checkpoints",
+      "no-op s",
+      "… no checkpoints",
+      "ratio",
+      "ratio, no checkpoints",
+      "gap due to checkpoints, s",
+    ],
     rows: Object.values(splits).map((x) => [
       opLabel(x.name),
       fmt.s(x.withB),
@@ -332,13 +362,19 @@ function overheadSection(n: number, runs: number, d: OverheadData): SectionResul
               ? `so only ${fmt.s(x.fromCheckpoints)} of the ${fmt.s(x.gap)} s gap is the file backend rewriting the ${fmt.ratio(perEntry("batch") / perEntry("noop"))}× larger state (closable by ${smallerEntry}); the rest is ${providerWork(op, x)}, ` +
                 "so that part would close only with cheaper round trips or provider start (e.g. a lighter HTTP client than `@sendgrid/client` + axios, whose load is in the runtime figure), not in the serialized text."
               : `so in this run none of the gap (${fmt.s(x.gap)} s) comes from checkpoint writing: it is ${providerWork(op, x)}, ` +
-                "so it would close only with cheaper round trips or provider start (e.g. a lighter HTTP client than `@sendgrid/client` + axios, whose load is in the runtime figure) — a smaller serialized provider would not help here.")
-        ;
+                "so it would close only with cheaper round trips or provider start (e.g. a lighter HTTP client than `@sendgrid/client` + axios, whose load is in the runtime figure) — a smaller serialized provider would not help here.");
       } else {
         why = `Per-run ratios ${perRun.map(fmt.ratio).join(", ")}: previews write no checkpoint (SendGrid calls: ${callsOf(op)}), so the difference is the provider process loading the runtime (${fmt.ms(d.runtimeLoadMs)} ms once) and the larger RPC payloads, within this machine's run-to-run noise.`;
       }
     }
-    section.goals.push({ name: `${opLabel(op)}: ScheduledBatch ÷ no-op`, measured: ratio, goal: 1.3, unit: "ratio", met: ratio <= 1.3, why });
+    section.goals.push({
+      name: `${opLabel(op)}: ScheduledBatch ÷ no-op`,
+      measured: ratio,
+      goal: 1.3,
+      unit: "ratio",
+      met: ratio <= 1.3,
+      why,
+    });
   }
   return section;
 }

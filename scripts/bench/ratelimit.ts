@@ -55,7 +55,13 @@ export function limiterFloorMs(calls: number, limit: number, windowSeconds: numb
   return Math.max(0, Math.ceil(calls / limit) - 1) * windowSeconds * 1000;
 }
 
-function analyse(scenario: Scenario, phase: Phase, t0: number, t1: number, entries: RequestLogEntry[]): Omit<PhaseResult, "engineError" | "notInState" | "totalMs"> {
+function analyse(
+  scenario: Scenario,
+  phase: Phase,
+  t0: number,
+  t1: number,
+  entries: RequestLogEntry[],
+): Omit<PhaseResult, "engineError" | "notInState" | "totalMs"> {
   const calls = entries.filter((e) => e.path.startsWith("/v3/"));
   const byEndpoint = new Map<string, RequestLogEntry[]>();
   for (const e of calls) {
@@ -134,7 +140,11 @@ export async function rateLimitSection(url: string, admin: EmulatorAdmin, n: num
     for (const [i, scenario] of scenarios.entries()) {
       await admin.reset();
       // SendGrid allows 10 paused/cancelled batches per account; pausing N needs the quota raised.
-      await admin.configure({ rateLimit: { limit: scenario.limit, windowSeconds: scenario.windowSeconds }, maxPausedOrCancelled: 1_000_000, faults: false });
+      await admin.configure({
+        rateLimit: { limit: scenario.limit, windowSeconds: scenario.windowSeconds },
+        maxPausedOrCancelled: 1_000_000,
+        faults: false,
+      });
       let s: LocalStack | undefined;
       try {
         s = await manyStack("batch", n, url, `ratelimit${i}`);
@@ -148,7 +158,11 @@ export async function rateLimitSection(url: string, admin: EmulatorAdmin, n: num
             if (phase.run === "up") await s.stack.up();
             else await s.stack.destroy();
           } catch (err) {
-            engineError = (err instanceof Error ? err.message : String(err)).split("\n").find((l) => /error|failed/i.test(l))?.trim() ?? "failed";
+            engineError =
+              (err instanceof Error ? err.message : String(err))
+                .split("\n")
+                .find((l) => /error|failed/i.test(l))
+                ?.trim() ?? "failed";
           }
           const t1 = Date.now();
           const entries = await admin.requests();
@@ -185,7 +199,18 @@ function describe(section: SectionResult, n: number, results: PhaseResult[]): vo
   );
   section.tables.push({
     title: "Failures, 429s and time against the limiter floor",
-    headers: ["limit", "operation", "busiest endpoint × admitted calls", "429s", "failures", "total s", "floor s", "total ÷ floor", "calls span s", "span ÷ floor"],
+    headers: [
+      "limit",
+      "operation",
+      "busiest endpoint × admitted calls",
+      "429s",
+      "failures",
+      "total s",
+      "floor s",
+      "total ÷ floor",
+      "calls span s",
+      "span ÷ floor",
+    ],
     rows: results.map((r) => [
       r.scenario.label,
       N(r.phase.label),
@@ -202,7 +227,17 @@ function describe(section: SectionResult, n: number, results: PhaseResult[]): vo
   });
   section.tables.push({
     title: "Anatomy of each operation (ms): engine before the first call, the calls, engine after the last call; per-window delays",
-    headers: ["limit", "operation", "before 1st call", "calls span", "after last call", "windows", "mean lag after window end", "of which Reset rounding", "median fill of a full window"],
+    headers: [
+      "limit",
+      "operation",
+      "before 1st call",
+      "calls span",
+      "after last call",
+      "windows",
+      "mean lag after window end",
+      "of which Reset rounding",
+      "median fill of a full window",
+    ],
     rows: results.map((r) => [
       r.scenario.label,
       N(r.phase.label),
@@ -223,17 +258,34 @@ function describe(section: SectionResult, n: number, results: PhaseResult[]): vo
     goal: 0,
     unit: "count",
     met: failures === 0,
-    why: failures ? `See the failures column; the engine reported: ${results.map((r) => r.engineError).filter(Boolean).join("; ")}` : undefined,
+    why: failures
+      ? `See the failures column; the engine reported: ${results
+          .map((r) => r.engineError)
+          .filter(Boolean)
+          .join("; ")}`
+      : undefined,
   });
 
   const binding = results.filter((r) => r.floorMs > 0);
   const chartRows: { label: string; value: number; text: string }[] = [];
   for (const r of binding) {
     chartRows.push({ label: `${N(r.phase.label)} · floor`, value: r.floorMs / 1000, text: `${fmt.s(r.floorMs)} s` });
-    chartRows.push({ label: `${N(r.phase.label)} · calls span`, value: r.spanMs / 1000, text: `${fmt.s(r.spanMs)} s (${fmt.ratio(r.spanMs / r.floorMs)}× floor)` });
-    chartRows.push({ label: `${N(r.phase.label)} · total`, value: r.totalMs / 1000, text: `${fmt.s(r.totalMs)} s (${fmt.ratio(r.totalMs / r.floorMs)}× floor)` });
+    chartRows.push({
+      label: `${N(r.phase.label)} · calls span`,
+      value: r.spanMs / 1000,
+      text: `${fmt.s(r.spanMs)} s (${fmt.ratio(r.spanMs / r.floorMs)}× floor)`,
+    });
+    chartRows.push({
+      label: `${N(r.phase.label)} · total`,
+      value: r.totalMs / 1000,
+      text: `${fmt.s(r.totalMs)} s (${fmt.ratio(r.totalMs / r.floorMs)}× floor)`,
+    });
   }
-  if (chartRows.length) section.charts.push({ title: "Time-scaled limiter (60 per 6 s): floor vs the span of the calls vs the whole operation (seconds)", text: barChart(chartRows, { width: 40 }) });
+  if (chartRows.length)
+    section.charts.push({
+      title: "Time-scaled limiter (60 per 6 s): floor vs the span of the calls vs the whole operation (seconds)",
+      text: barChart(chartRows, { width: 40 }),
+    });
 
   const baseline = results.filter((r) => r.floorMs === 0);
   // What the time would be if the client knew each window's real end (no whole-second rounding).
@@ -244,7 +296,17 @@ function describe(section: SectionResult, n: number, results: PhaseResult[]): vo
   if (binding.length) {
     section.tables.push({
       title: "What the time-scaled ratios are made of (ms), and the ratios without whole-second Reset rounding",
-      headers: ["operation", "engine before + after the calls", "window changes × mean lag", "of which Reset rounding", "last window's calls", "429s", "span ÷ floor w/o rounding", "total ÷ floor w/o rounding", "total ÷ (floor + engine before/after)"],
+      headers: [
+        "operation",
+        "engine before + after the calls",
+        "window changes × mean lag",
+        "of which Reset rounding",
+        "last window's calls",
+        "429s",
+        "span ÷ floor w/o rounding",
+        "total ÷ floor w/o rounding",
+        "total ÷ (floor + engine before/after)",
+      ],
       rows: projections.map(({ r, span, total }) => [
         N(r.phase.label),
         fmt.ms(r.preMs + r.postMs),
@@ -262,7 +324,13 @@ function describe(section: SectionResult, n: number, results: PhaseResult[]): vo
     const ratio = r.totalMs / r.floorMs;
     const base = baseline.find((b) => b.phase === r.phase);
     const p = projections.find((x) => x.r === r);
-    const g: Goal = { name: `${N(r.phase.label)} at 60 per 6 s: total ÷ floor`, measured: ratio, goal: 1.2, unit: "ratio", met: ratio <= 1.2 };
+    const g: Goal = {
+      name: `${N(r.phase.label)} at 60 per 6 s: total ÷ floor`,
+      measured: ratio,
+      goal: 1.2,
+      unit: "ratio",
+      met: ratio <= 1.2,
+    };
     if (!g.met) {
       g.why =
         `${fmt.s(r.totalMs)} s = ${fmt.s(r.preMs)} s of engine before the first call + ${fmt.s(r.spanMs)} s of calls + ${fmt.s(r.postMs)} s after the last. ` +

@@ -43,7 +43,11 @@ export function analyseSerializedProvider(text: string): SerializedAnalysis {
     const close = block.lastIndexOf(";\n\n    }\n  }).apply(");
     const source = open >= 0 && close > open ? block.slice(open + "\n\nreturn ".length, close) : "";
     const named = /\/\*([A-Za-z_$][\w$]*)\*\//.exec(source);
-    perFunction.push({ name: named ? named[1] : i === starts.length - 1 || source.startsWith("()") ? "(entry)" : `#${i}`, blockBytes: bytes(block), sourceBytes: bytes(source) });
+    perFunction.push({
+      name: named ? named[1] : i === starts.length - 1 || source.startsWith("()") ? "(entry)" : `#${i}`,
+      blockBytes: bytes(block),
+      sourceBytes: bytes(source),
+    });
   }
   const methods = perFunction.filter((f) => f.name !== "(entry)");
   const entry = perFunction.filter((f) => f.name === "(entry)");
@@ -60,7 +64,10 @@ export function analyseSerializedProvider(text: string): SerializedAnalysis {
   }
 
   const parts = [
-    { name: `${methods.length} method wrappers (function __fN(…) { return (function() { with({…}) { … } }).apply(…).apply(this, arguments); })`, bytes: wrapperTotal },
+    {
+      name: `${methods.length} method wrappers (function __fN(…) { return (function() { with({…}) { … } }).apply(…).apply(this, arguments); })`,
+      bytes: wrapperTotal,
+    },
     { name: `${methods.length} method sources: \`require("…")\` × ${requires.length}`, bytes: requireBytes },
     { name: `${methods.length} method sources: indentation kept from the compiled file`, bytes: indentBytes },
     { name: `${methods.length} method sources: the rest (signature, call, arguments)`, bytes: sourceTotal - requireBytes - indentBytes },
@@ -80,7 +87,17 @@ export function analyseSerializedProvider(text: string): SerializedAnalysis {
     `${requireBytes.toLocaleString("en-US")} bytes of which is the package name in \`require("pulumi-sendgrid-scheduled-batch/runtime")\` repeated ${requires.length}×. ` +
     "So the size scales with the number of methods, about " +
     `${wrapperPerFunction + bodyBytesPerMethod} bytes per method, not with the provider's logic (which lives in the runtime module and is never serialized).`;
-  return { total, functions: perFunction.length, methods: methods.length, wrapperPerFunction, wrapperTotal, bodyBytesPerMethod, perFunction, parts, explanation };
+  return {
+    total,
+    functions: perFunction.length,
+    methods: methods.length,
+    wrapperPerFunction,
+    wrapperTotal,
+    bodyBytesPerMethod,
+    perFunction,
+    parts,
+    explanation,
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -120,9 +137,19 @@ export async function serializedVariants(): Promise<Variants> {
   const installed = require("axios") as object;
   const linked = require("pulumi-sendgrid-scheduled-batch/runtime") as object;
   return {
-    asShipped: { name: `as shipped: the exported \`provider\` (${methods.length} async methods), serialized here`, bytes: bytes(text), text },
+    asShipped: {
+      name: `as shipped: the exported \`provider\` (${methods.length} async methods), serialized here`,
+      bytes: bytes(text),
+      text,
+    },
     withoutDiff: { name: "the same object without `diff` (default diff + replaceOnChanges)", bytes: bytes(await serialized(withoutDiff)) },
-    moduleInstalled: { name: "provider = a module's exports, package installed in node_modules (axios as stand-in)", bytes: bytes(await serialized(installed)) },
-    moduleLinked: { name: "provider = runtime module's exports, package linked (file:.) as in this repo", bytes: bytes(await serialized(linked)) },
+    moduleInstalled: {
+      name: "provider = a module's exports, package installed in node_modules (axios as stand-in)",
+      bytes: bytes(await serialized(installed)),
+    },
+    moduleLinked: {
+      name: "provider = runtime module's exports, package linked (file:.) as in this repo",
+      bytes: bytes(await serialized(linked)),
+    },
   };
 }

@@ -80,7 +80,8 @@ export function runNode(args: string[], cwd: string, env: Record<string, string>
 }
 
 // Prints how long `require(argv[1])` took in this fresh process, then exits.
-const REQUIRE_PROBE = "const t0 = process.hrtime.bigint(); require(process.argv[1]); process.stdout.write(String(Number(process.hrtime.bigint() - t0) / 1e6));";
+const REQUIRE_PROBE =
+  "const t0 = process.hrtime.bigint(); require(process.argv[1]); process.stdout.write(String(Number(process.hrtime.bigint() - t0) / 1e6));";
 
 /**
  * `require(module)` in `spawns` fresh Node processes: the require's own time (init) and the whole
@@ -199,15 +200,17 @@ export function barChart(rows: readonly BarRow[], opts: { width?: number; scale?
   const markerCol = opts.marker !== undefined ? Math.round((opts.marker / scale) * width) : -1;
   const axis = markerCol >= 0 && markerCol <= width ? [`${" ".repeat(labelWidth)}  ${" ".repeat(markerCol)}▼ goal`] : [];
   return axis
-    .concat(rows.map((r) => {
-      let b = bar(Math.min(r.value, scale), scale, width);
-      if (r.value > scale) b = b.slice(0, -1) + "▶";
-      let cells = [...b];
-      while (cells.length < width + 1) cells.push(" ");
-      if (markerCol >= 0 && markerCol <= width && cells[markerCol] === " ") cells[markerCol] = "┆";
-      cells = cells.slice(0, Math.max(width + 1, [...b].length));
-      return `${r.label.padEnd(labelWidth)} │${cells.join("")} ${r.text}`;
-    }))
+    .concat(
+      rows.map((r) => {
+        let b = bar(Math.min(r.value, scale), scale, width);
+        if (r.value > scale) b = `${b.slice(0, -1)}▶`;
+        let cells = [...b];
+        while (cells.length < width + 1) cells.push(" ");
+        if (markerCol >= 0 && markerCol <= width && cells[markerCol] === " ") cells[markerCol] = "┆";
+        cells = cells.slice(0, Math.max(width + 1, [...b].length));
+        return `${r.label.padEnd(labelWidth)} │${cells.join("")} ${r.text}`;
+      }),
+    )
     .join("\n");
 }
 

@@ -20,7 +20,10 @@ let cliBin: string | undefined;
 export function ensurePulumiCli(): string {
   if (cliBin) return cliBin;
   const fromEnv = process.env.PULUMI_CLI_BIN;
-  if (fromEnv && fs.existsSync(path.join(fromEnv, "pulumi"))) return (cliBin = fromEnv);
+  if (fromEnv && fs.existsSync(path.join(fromEnv, "pulumi"))) {
+    cliBin = fromEnv;
+    return cliBin;
+  }
   const out = execFileSync("bash", [path.join(REPO_ROOT, "scripts", "ensure-pulumi.sh")], {
     cwd: REPO_ROOT,
     stdio: ["ignore", "pipe", "inherit"],
@@ -79,7 +82,10 @@ export async function localStack(opts: LocalStackOptions): Promise<LocalStack> {
   if (opts.workDir) {
     stack = await LocalWorkspace.createOrSelectStack({ stackName, workDir: opts.workDir }, { pulumiCommand, envVars });
   } else if (opts.program && opts.projectName) {
-    stack = await LocalWorkspace.createOrSelectStack({ stackName, projectName: opts.projectName, program: opts.program }, { pulumiCommand, envVars });
+    stack = await LocalWorkspace.createOrSelectStack(
+      { stackName, projectName: opts.projectName, program: opts.program },
+      { pulumiCommand, envVars },
+    );
   } else {
     throw new Error("localStack needs either workDir or program and projectName");
   }
