@@ -1,7 +1,7 @@
 // The controllable clock and message fates: delivered, discarded, kept while paused, expired 72 h
 // after send_at, and delivered at once when an overdue paused batch is resumed.
 
-import { call, createBatch, mail, setStatus, useEmulator } from "./emulator-helpers";
+import { call, createBatch, mail, setStatus, useEmulator } from "./support/emulatorCalls";
 
 const { em, admin } = useEmulator();
 const T0 = 1_900_000_000;

@@ -2,7 +2,7 @@
 // and then fails the response (the ambiguous failure clients must survive).
 
 import { EMULATOR_MESSAGES, startEmulator, type FaultOptions } from "../emulator";
-import { call, createBatch, sgError, useEmulator } from "./emulator-helpers";
+import { call, createBatch, sgError, useEmulator } from "./support/emulatorCalls";
 
 const { em, admin } = useEmulator();
 

@@ -3,7 +3,7 @@
 
 import { Agent, request } from "node:http";
 import { DEFAULT_CONFIG, DEFAULT_EMULATOR_API_KEY, EmulatorAdmin, EmulatorAdminError, startEmulator } from "../emulator";
-import { call, createBatch, KEY, mail, setStatus, useEmulator } from "./emulator-helpers";
+import { call, createBatch, KEY, mail, setStatus, useEmulator } from "./support/emulatorCalls";
 
 const { em, admin } = useEmulator();
 

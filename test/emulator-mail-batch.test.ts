@@ -1,6 +1,6 @@
 // Mail Batch endpoints, authentication, on-behalf-of scoping and routing errors, over real HTTP.
 
-import { call, createBatch, KEY, sgError, useEmulator } from "./emulator-helpers";
+import { call, createBatch, KEY, sgError, useEmulator } from "./support/emulatorCalls";
 
 const { em, admin } = useEmulator({ apiKeys: [KEY, "SG.second-account-key"] });
 

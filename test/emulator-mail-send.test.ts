@@ -2,7 +2,7 @@
 // messages the emulator keeps.
 
 import { EMULATOR_MESSAGES } from "../emulator";
-import { call, createBatch, mail, sgError, useEmulator } from "./emulator-helpers";
+import { call, createBatch, mail, sgError, useEmulator } from "./support/emulatorCalls";
 
 const { em, admin } = useEmulator();
 const T0 = 1_900_000_000;

@@ -7,7 +7,7 @@ import path from "node:path";
 import Ajv2020 from "ajv/dist/2020";
 import type { ValidateFunction } from "ajv";
 import { startEmulator, type Emulator } from "../emulator";
-import { call, createBatch, mail, useEmulator, type CallOptions, type CallResult } from "./emulator-helpers";
+import { call, createBatch, mail, useEmulator, type CallOptions, type CallResult } from "./support/emulatorCalls";
 
 // SendGrid's official OpenAPI description (twilio/sendgrid-oai, MIT), the five path items this
 // project uses and every component they reference; provenance is in its `x-extract-source`.

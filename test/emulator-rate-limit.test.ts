@@ -1,7 +1,7 @@
 // SendGrid-style rate limiting: per API key and endpoint, X-RateLimit-* headers, 429 with
 // "too many requests" until X-RateLimit-Reset.
 
-import { call, createBatch, KEY, sgError, useEmulator } from "./emulator-helpers";
+import { call, createBatch, KEY, sgError, useEmulator } from "./support/emulatorCalls";
 
 const OTHER_KEY = "SG.rate-limit-second-key";
 const { em, admin } = useEmulator({ apiKeys: [KEY, OTHER_KEY], rateLimit: { limit: 3, windowSeconds: 60 } });

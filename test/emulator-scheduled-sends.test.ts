@@ -2,7 +2,7 @@
 // 10-minute cut-off, over real HTTP.
 
 import { EMULATOR_MESSAGES, startEmulator } from "../emulator";
-import { call, createBatch, mail, setStatus, sgError, useEmulator } from "./emulator-helpers";
+import { call, createBatch, mail, setStatus, sgError, useEmulator } from "./support/emulatorCalls";
 
 const { em, admin } = useEmulator();
 const T0 = 1_900_000_000;

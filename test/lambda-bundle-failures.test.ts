@@ -18,7 +18,7 @@ import {
   type FakeAws,
   MARKER,
   STACK_ID,
-} from "./fixtures/cfn/harness";
+} from "./support/cfn";
 
 const CREATE_REQUEST = "0f8b8e4c-3a5e-4f1e-9a35-7d6e0b2c9c11";
 const WRONG_KEY = "SG.revokedKeyThatSendGridRejects.0123456789abcdefghijklmnop";

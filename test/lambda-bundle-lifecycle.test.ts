@@ -23,7 +23,7 @@ import {
   type ReceivedResponse,
   MARKER,
   STACK_ID,
-} from "./fixtures/cfn/harness";
+} from "./support/cfn";
 
 let emulator: Emulator;
 let admin: EmulatorAdmin;

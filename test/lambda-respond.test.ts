@@ -5,7 +5,7 @@ import { budgetFor } from "../lambda/deadline";
 import { makeHandler } from "../lambda/handler";
 import { redactUrl } from "../lambda/log";
 import { MAX_BODY_BYTES, sendResponse, serializeBody, type ResponseBody } from "../lambda/respond";
-import { startResponseServer } from "./fixtures/cfn/harness";
+import { startResponseServer } from "./support/cfn";
 
 const base: ResponseBody = {
   Status: "FAILED",

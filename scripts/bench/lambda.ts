@@ -17,7 +17,7 @@ import {
   startResponseServer,
   type FakeAws,
   type ResponseServer,
-} from "../../test/fixtures/cfn/harness";
+} from "../../test/support/cfn";
 import { REPO_ROOT } from "../lib/engine";
 import {
   coldRequire,

@@ -1,7 +1,7 @@
 // Shared helpers for the emulator tests: raw HTTP calls over real sockets (global fetch).
 
-import { DEFAULT_EMULATOR_API_KEY, type Emulator, type EmulatorAdmin, type EmulatorOptions } from "../emulator";
-import { useEmulator as useSuiteEmulator } from "./support/emulator";
+import { DEFAULT_EMULATOR_API_KEY, type Emulator, type EmulatorAdmin, type EmulatorOptions } from "../../emulator";
+import { useEmulator as useSuiteEmulator } from "./emulator";
 
 export const KEY = DEFAULT_EMULATOR_API_KEY;
 
