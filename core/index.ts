@@ -5,6 +5,7 @@ export * from "./errors";
 export * from "./wire";
 export * from "./plan";
 export * from "./validate";
+export * from "./model";
 export * from "./retry";
 export { SendGridBatchClient, clientFor, toSendGridError, type ClientOptions, type AttemptInfo } from "./client";
 export * from "./batches";

@@ -68,7 +68,11 @@ export function apiUrlProblem(value: string): string | undefined {
   }
   if (url.username || url.password)
     return "apiUrl must not contain credentials; the API key comes from sendgrid:apiKey or SENDGRID_API_KEY";
-  if (url.search || url.hash) return "apiUrl must not have a query or fragment";
+  // Origin only: the client appends /v3/… itself, so "https://api.sendgrid.com/v3" would make every
+  // call 404, and a 404 must never be mistaken for "this batch has no status".
+  if (url.pathname !== "/" || url.search || url.hash || /[?#]/.test(value)) {
+    return `apiUrl must be an origin such as "https://api.sendgrid.com", without a path, query or fragment (got ${JSON.stringify(value)})`;
+  }
   if (url.protocol === "https:") return undefined;
   if (url.protocol === "http:" && isLoopbackHost(url.hostname)) return undefined;
   if (url.protocol === "http:")
@@ -159,7 +163,7 @@ export function validateInputs(raw: Record<string, unknown>, opts: ValidateOptio
   if (known(raw.apiUrl)) {
     const problem = typeof raw.apiUrl === "string" ? apiUrlProblem(raw.apiUrl) : `apiUrl must be a string URL (got ${typeof raw.apiUrl})`;
     if (problem) failures.push({ property: "apiUrl", reason: problem });
-    else spec.apiUrl = (raw.apiUrl as string).replace(/\/+$/, "");
+    else spec.apiUrl = new URL(raw.apiUrl as string).origin;
   }
 
   failures.push(...timingFailures(spec, raw, opts));

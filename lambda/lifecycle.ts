@@ -22,15 +22,7 @@ import {
   type SendGridBatchClient,
 } from "../core";
 import { ApiKeyError, clearApiKeyCache, fetchApiKey } from "./apiKey";
-import {
-  IDENTITY_PROPERTIES,
-  changedProperties,
-  declaredStatus,
-  describeFailures,
-  parseProperties,
-  type ApiKeySource,
-  type RawProperties,
-} from "./properties";
+import { changedProperties, declaredStatus, describeFailures, parseProperties, type ApiKeySource, type RawProperties } from "./properties";
 
 /** The physical id of a Create that failed before any batch existed. Not a valid batch id (colons). */
 export const MARKER_ID = "SendGridScheduledBatch::CREATE_FAILED";
@@ -142,11 +134,13 @@ export async function onUpdate(id: string, props: RawProperties, oldProps: RawPr
 
   // Only our own properties count: a change of ServiceTimeout (or ServiceToken's casing) alone
   // still arrives as an Update, and must keep the id and make no call.
-  const changed = changedProperties(oldProps, props);
-  if (changed.length === 0) return { status: "SUCCESS", physicalResourceId: id, data: data(id, spec.status), action: "no-op" };
+  const changed = changedProperties(id, oldProps, props);
+  if (changed.replaces.length === 0 && changed.updates.length === 0) {
+    return { status: "SUCCESS", physicalResourceId: id, data: data(id, spec.status), action: "no-op" };
+  }
 
-  const identityChanged = changed.some((k) => (IDENTITY_PROPERTIES as readonly string[]).includes(k) && k !== "BatchId");
-  const adoptOther = spec.batchId !== undefined && spec.batchId !== id;
+  const adoptOther = changed.replaces.includes("BatchId");
+  const identityChanged = changed.replaces.some((k) => k !== "BatchId");
   try {
     if (adoptOther || identityChanged) {
       // A batch belongs to one account on one host: another Region/OnBehalfOf/ApiUrl (or another
@@ -186,7 +180,7 @@ export async function onUpdate(id: string, props: RawProperties, oldProps: RawPr
     }
     const client = await connect(spec, keySource, ctx);
     const status = await applyStatus(client, id, spec.status, declaredStatus(oldProps));
-    return { status: "SUCCESS", physicalResourceId: id, data: data(id, status), action: `updated (${changed.join(", ")})` };
+    return { status: "SUCCESS", physicalResourceId: id, data: data(id, status), action: `updated (${changed.updates.join(", ")})` };
   } catch (err) {
     return { status: "FAILED", physicalResourceId: id, reason: explain(err, keySource), action: "update-failed" };
   }

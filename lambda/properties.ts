@@ -6,7 +6,7 @@
 // set": `!Ref` of a parameter with Default "" is the usual way templates leave an optional
 // property out, and SendGrid has no meaning for an empty subuser, region or batch id.
 
-import { validateInputs, type BatchSpec, type BatchStatus, type Failure } from "../core";
+import { batchChanges, validateInputs, type BatchSpec, type BatchStatus, type Failure } from "../core";
 
 export type RawProperties = Record<string, unknown>;
 
@@ -32,9 +32,6 @@ const CLOUDFORMATION_PROPERTIES = ["ServiceToken", "ServiceTimeout"] as const;
 
 /** Every property name we read or tolerate (also the allow-list of what may be logged). */
 export const KNOWN_PROPERTIES = [...CORE_PROPERTIES, ...KEY_PROPERTIES, ...CLOUDFORMATION_PROPERTIES] as const;
-
-/** Properties whose change means another batch (another account, host or adopted id). */
-export const IDENTITY_PROPERTIES = ["Region", "OnBehalfOf", "ApiUrl", "BatchId"] as const;
 
 // Secrets Manager ARNs: arn:<partition>:secretsmanager:<region>:<account>:secret:<name>-<6 chars>.
 const SECRET_ARN = /^arn:aws[a-z-]*:secretsmanager:([a-z0-9-]+):\d{12}:secret:[A-Za-z0-9/_+=.@-]+$/;
@@ -176,11 +173,17 @@ export function declaredStatus(props: RawProperties | undefined): BatchStatus | 
   return raw === "active" || raw === "paused" || raw === "cancelled" ? raw : undefined;
 }
 
-/** The properties (by template name) whose values differ; Region compares with its default. */
-export function changedProperties(oldProps: RawProperties, newProps: RawProperties): string[] {
-  const norm = (k: string, v: unknown) => (present(v) ? String(v) : k === "Region" ? "global" : k === "Status" ? "active" : "");
-  const keys = [...CORE_PROPERTIES, ...KEY_PROPERTIES];
-  return keys.filter((k) => norm(k, oldProps[k]) !== norm(k, newProps[k]));
+/**
+ * What an Update changes for batch `id`, by template name, from the core's resource model:
+ * `replaces` means another batch (another account or an adopted id; a respelled ApiUrl is not one),
+ * `updates` change in place (a new key source reaches the same batch).
+ */
+export function changedProperties(id: string, oldProps: RawProperties, newProps: RawProperties): { replaces: string[]; updates: string[] } {
+  const { replaces, updates } = batchChanges(id, coreInputs(oldProps), coreInputs(newProps));
+  const text = (v: unknown) => (present(v) ? String(v) : "");
+  const keySource = KEY_PROPERTIES.filter((k) => text(oldProps[k]) !== text(newProps[k]));
+  const pascal = (k: string) => PASCAL_OF[k] ?? k;
+  return { replaces: replaces.map(pascal), updates: [...updates.map(pascal), ...keySource] };
 }
 
 /** One readable sentence from a list of failures. */

@@ -9,10 +9,12 @@ import {
   adoptBatch,
   apiKeyProblem,
   applyStatus,
+  batchChanges,
   cancelBatch,
   clientFor,
   createBatch,
   describeError,
+  normaliseInputs,
   readBatch,
   validateInputs,
   type BatchStatus,
@@ -82,21 +84,15 @@ export async function check(provider: object, olds: Props, news: Props): Promise
   });
   const keyProblem = apiKeyProblem(apiKeyFor(provider));
   if (keyProblem) failures.push({ property: "", reason: keyProblem });
-  // Default the status here so the preview shows it and state records it.
-  const inputs: Props = { ...news };
-  if (inputs.status === undefined || inputs.status === null) inputs.status = "active";
-  return { inputs, failures };
+  // The canonical form (status defaulted, apiUrl as an origin) is what diff compares and state
+  // records, so respelling the same account never reads as a change.
+  return { inputs: failures.length ? news : normaliseInputs(news), failures };
 }
 
-const REPLACE_KEYS = ["region", "onBehalfOf", "apiUrl"] as const;
-
 export function diff(id: string, olds: Props, news: Props): { changes: boolean; replaces: string[]; deleteBeforeReplace: boolean } {
-  // A batch belongs to one account on one host: another region, subuser or API means another batch.
-  const same = (k: string, a: unknown, b: unknown) => (k === "region" ? (a ?? "global") === (b ?? "global") : a === b);
-  const replaces: string[] = REPLACE_KEYS.filter((k) => !same(k, olds[k], news[k]));
-  if (news.batchId !== undefined && news.batchId !== id) replaces.push("batchId");
-  const changes = replaces.length > 0 || olds.status !== news.status || olds.sendAt !== news.sendAt;
-  return { changes, replaces, deleteBeforeReplace: false };
+  // A batch belongs to one account on one host: another account (or adopted id) is another batch.
+  const { replaces, updates } = batchChanges(id, olds, news);
+  return { changes: replaces.length > 0 || updates.length > 0, replaces, deleteBeforeReplace: false };
 }
 
 /** The inputs echoed back with what SendGrid holds (later diff/update/delete see only outputs). */

@@ -109,17 +109,39 @@ describe("the lifecycle of the basic example through the engine", () => {
     expect(await sendgridCalls()).toEqual([]);
   });
 
-  test("a change of onBehalfOf or region previews as a replace", async () => {
+  test("respelling the same account previews as no change (a replace would discard the batch's mail)", async () => {
+    const port = new URL(sg.url).port;
+    for (const [apiUrl, region] of [
+      [`${sg.url}/`, undefined],
+      [`http://127.0.0.1:${port}/`, "global"],
+      [sg.url, "eu"], // the region names no host when apiUrl does
+    ]) {
+      await s.stack.setConfig("apiUrl", { value: apiUrl as string });
+      if (region) await s.stack.setConfig("region", { value: region });
+      const c = collector();
+      try {
+        await s.stack.preview({ onEvent: c.onEvent });
+      } finally {
+        await s.stack.setConfig("apiUrl", { value: sg.url });
+        await s.stack.removeConfig("region");
+      }
+      expect(c.steps.map((x) => x.op)).toEqual(["same"]);
+    }
+    expect(await sendgridCalls()).toEqual([]);
+  });
+
+  test("a change of onBehalfOf or of the API host previews as a replace", async () => {
     for (const [key, value] of [
       ["onBehalfOf", "subuser-a"],
-      ["region", "eu"],
+      ["apiUrl", sg.url.replace("127.0.0.1", "localhost")],
     ]) {
       await s.stack.setConfig(key, { value });
       const c = collector();
       try {
         await s.stack.preview({ onEvent: c.onEvent });
       } finally {
-        await s.stack.removeConfig(key);
+        if (key === "apiUrl") await s.stack.setConfig("apiUrl", { value: sg.url });
+        else await s.stack.removeConfig(key);
       }
       // Create the new batch, then cancel the old one (create-before-delete).
       expect(c.steps.map((x) => x.op)).toEqual(["create-replacement", "replace", "delete-replaced"]);

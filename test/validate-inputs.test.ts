@@ -64,6 +64,9 @@ describe("input validation (runs at preview, before any SendGrid call)", () => {
     ["apiUrl", "ftp://127.0.0.1", /must use https/],
     ["apiUrl", "https://user:pw@api.sendgrid.com", /must not contain credentials/],
     ["apiUrl", "https://api.sendgrid.com/?x=1", /query or fragment/],
+    ["apiUrl", "https://api.sendgrid.com/v3", /must be an origin .* without a path/],
+    ["apiUrl", "http://127.0.0.1:3030/v3/", /without a path/],
+    ["apiUrl", "https://api.sendgrid.com/#x", /query or fragment/],
     ["apiUrl", 443, /must be a string URL/],
     ["apiKey", "SG.x", /unknown property "apiKey"/],
   ];
