@@ -4,28 +4,57 @@
 // SendGrid allows 10 batches paused or cancelled at once, and a cancelled batch keeps its slot
 // until its status is DELETEd, even after its mail was discarded at send_at. But DELETE on a
 // cancelled batch whose send_at is still ahead would *release* its mail, and SendGrid's API does
-// not tell a batch's send_at. So this tool clears a cancelled batch only when its send time is
-// known (from a Pulumi stack export or an explicit --sent) and has passed; paused batches are
-// never touched.
+// not tell a batch's send_at. So `clear-cancelled` clears a cancelled batch only when its send
+// time is known (from a Pulumi stack export or an explicit --sent) and has passed; paused batches
+// are never touched. `orphans` frees the slots of batches no stack records (see ./orphans.ts).
 
-import * as fs from "node:fs";
 import * as readline from "node:readline/promises";
-import { parseArgs } from "node:util";
-import { apiKeyProblem, clientFor, describeError, parseSendAt, type Region, type ScheduledSendStatus } from "../core";
+import {
+  SENDGRID_LIMITS,
+  apiKeyProblem,
+  clientFor,
+  describeError,
+  SendGridError,
+  type SendGridBatchClient,
+  type ScheduledSendStatus,
+} from "../core";
+import { parseCommandLine, type Options } from "./args";
+import { findOrphans } from "./orphans";
+import { pendingOperations, readStateExport, sendTimesFromState, type StateExport } from "./stateExport";
 
-const USAGE = `Usage:
-  sendgrid-batches list            [connection options] [--state FILE] [--sent ID=TIME ...]
-  sendgrid-batches clear-cancelled [connection options] [--state FILE] [--sent ID=TIME ...] [--yes] [--dry-run]
+export { sendTimesFromState } from "./stateExport";
+
+const LIMIT = SENDGRID_LIMITS.maxPausedOrCancelled;
+
+export const USAGE = `Usage:
+  sendgrid-batches list            [connection options] [--state FILE ...] [--sent ID=TIME ...] [--margin SECONDS]
+  sendgrid-batches clear-cancelled [connection options] [--state FILE ...] [--sent ID=TIME ...] [--margin SECONDS] [--yes] [--dry-run]
+  sendgrid-batches orphans         [connection options] --state FILE [--state FILE ...] [--keep ID ...] [--clear [--yes]]
 
 Connection options (the API key comes from SENDGRID_API_KEY):
-  --api-url URL        API base URL (default by region; http only for loopback, e.g. the emulator)
+  --api-url URL        API origin (default by region; http only for loopback, e.g. the emulator)
   --region global|eu   SendGrid region (default global)
   --on-behalf-of NAME  act for a subuser
 Send times (SendGrid's API does not report them):
-  --state FILE         a \`pulumi stack export\` file: sendAt of each ScheduledBatch resource
+  --state FILE         a \`pulumi stack export --file FILE\` document; repeatable
   --sent ID=TIME       the send time of one batch (Unix seconds or ISO 8601); repeatable
+  --margin SECONDS     a whole number >= 0 (default 600)
+
 clear-cancelled removes the status of cancelled batches whose send time passed more than
---margin seconds ago (default 600), after confirmation (or --yes). Paused batches are never touched.`;
+--margin seconds ago, after confirmation (or --yes). Paused batches are never touched.
+
+orphans lists the paused/cancelled batches the account holds that no given stack export records
+(left by a \`pulumi up\` that was killed between creating a batch and recording it), and the
+pending creates those exports hold. Pass EVERY stack that uses this SendGrid account with --state,
+and --keep ID for batches made outside Pulumi (CloudFormation, scripts): a batch missing from them
+would look like an orphan. --clear frees the listed orphans' slots (DELETE of their status) after
+confirmation (--yes in scripts). That is safe because the engine gives a batch id to a program only
+after recording it in the stack's state: an id no state holds never reached a program, so no mail
+carries it and clearing releases nothing. --clear needs at least one --state, refuses while a given
+export still has pending operations (a run may still be going), and never touches an id that
+appears anywhere in a given export.
+
+Exit status: 0 done, 1 failed or not confirmed, 2 bad command line or unreadable --state file.`;
 
 export interface Row {
   batchId: string;
@@ -35,28 +64,25 @@ export interface Row {
   why: string;
 }
 
-/** Send times recorded for ScheduledBatch resources in a `pulumi stack export` document. */
-export function sendTimesFromState(doc: unknown): Map<string, number> {
-  const out = new Map<string, number>();
-  const resources = (doc as { deployment?: { resources?: unknown[] } })?.deployment?.resources ?? [];
-  for (const r of resources) {
-    const res = r as { type?: string; id?: string; outputs?: Record<string, unknown> };
-    if (!res.type?.endsWith(":ScheduledBatch") || !res.id || res.outputs?.sendAt === undefined) continue;
-    const parsed = parseSendAt(res.outputs.sendAt);
-    if ("seconds" in parsed) out.set(res.id, parsed.seconds);
-  }
-  return out;
+export interface Io {
+  out: (s: string) => void;
+  err: (s: string) => void;
+  confirm?: (q: string) => Promise<boolean>;
 }
 
 /** Decide, per entry, whether clearing its status is safe. Pure. */
 export function classify(entries: ScheduledSendStatus[], sendTimes: Map<string, number>, nowSeconds: number, marginSeconds: number): Row[] {
+  // A margin that is not a whole number >= 0 would make the comparison below false (NaN) or too
+  // eager (negative), i.e. release mail: refuse rather than decide.
+  if (!Number.isSafeInteger(marginSeconds) || marginSeconds < 0)
+    throw new RangeError(`margin must be a whole number of seconds >= 0 (got ${marginSeconds})`);
   return entries.map((e) => {
     const sendAt = sendTimes.get(e.batch_id);
     if (e.status === "pause")
       return { batchId: e.batch_id, status: "paused", sendAt, clearable: false, why: "paused: clearing would send its mail" };
     if (sendAt === undefined)
       return { batchId: e.batch_id, status: "cancelled", clearable: false, why: "send time unknown: pass --state or --sent" };
-    if (sendAt + marginSeconds > nowSeconds) {
+    if (!(sendAt + marginSeconds <= nowSeconds)) {
       return {
         batchId: e.batch_id,
         status: "cancelled",
@@ -76,29 +102,30 @@ function table(rows: Row[]): string {
   return ["batch_id  status  send_at  clearable  reason", ...lines].join("\n");
 }
 
-export async function main(
-  argv: string[],
-  io: { out: (s: string) => void; err: (s: string) => void; confirm?: (q: string) => Promise<boolean> },
-): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      "api-url": { type: "string" },
-      region: { type: "string" },
-      "on-behalf-of": { type: "string" },
-      state: { type: "string" },
-      sent: { type: "string", multiple: true },
-      margin: { type: "string", default: "600" },
-      yes: { type: "boolean", default: false },
-      "dry-run": { type: "boolean", default: false },
-      help: { type: "boolean", default: false },
-    },
-  });
-  const command = positionals[0];
-  if (values.help || (command !== "list" && command !== "clear-cancelled")) {
-    io.out(USAGE);
-    return values.help ? 0 : 2;
+const statusName = (e: ScheduledSendStatus) => (e.status === "pause" ? "paused" : "cancelled");
+
+async function confirmed(o: Options, io: Io, question: string): Promise<boolean> {
+  if (o.yes) return true;
+  return io.confirm ? io.confirm(question) : false;
+}
+
+export async function main(argv: string[], io: Io): Promise<number> {
+  const parsed = parseCommandLine(argv);
+  if (!parsed.ok) {
+    if (parsed.help) {
+      io.out(USAGE);
+      return 0;
+    }
+    io.err(`error: ${parsed.error}`);
+    io.err(USAGE);
+    return 2;
+  }
+  const o = parsed.options;
+  if (o.command === "orphans" && o.clear && o.states.length === 0) {
+    io.err(
+      "error: orphans --clear needs at least one --state FILE (`pulumi stack export --file FILE` of every stack using this account): without them every batch would look like an orphan",
+    );
+    return 2;
   }
   const apiKey = process.env.SENDGRID_API_KEY;
   const keyProblem = apiKeyProblem(apiKey);
@@ -106,58 +133,119 @@ export async function main(
     io.err(`error: ${keyProblem}`);
     return 2;
   }
-  if (values.region !== undefined && values.region !== "global" && values.region !== "eu") {
-    io.err(`error: --region must be "global" or "eu"`);
-    return 2;
-  }
-
-  const sendTimes = values.state ? sendTimesFromState(JSON.parse(fs.readFileSync(values.state, "utf8"))) : new Map<string, number>();
-  for (const s of values.sent ?? []) {
-    const [id, time] = s.split("=", 2);
-    const parsed = parseSendAt(time ?? "");
-    if (!id || "reason" in parsed) {
-      io.err(`error: --sent ${s}: expected ID=TIME (${"reason" in parsed ? parsed.reason : "missing id"})`);
+  const states: StateExport[] = [];
+  for (const file of o.states) {
+    const read = readStateExport(file);
+    if ("problem" in read) {
+      io.err(`error: ${read.problem}`);
       return 2;
     }
-    sendTimes.set(id, parsed.seconds);
+    states.push(read.state);
   }
 
   try {
-    const client = clientFor({
-      apiKey,
-      apiUrl: values["api-url"],
-      region: values.region as Region | undefined,
-      onBehalfOf: values["on-behalf-of"],
-    });
-    const rows = classify(await client.listStatuses(), sendTimes, Math.floor(Date.now() / 1000), Number(values.margin));
-    io.out(rows.length ? table(rows) : "no paused or cancelled batches");
-    io.out(`${rows.length} of 10 slots used`);
-    if (command === "list") return 0;
-
-    const clearable = rows.filter((r) => r.clearable);
-    if (clearable.length === 0) {
-      io.out("nothing to clear");
-      return 0;
-    }
-    if (values["dry-run"]) {
-      io.out(`would clear ${clearable.length}: ${clearable.map((r) => r.batchId).join(", ")}`);
-      return 0;
-    }
-    const ok = values.yes || (io.confirm ? await io.confirm(`Clear the status of ${clearable.length} cancelled batch(es)? [y/N] `) : false);
-    if (!ok) {
-      io.err("not confirmed: nothing cleared (use --yes in scripts)");
-      return 1;
-    }
-    for (const r of clearable) {
-      await client.clearStatus(r.batchId);
-      io.out(`cleared ${r.batchId}`);
-    }
-    io.out(`freed ${clearable.length} slot(s)`);
-    return 0;
+    const client = clientFor({ apiKey, apiUrl: o.apiUrl, region: o.region, onBehalfOf: o.onBehalfOf });
+    if (o.command === "orphans") return await orphans(client, o, states, io);
+    return await listOrClearCancelled(client, o, states, io);
   } catch (err) {
     io.err(`error: ${describeError(err)}`);
     return 1;
   }
+}
+
+async function listOrClearCancelled(client: SendGridBatchClient, o: Options, states: StateExport[], io: Io): Promise<number> {
+  const sendTimes = new Map<string, number>();
+  for (const s of states) for (const [id, t] of sendTimesFromState(s.doc)) sendTimes.set(id, t);
+  for (const [id, t] of o.sent) sendTimes.set(id, t);
+
+  const rows = classify(await client.listStatuses(), sendTimes, Math.floor(Date.now() / 1000), o.marginSeconds);
+  io.out(rows.length ? table(rows) : "no paused or cancelled batches");
+  io.out(`${rows.length} of ${LIMIT} slots used`);
+  if (o.command === "list") return 0;
+
+  const clearable = rows.filter((r) => r.clearable);
+  if (clearable.length === 0) {
+    io.out("nothing to clear");
+    return 0;
+  }
+  if (o.dryRun) {
+    io.out(`would clear ${clearable.length}: ${clearable.map((r) => r.batchId).join(", ")}`);
+    return 0;
+  }
+  if (!(await confirmed(o, io, `Clear the status of ${clearable.length} cancelled batch(es)? [y/N] `))) {
+    io.err("not confirmed: nothing cleared (use --yes in scripts)");
+    return 1;
+  }
+  for (const r of clearable) {
+    await client.clearStatus(r.batchId);
+    io.out(`cleared ${r.batchId}`);
+  }
+  io.out(`freed ${clearable.length} slot(s)`);
+  return 0;
+}
+
+const EVERY_STACK =
+  "Every stack that uses this SendGrid account must be given with --state (and batches made outside Pulumi with --keep): a batch recorded only elsewhere looks like an orphan here.";
+
+async function orphans(client: SendGridBatchClient, o: Options, states: StateExport[], io: Io): Promise<number> {
+  const entries = await client.listStatuses();
+  const { recorded, orphans: found } = findOrphans(entries, states, o.keep);
+  const pending = states.flatMap(pendingOperations);
+
+  io.out(`${entries.length} of ${LIMIT} slots used: ${recorded.length} recorded in the given stacks or kept, ${found.length} orphan(s)`);
+  for (const e of found) io.out(`orphan  ${e.batch_id}  ${statusName(e)}`);
+  if (pending.length) {
+    io.out(`${pending.length} pending operation(s) in the given stacks (an interrupted or still running \`pulumi up\`):`);
+    for (const p of pending) io.out(`pending  ${p.type}  ${p.urn}${p.id ? `  id ${p.id}` : ""}  (${p.file})`);
+  }
+  io.out(EVERY_STACK);
+  if (!o.clear) {
+    if (found.length) io.out("Run again with --clear to free the orphans' slots.");
+    return 0;
+  }
+  if (found.length === 0) {
+    io.out("nothing to clear");
+    return 0;
+  }
+  if (pending.length) {
+    // A pending create is also what a *running* `up` shows between minting a batch and recording
+    // it: clearing that batch would let its mail go out once the run records it as paused.
+    io.err(
+      "error: not clearing while a given stack has pending operations: make sure no `pulumi up` is running on it, " +
+        "then `pulumi cancel` (if the stack is still locked), `pulumi refresh --clear-pending-creates --yes`, and export it again",
+    );
+    return 1;
+  }
+  if (!(await confirmed(o, io, `Delete the status of ${found.length} orphan batch(es) no given stack records? [y/N] `))) {
+    io.err("not confirmed: nothing cleared (use --yes in scripts)");
+    return 1;
+  }
+
+  // Why DELETE and not cancel-then-DELETE: DELETE is the only call that frees a slot, and once a
+  // status is gone SendGrid sends the batch's mail whatever the status was, so a PATCH to cancel
+  // first ends in the same place. It adds a request per batch, and a run stopped between the two
+  // would leave the batch cancelled (mail discarded, slot still held) instead of untouched. The
+  // safety lies in the choice of ids (none recorded, none kept, none in a pending operation),
+  // re-checked on a fresh list right before deleting.
+  const again = findOrphans(await client.listStatuses(), states, o.keep).orphans;
+  const stillOrphans = found.filter((f) => again.some((a) => a.batch_id === f.batch_id));
+  let failures = 0;
+  for (const e of stillOrphans) {
+    try {
+      await client.clearStatus(e.batch_id);
+      io.out(`cleared ${e.batch_id} (was ${statusName(e)})`);
+    } catch (err) {
+      if (err instanceof SendGridError && err.code === "BATCH_NOT_FOUND") {
+        io.out(`${e.batch_id}: already has no status`);
+        continue;
+      }
+      failures++;
+      io.err(`error: ${e.batch_id}: ${describeError(err)}`);
+    }
+  }
+  const now = await client.listStatuses();
+  io.out(`freed ${stillOrphans.length - failures} slot(s); ${now.length} of ${LIMIT} slots used`);
+  return failures ? 1 : 0;
 }
 
 if (require.main === module) {
@@ -169,7 +257,14 @@ if (require.main === module) {
         return /^y(es)?$/i.test(answer.trim());
       }
     : undefined;
-  main(process.argv.slice(2), { out: (s) => console.log(s), err: (s) => console.error(s), confirm }).then((code) => {
-    process.exitCode = code;
-  });
+  main(process.argv.slice(2), { out: (s) => console.log(s), err: (s) => console.error(s), confirm }).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (err: unknown) => {
+      // main catches what it expects; anything else is a bug, reported without a stack trace.
+      console.error(`error: ${describeError(err)}`);
+      process.exitCode = 1;
+    },
+  );
 }

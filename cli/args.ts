@@ -1,0 +1,144 @@
+// The command line of sendgrid-batches, checked in full before any file is read or any request is
+// made: known commands and flags only, each flag valid for its command, every value present and
+// well formed. A value we cannot read must never turn into a decision (issue 9, path 2:
+// `Number("abc")` is NaN, and `sendAt + NaN > now` is false, which made a cancelled batch whose
+// mail is still ahead look clearable).
+
+import { parseArgs } from "node:util";
+import { parseSendAt, validateInputs, type Region } from "../core";
+
+export const COMMANDS = ["list", "clear-cancelled", "orphans"] as const;
+export type Command = (typeof COMMANDS)[number];
+
+/**
+ * Default --margin: how long after a batch's send time passed before its cancelled status may be
+ * cleared. Ten minutes absorbs clock skew between this machine and SendGrid, and mail SendGrid is
+ * still handing out at send_at.
+ */
+export const DEFAULT_MARGIN_SECONDS = 600;
+
+export interface Options {
+  command: Command;
+  apiUrl?: string;
+  region?: Region;
+  onBehalfOf?: string;
+  states: string[];
+  /** Send times given with --sent, by batch id. */
+  sent: Map<string, number>;
+  marginSeconds: number;
+  /** Ids that must never be touched (orphans --keep). */
+  keep: string[];
+  clear: boolean;
+  yes: boolean;
+  dryRun: boolean;
+}
+
+export type Parsed = { ok: true; options: Options } | { ok: false; help: boolean; error?: string };
+
+type Flag = "api-url" | "region" | "on-behalf-of" | "state" | "sent" | "margin" | "keep" | "clear" | "yes" | "dry-run" | "help";
+
+const CONNECTION: Flag[] = ["api-url", "region", "on-behalf-of"];
+/** Which flags each command takes; anything else is refused rather than silently ignored. */
+const ALLOWED: Record<Command, readonly Flag[]> = {
+  list: [...CONNECTION, "state", "sent", "margin"],
+  "clear-cancelled": [...CONNECTION, "state", "sent", "margin", "yes", "dry-run"],
+  orphans: [...CONNECTION, "state", "keep", "clear", "yes"],
+};
+/** String flags that may be given once only (a second value would silently win). */
+const SINGLE: Flag[] = ["api-url", "region", "on-behalf-of", "margin"];
+
+const fail = (error: string): Parsed => ({ ok: false, help: false, error });
+
+export function parseCommandLine(argv: string[]): Parsed {
+  let parsed: ReturnType<typeof parseRaw>;
+  try {
+    parsed = parseRaw(argv);
+  } catch (err) {
+    // node:util's own messages are clear ("Unknown option '--marign'", "argument missing").
+    return fail(err instanceof Error ? err.message : String(err));
+  }
+  const { values, positionals } = parsed;
+  if (values.help) return { ok: false, help: true };
+  if (positionals.length === 0) return fail("no command given");
+  const [command, ...extra] = positionals;
+  if (!(COMMANDS as readonly string[]).includes(command as string)) return fail(`unknown command ${JSON.stringify(command)}`);
+  if (extra.length) return fail(`unexpected argument ${JSON.stringify(extra[0])}`);
+  const cmd = command as Command;
+
+  for (const [flag, value] of Object.entries(values) as [Flag, unknown][]) {
+    if (value === undefined || value === false) continue;
+    if (!ALLOWED[cmd].includes(flag)) return fail(`--${flag} is not an option of \`${cmd}\``);
+    if (Array.isArray(value)) {
+      if (SINGLE.includes(flag) && value.length > 1) return fail(`--${flag} may be given once`);
+      if (value.some((v) => v === "")) return fail(`--${flag} needs a value`);
+    }
+  }
+  const one = (flag: Flag): string | undefined => (values[flag as "api-url"] as string[] | undefined)?.[0];
+
+  const region = one("region");
+  if (region !== undefined && region !== "global" && region !== "eu") return fail(`--region must be "global" or "eu"`);
+  const connection = { apiUrl: one("api-url"), region: region as Region | undefined, onBehalfOf: one("on-behalf-of") };
+  const { failures } = validateInputs(connection, { now: 0 });
+  if (failures.length) {
+    const flagOf: Record<string, string> = { apiUrl: "--api-url", onBehalfOf: "--on-behalf-of", region: "--region" };
+    return fail(failures.map((f) => `${flagOf[f.property] ?? f.property}: ${f.reason}`).join("; "));
+  }
+
+  const margin = one("margin");
+  let marginSeconds = DEFAULT_MARGIN_SECONDS;
+  if (margin !== undefined) {
+    // Digits only: no sign, no fraction, no exponent, no hex; a whole number of seconds.
+    if (!/^\d+$/.test(margin) || !Number.isSafeInteger(Number(margin))) {
+      return fail(`--margin must be a non-negative whole number of seconds (got ${JSON.stringify(margin)})`);
+    }
+    marginSeconds = Number(margin);
+  }
+
+  const sent = new Map<string, number>();
+  for (const s of values.sent ?? []) {
+    const eq = s.indexOf("=");
+    const id = eq > 0 ? s.slice(0, eq) : "";
+    const parsedTime = parseSendAt(eq > 0 ? s.slice(eq + 1) : "");
+    if (!id || "reason" in parsedTime) {
+      return fail(`--sent ${s}: expected ID=TIME (${"reason" in parsedTime ? parsedTime.reason : "missing id"})`);
+    }
+    sent.set(id, parsedTime.seconds);
+  }
+
+  return {
+    ok: true,
+    options: {
+      command: cmd,
+      ...connection,
+      states: values.state ?? [],
+      sent,
+      marginSeconds,
+      keep: values.keep ?? [],
+      clear: values.clear === true,
+      yes: values.yes === true,
+      dryRun: values["dry-run"] === true,
+    },
+  };
+}
+
+function parseRaw(argv: string[]) {
+  // strict (the default): an unknown flag, a missing value, or a value given to a boolean throws.
+  return parseArgs({
+    args: argv,
+    allowPositionals: true,
+    strict: true,
+    options: {
+      "api-url": { type: "string", multiple: true },
+      region: { type: "string", multiple: true },
+      "on-behalf-of": { type: "string", multiple: true },
+      state: { type: "string", multiple: true },
+      sent: { type: "string", multiple: true },
+      margin: { type: "string", multiple: true },
+      keep: { type: "string", multiple: true },
+      clear: { type: "boolean" },
+      yes: { type: "boolean" },
+      "dry-run": { type: "boolean" },
+      help: { type: "boolean" },
+    },
+  });
+}

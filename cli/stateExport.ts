@@ -1,0 +1,86 @@
+// `pulumi stack export` files as this CLI reads them: send times of ScheduledBatch resources, every
+// id a stack records, and the operations an interrupted run left pending.
+
+import * as fs from "node:fs";
+import { parseSendAt } from "../core";
+
+export interface StateExport {
+  file: string;
+  /** The file's text: an id that appears anywhere in it is treated as recorded (see recordedIn). */
+  text: string;
+  doc: { deployment: Record<string, unknown> };
+}
+
+/** A pending operation: `creating` ones are what a killed `pulumi up` leaves behind. */
+export interface PendingOperation {
+  file: string;
+  type: string;
+  urn: string;
+  id?: string;
+}
+
+/** Read and check one export; a problem is a sentence naming the file (exit 2 for the caller). */
+export function readStateExport(file: string): { state: StateExport } | { problem: string } {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, "utf8");
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? "error";
+    return { problem: `cannot read --state ${file} (${code}); pass the file written by \`pulumi stack export --file FILE\`` };
+  }
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch (err) {
+    return {
+      problem: `--state ${file} is not JSON (${err instanceof Error ? err.message : String(err)}); pass the file written by \`pulumi stack export --file FILE\``,
+    };
+  }
+  const deployment = (doc as { deployment?: unknown } | null)?.deployment;
+  if (typeof deployment !== "object" || deployment === null || Array.isArray(deployment)) {
+    return { problem: `--state ${file} is not a \`pulumi stack export\` document (it has no "deployment" object)` };
+  }
+  return { state: { file, text, doc: { deployment: deployment as Record<string, unknown> } } };
+}
+
+function list(value: unknown): unknown[] {
+  return Array.isArray(value) ? value : [];
+}
+
+/** Send times recorded for ScheduledBatch resources in a `pulumi stack export` document. */
+export function sendTimesFromState(doc: unknown): Map<string, number> {
+  const out = new Map<string, number>();
+  const resources = list((doc as { deployment?: { resources?: unknown } } | null)?.deployment?.resources);
+  for (const r of resources) {
+    const res = r as { type?: unknown; id?: unknown; outputs?: Record<string, unknown> } | null;
+    if (typeof res?.type !== "string" || !res.type.endsWith(":ScheduledBatch") || typeof res.id !== "string" || !res.id) continue;
+    if (res.outputs?.sendAt === undefined) continue;
+    const parsed = parseSendAt(res.outputs.sendAt);
+    if ("seconds" in parsed) out.set(res.id, parsed.seconds);
+  }
+  return out;
+}
+
+/** The operations a run left pending (a live run has them too). */
+export function pendingOperations(state: StateExport): PendingOperation[] {
+  return list(state.doc.deployment.pending_operations).map((p) => {
+    const op = p as { type?: unknown; resource?: { urn?: unknown; id?: unknown } } | null;
+    const id = op?.resource?.id;
+    return {
+      file: state.file,
+      type: typeof op?.type === "string" ? op.type : "unknown",
+      urn: typeof op?.resource?.urn === "string" ? op.resource.urn : "(no urn)",
+      ...(typeof id === "string" && id ? { id } : {}),
+    };
+  });
+}
+
+/**
+ * Whether a stack records this batch id anywhere: as a resource id, an output, an input (an
+ * adopted batchId), a stack output, or a pending operation. Searching the whole text rather than
+ * known fields errs on the safe side: an id found anywhere is never touched. SendGrid's ids are 32
+ * random characters, so a chance match only ever protects a batch, never exposes one.
+ */
+export function recordedIn(states: StateExport[], batchId: string): boolean {
+  return states.some((s) => s.text.includes(batchId));
+}
