@@ -6,6 +6,7 @@
 // async only: the nodejs24.x runtime dropped callback handlers and context.done/succeed/fail.
 
 import type { CloudFormationCustomResourceEvent, Context } from "aws-lambda";
+import { isLoopbackHost } from "../core";
 import { Deadline, budgetFor } from "./deadline";
 import { MARKER_ID, explain, onCreate, onDelete, onUpdate, type OperationContext, type Outcome } from "./lifecycle";
 import { EventLog, redactProperties, redactUrl } from "./log";
@@ -74,6 +75,14 @@ export function makeHandler(opts: HandlerOptions = {}): (event: CustomResourceEv
       log.write("error");
       return;
     }
+    const urlProblem = responseUrlProblem(responseUrl);
+    if (urlProblem) {
+      // Checked before any work: an answer that cannot be delivered would leave a batch made or
+      // changed with nobody told (CloudFormation would wait, then retry the Create: a second batch).
+      log.set({ outcome: { action: "ignored", reason: `${urlProblem}; not answering and doing nothing` }, durationMs: now() - started });
+      log.write("error");
+      return;
+    }
 
     const remaining = typeof context?.getRemainingTimeInMillis === "function" ? context.getRemainingTimeInMillis() : 30_000;
     const budget = budgetFor(remaining, started);
@@ -112,16 +121,18 @@ export function makeHandler(opts: HandlerOptions = {}): (event: CustomResourceEv
       const outcome = await Promise.race([work, timedOut]);
       deadline.clear();
 
+      // SendGrid's error texts reach the Reason, and a server or proxy may echo the Authorization
+      // header in them: the key is scrubbed here as it is from the log line.
       const body: ResponseBody = {
         Status: outcome.status,
-        ...(outcome.status === "FAILED" ? { Reason: outcome.reason ?? "failed" } : {}),
+        ...(outcome.status === "FAILED" ? { Reason: log.scrub(outcome.reason ?? "failed") } : {}),
         PhysicalResourceId: outcome.physicalResourceId,
         StackId: str(event.StackId),
         RequestId: str(event.RequestId),
         LogicalResourceId: str(event.LogicalResourceId),
         ...(outcome.data ? { Data: outcome.data } : {}),
       };
-      bodyText = serializeBody(body);
+      bodyText = log.scrub(serializeBody(body));
       remember(memoKey, bodyText);
       level = outcome.status === "FAILED" ? "error" : outcome.warning ? "warn" : "info";
       log.set({
@@ -137,13 +148,35 @@ export function makeHandler(opts: HandlerOptions = {}): (event: CustomResourceEv
       });
     }
 
-    const sent = await sendResponse(responseUrl, bodyText, { ...opts.send, respondBy: budget.respondBy, now });
+    // sendResponse reports failures as a value; the catch only makes sure nothing escapes the handler.
+    const sent = await sendResponse(responseUrl, bodyText, { ...opts.send, respondBy: budget.respondBy, now }).catch((err: unknown) => ({
+      ok: false,
+      attempts: 0,
+      outcomes: [`could not send: ${err instanceof Error ? err.name : "error"}`],
+    }));
     log.set({
       response: { ok: sent.ok, attempts: sent.attempts, outcomes: sent.outcomes, bytes: Buffer.byteLength(bodyText) },
       durationMs: now() - started,
     });
     log.write(sent.ok ? level : "error");
   };
+}
+
+/**
+ * Why the ResponseURL cannot receive our answer, or undefined. CloudFormation's is a pre-signed
+ * https S3 URL; http is accepted for loopback only (local tests). The URL itself is never echoed:
+ * its query string is a write capability.
+ */
+export function responseUrlProblem(responseUrl: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(responseUrl);
+  } catch {
+    return "ResponseURL is not a URL";
+  }
+  if (url.protocol === "https:" && url.hostname) return undefined;
+  if (url.protocol === "http:" && isLoopbackHost(url.hostname)) return undefined;
+  return `ResponseURL must be https (http only to a loopback host), got a ${url.protocol} URL${url.hostname ? ` to ${url.hostname}` : ""}`;
 }
 
 async function perform(

@@ -36,6 +36,24 @@ function clip(s: string, max: number): string {
   return s.length > max ? `${s.slice(0, max)}…` : s;
 }
 
+/**
+ * What of a secret must never be shown: the whole value, and each long part of a SendGrid key
+ * (`SG.<id>.<secret>`), since a server or proxy may echo the key without its prefix (e.g. after
+ * "Bearer SG."). Short values are skipped: replacing them would garble ordinary text.
+ */
+export function secretParts(secret: string): string[] {
+  const parts = secret.length >= 8 ? [secret] : [];
+  for (const p of secret.split(".")) if (p.length >= 16 && p !== secret) parts.push(p);
+  return parts;
+}
+
+/** `text` with each secret replaced by `<redacted>`, the longest first (a part never hides its whole). */
+export function scrub(text: string, secrets: Iterable<string>): string {
+  let out = text;
+  for (const s of [...secrets].sort((a, b) => b.length - a.length)) out = out.split(s).join("<redacted>");
+  return out;
+}
+
 /** Collects the fields of one event's log line; `write` emits it once. */
 export class EventLog {
   private readonly fields: LogFields;
@@ -54,16 +72,19 @@ export class EventLog {
     Object.assign(this.fields, fields);
   }
 
-  /** Register a value that must never appear in the line. */
+  /** Register a value that must never appear in the line (nor in what `scrub` cleans). */
   forbid(secret: string): void {
-    if (secret.length >= 8) this.secrets.add(secret);
+    for (const s of secretParts(secret)) this.secrets.add(s);
+  }
+
+  /** `text` with every forbidden value replaced: for what leaves the function other than the log (Reason). */
+  scrub(text: string): string {
+    return scrub(text, this.secrets);
   }
 
   write(level: "info" | "warn" | "error"): void {
     if (this.written) return;
     this.written = true;
-    let line = JSON.stringify({ level, ...this.fields });
-    for (const s of this.secrets) line = line.split(s).join("<redacted>");
-    this.sink(line);
+    this.sink(scrub(JSON.stringify({ level, ...this.fields }), this.secrets));
   }
 }

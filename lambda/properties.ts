@@ -34,7 +34,10 @@ const CLOUDFORMATION_PROPERTIES = ["ServiceToken", "ServiceTimeout"] as const;
 export const KNOWN_PROPERTIES = [...CORE_PROPERTIES, ...KEY_PROPERTIES, ...CLOUDFORMATION_PROPERTIES] as const;
 
 // Secrets Manager ARNs: arn:<partition>:secretsmanager:<region>:<account>:secret:<name>-<6 chars>.
-const SECRET_ARN = /^arn:aws[a-z-]*:secretsmanager:([a-z0-9-]+):\d{12}:secret:[A-Za-z0-9/_+=.@-]+$/;
+// The full ARN, with the 6 random characters Secrets Manager appends: the function's IAM policy
+// grants exactly this ARN, so a partial one would pass here and fail with AccessDenied at run time
+// (template.yaml's ApiKeySecretArn pattern says the same, so it fails at deploy).
+const SECRET_ARN = /^arn:aws[a-z-]*:secretsmanager:([a-z0-9-]+):\d{12}:secret:[A-Za-z0-9/_+=.@-]+-[A-Za-z0-9]{6}$/;
 // SSM parameter names (optionally as an ARN): letters, digits, . - _ and / as a path separator.
 const PARAMETER_NAME = /^(?:arn:aws[a-z-]*:ssm:[a-z0-9-]+:\d{12}:parameter)?\/?[A-Za-z0-9_.\-/]{1,2048}$/;
 const DYNAMIC_REFERENCE = /\{\{resolve:/;
@@ -98,7 +101,7 @@ function parseKeySource(props: RawProperties): { keySource?: ApiKeySource; failu
       return {
         failure: {
           property: "ApiKeySecretArn",
-          reason: `ApiKeySecretArn must be the ARN of a Secrets Manager secret, e.g. arn:aws:secretsmanager:us-east-1:123456789012:secret:sendgrid-api-key-AbCdEf (got ${describe(arn)})`,
+          reason: `ApiKeySecretArn must be the full ARN of a Secrets Manager secret, ending in the 6 characters Secrets Manager appends to the name, e.g. arn:aws:secretsmanager:us-east-1:123456789012:secret:sendgrid-api-key-AbCdEf (got ${describe(arn)})`,
         },
       };
     }

@@ -23,7 +23,10 @@ function lint(file: string): { code: number | null; output: string } {
 }
 
 /** The template as JSON, decoded by cfn-lint's own YAML loader (it understands !Ref, !If, …). */
-function decoded(): { Resources: Record<string, { Type: string; Properties: Record<string, unknown>; DependsOn?: string[] }> } {
+function decoded(): {
+  Parameters: Record<string, { AllowedPattern?: string }>;
+  Resources: Record<string, { Type: string; Properties: Record<string, unknown>; DependsOn?: string[] }>;
+} {
   const python = path.join(path.dirname(cfnLint), "python");
   const json = execFileSync(
     python,
@@ -72,5 +75,23 @@ describe("lambda/template.yaml", () => {
     expect(policy).not.toContain("logs:CreateLogGroup");
     for (const action of ["logs:CreateLogStream", "logs:PutLogEvents", "secretsmanager:GetSecretValue", "ssm:GetParameter", "kms:Decrypt"])
       expect(policy).toContain(action);
+  });
+
+  test("ApiKeySecretArn takes only a full secret ARN (with the 6-character suffix), so a partial one fails at deploy", () => {
+    // The role grants exactly this ARN: a partial ARN would deploy, then fail with AccessDenied.
+    const pattern = new RegExp(decoded().Parameters.ApiKeySecretArn?.AllowedPattern as string);
+    for (const ok of [
+      "",
+      "arn:aws:secretsmanager:us-east-1:123456789012:secret:sendgrid-api-key-AbCdEf",
+      "arn:aws-us-gov:secretsmanager:us-gov-west-1:123456789012:secret:team/sendgrid-9aZ0xY",
+    ])
+      expect({ ok, matches: pattern.test(ok) }).toEqual({ ok, matches: true });
+    for (const bad of [
+      "arn:aws:secretsmanager:us-east-1:123456789012:secret:sendgrid-api-key",
+      "arn:aws:secretsmanager:us-east-1:123456789012:secret:sendgrid-api-key-AbCdE",
+      "arn:aws:secretsmanager:us-east-1:123456789012:secret:sendgrid-api-key-AbCdEf-",
+      "sendgrid-api-key",
+    ])
+      expect({ bad, matches: pattern.test(bad) }).toEqual({ bad, matches: false });
   });
 });
