@@ -77,8 +77,8 @@ export function makeHandler(opts: HandlerOptions = {}): (event: CustomResourceEv
     }
     const urlProblem = responseUrlProblem(responseUrl);
     if (urlProblem) {
-      // Checked before any work: an answer that cannot be delivered would leave a batch made or
-      // changed with nobody told (CloudFormation would wait, then retry the Create: a second batch).
+      // Checked before any work: a batch made or changed for an answer that cannot be delivered
+      // is one CloudFormation never hears of (it times out and rolls back without the new id).
       log.set({ outcome: { action: "ignored", reason: `${urlProblem}; not answering and doing nothing` }, durationMs: now() - started });
       log.write("error");
       return;
