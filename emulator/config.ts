@@ -1,7 +1,16 @@
 // Defaults and validation of the emulator's settings, shared by startEmulator, the CLI and
 // `PUT /__emulator/config`.
 
-import { FAULT_KINDS, type EmulatorConfig, type FaultOptions, type RateLimitOptions } from "./types";
+import { SENDGRID_LIMITS } from "../core/wire";
+import { isRecord } from "./http";
+import {
+  FAULT_KINDS,
+  UNDOCUMENTED_CASES,
+  type EmulatorConfig,
+  type FaultOptions,
+  type RateLimitOptions,
+  type UndocumentedReplies,
+} from "./types";
 
 /**
  * The key the emulator accepts by default. Shaped like a real key (69 characters, `SG.` + 22 + `.` + 43)
@@ -12,19 +21,15 @@ export const DEFAULT_EMULATOR_API_KEY = "SG.emulatorLocalTestKey00.do-not-use-in
 export const DEFAULT_SUBUSERS: readonly string[] = ["subuser-a", "subuser-b"];
 
 export const DEFAULT_CONFIG: Readonly<EmulatorConfig> = Object.freeze({
-  // SendGrid's quota: at most 10 batches paused or cancelled at once.
-  maxPausedOrCancelled: 10,
+  maxPausedOrCancelled: SENDGRID_LIMITS.maxPausedOrCancelled,
   lateChange: "reject",
   singleReadWithoutStatus: "empty",
+  undocumented: Object.freeze({}),
   rateLimit: false,
   faults: false,
 });
 
 type Problems = string[];
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
 
 function checkRateLimit(v: unknown, problems: Problems): RateLimitOptions | false | undefined {
   if (v === undefined || v === false) return v;
@@ -69,6 +74,28 @@ function checkFaults(v: unknown, problems: Problems): FaultOptions | false | und
   };
 }
 
+function checkUndocumented(v: unknown, problems: Problems): UndocumentedReplies | undefined {
+  if (v === undefined) return undefined;
+  const cases = UNDOCUMENTED_CASES as readonly string[];
+  if (!isRecord(v)) {
+    problems.push(`undocumented must be an object keyed by ${cases.join(", ")}`);
+    return undefined;
+  }
+  const out: UndocumentedReplies = {};
+  for (const [name, reply] of Object.entries(v)) {
+    if (!cases.includes(name)) problems.push(`undocumented.${name} is not one of ${cases.join(", ")}`);
+    else if (!isRecord(reply) || !Number.isInteger(reply.status) || (reply.status as number) < 200 || (reply.status as number) > 599) {
+      problems.push(`undocumented.${name} must be { status: integer 200..599, body?: JSON }`);
+    } else {
+      out[name as keyof UndocumentedReplies] = {
+        status: reply.status as number,
+        ...(reply.body !== undefined ? { body: reply.body } : {}),
+      };
+    }
+  }
+  return out;
+}
+
 /** Validates a partial config (unknown keys are refused). Returns the clean patch or the problems. */
 export function parseConfigPatch(input: unknown): { patch: Partial<EmulatorConfig> } | { problems: string[] } {
   if (!isRecord(input)) return { problems: ["config must be a JSON object"] };
@@ -90,6 +117,8 @@ export function parseConfigPatch(input: unknown): { patch: Partial<EmulatorConfi
     if (single === "empty" || single === "404") patch.singleReadWithoutStatus = single;
     else problems.push("singleReadWithoutStatus must be empty or 404");
   }
+  const undocumented = checkUndocumented(input.undocumented, problems);
+  if (undocumented !== undefined) patch.undocumented = undocumented;
   const rateLimit = checkRateLimit(input.rateLimit, problems);
   if (rateLimit !== undefined) patch.rateLimit = rateLimit;
   const faults = checkFaults(input.faults, problems);

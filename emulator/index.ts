@@ -5,10 +5,11 @@ export { startEmulator } from "./start";
 export { EmulatorAdmin, EmulatorAdminError, type EmulatorInfo } from "./admin";
 export { DEFAULT_CONFIG, DEFAULT_EMULATOR_API_KEY, DEFAULT_SUBUSERS } from "./config";
 export { EMULATOR_MESSAGES } from "./messages";
-export { FAULT_KINDS } from "./types";
+export { FAULT_KINDS, UNDOCUMENTED_CASES } from "./types";
 export type {
   BatchState,
   BatchView,
+  CannedReply,
   ClockView,
   Emulator,
   EmulatorConfig,
@@ -23,4 +24,6 @@ export type {
   RequestLogEntry,
   SeedMessageInput,
   SingleReadWithoutStatus,
+  UndocumentedCase,
+  UndocumentedReplies,
 } from "./types";

@@ -19,6 +19,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     maxPausedOrCancelled: opts.maxPausedOrCancelled,
     lateChange: opts.lateChange,
     singleReadWithoutStatus: opts.singleReadWithoutStatus,
+    undocumented: opts.undocumented,
     rateLimit: opts.rateLimit,
     faults: opts.faults,
   });

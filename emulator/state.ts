@@ -1,12 +1,10 @@
 // The emulator's SendGrid data: batches (scoped to an account or one of its subusers), their
 // pause/cancel statuses, and queued messages with their fates as the clock moves.
 
-import type { WireStatus } from "../core/wire";
+import { SENDGRID_LIMITS, type WireStatus } from "../core/wire";
 import type { Clock } from "./clock";
 import { newBatchId } from "./ids";
 import type { BatchState, BatchView, MessageFate, MessageView } from "./types";
-
-const PAUSE_EXPIRY_SECONDS = 72 * 3600;
 
 /** Who a call acts as: the key's parent account, or one of its subusers via `on-behalf-of`. */
 export interface Scope {
@@ -145,7 +143,8 @@ export class EmulatorState {
       const from = Math.max(m.sendAt, m.createdAt, batch?.statusChangedAt ?? 0);
       if (status === null) this.resolve(m, "delivered", from);
       else if (status === "cancel") this.resolve(m, "discarded", from);
-      else if (now >= m.sendAt + PAUSE_EXPIRY_SECONDS) this.resolve(m, "expired", Math.max(m.sendAt + PAUSE_EXPIRY_SECONDS, from));
+      else if (now >= m.sendAt + SENDGRID_LIMITS.pauseExpirySeconds)
+        this.resolve(m, "expired", Math.max(m.sendAt + SENDGRID_LIMITS.pauseExpirySeconds, from));
     }
   }
 

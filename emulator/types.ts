@@ -38,11 +38,41 @@ export type LateChange = "reject" | "accept";
 /** What `GET /v3/user/scheduled_sends/{id}` answers for a batch without a status. */
 export type SingleReadWithoutStatus = "empty" | "404";
 
+/**
+ * Answers SendGrid does not document, each of which the emulator guesses (emulator/README.md,
+ * "Assumptions"). A recording of the real API that disagrees is matched by setting the case's
+ * answer here, without code changes (scripts/live derives these from a recording).
+ * - `lateChange`: a pause/cancel refused by the 10-minute rule (default 400, field batch_id, EMULATOR_MESSAGES.tooLate);
+ * - `samePatch`: PATCH to the status the batch already has (default 204, nothing changes);
+ * - `malformedId.<route>`: a batch id outside SendGrid's character set (`[A-Za-z0-9_-]`, alphanumeric
+ *   first) on each batch-id route (default: answered like any unknown id).
+ */
+export const UNDOCUMENTED_CASES = [
+  "lateChange",
+  "samePatch",
+  "malformedId.validate",
+  "malformedId.read",
+  "malformedId.create",
+  "malformedId.update",
+  "malformedId.delete",
+] as const;
+export type UndocumentedCase = (typeof UNDOCUMENTED_CASES)[number];
+
+/** A fixed answer: the status and the JSON body (none: an empty body, as for 204). State does not change. */
+export interface CannedReply {
+  status: number;
+  body?: unknown;
+}
+
+export type UndocumentedReplies = Partial<Record<UndocumentedCase, CannedReply>>;
+
 /** The settings that can change while the emulator runs (`PUT /__emulator/config`). */
 export interface EmulatorConfig {
   maxPausedOrCancelled: number;
   lateChange: LateChange;
   singleReadWithoutStatus: SingleReadWithoutStatus;
+  /** Answers to cases SendGrid does not document, replacing the emulator's guess (default none). */
+  undocumented: UndocumentedReplies;
   rateLimit: RateLimitOptions | false;
   faults: FaultOptions | false;
 }
