@@ -10,7 +10,7 @@ import { DEFAULT_EMULATOR_API_KEY, type EmulatorAdmin } from "../emulator";
 import { accountFingerprint, Journal } from "../scripts/live/journal";
 import { startRecorder } from "../scripts/live/recorder";
 import { MALFORMED_ID, Placeholders, type Recording } from "../scripts/live/recording";
-import { unknownBatchId } from "../scripts/live/replay";
+import { contractDifferences, unknownBatchId } from "../scripts/live/replay";
 import { type LiveOptions, optionsFromEnv, runLive } from "../scripts/live/run";
 import { SLOTS_NEEDED } from "../scripts/live/table";
 import { createBatch, setStatus, useEmulator } from "./support/emulatorCalls";
@@ -119,6 +119,27 @@ test("the whole table runs through the core, is recorded without key or ids, and
   expect(log.length).toBe(recording.exchanges.length);
   expect(await held(admin())).toEqual([]);
   expect(new Journal(path.join(dir, "journal.json")).read()).toEqual([]);
+});
+
+test("a target that answers undocumented cases otherwise: the table shows where, and the recording carries the switches that match", async () => {
+  // Stand-in for a SendGrid that refuses PATCH to the same status and 404s single reads without status.
+  const samePatch = { status: 400, body: { errors: [{ field: "status", message: "status is already pause" }] } };
+  await admin().configure({ singleReadWithoutStatus: "404", undocumented: { samePatch } });
+  const opts = options();
+  const result = await runLive(opts);
+  expect(result).toMatchObject({ exitCode: 0, held: 0 });
+  expect(new Set(contractDifferences(result.differences).map((d) => d.case ?? d.route))).toEqual(
+    new Set(["readWithoutStatus", "samePatch", "malformedId.read", "/v3/user/scheduled_sends/{batch_id}"]),
+  );
+  const text = opts.lines.join("\n");
+  expect(text).toMatch(/PATCH to the same status \(pause\) +\| PATCH \/v3\/user\/scheduled_sends\/\{batch_id\} \| status/);
+  expect(text).toContain("Emulator settings that match this recording");
+  expect(text).not.toContain("they need a change to the emulator");
+  const recording = JSON.parse(readFileSync(result.recordingFile as string, "utf8")) as Recording;
+  expect(recording.emulator).toEqual({
+    singleReadWithoutStatus: "404",
+    undocumented: { samePatch, "malformedId.read": { status: 404, body: { errors: [{ field: null, message: "batch id not found" }] } } },
+  });
 });
 
 test("a run that fails half-way still frees every slot it took, and writes no recording", async () => {
@@ -235,7 +256,7 @@ describe("npm run test:live (the compiled runner)", () => {
   test("with a key pointed at the emulator it completes the table and leaves 0 slots held", async () => {
     const { code, out } = await run(liveEnv());
     expect(out).toContain("Slots held by batches of this run: 0 (4 batches made");
-    expect(out).toContain("The target and the emulator agree on every exchange.");
+    expect(out).toContain("The target and the emulator agree on every exchange's status, body shape and messages.");
     expect(out).not.toContain("FAIL");
     expect(code).toBe(0);
     expect(await held(admin())).toEqual([]);

@@ -133,13 +133,24 @@ export function settingsFor(recording: Recording, differences: Difference[]): Re
   return settings;
 }
 
-/** The differences as a short text table. */
+/** The differences as a short text table; rate-limit header differences in one summary line. */
 export function differenceTable(differences: Difference[], recordedName = "SendGrid"): string {
-  if (differences.length === 0) return `${recordedName} and the emulator agree on every exchange.`;
-  const rows = differences.map((d) => [String(d.index), d.step, `${d.method} ${d.route}`, d.kind, d.recorded, d.emulator]);
-  const head = ["#", "step", "request", "differs in", recordedName, "emulator"];
-  const widths = head.map((h, i) => Math.min(60, Math.max(h.length, ...rows.map((r) => r[i].length))));
-  const line = (cells: string[]) =>
-    cells.map((c, i) => (c.length > widths[i] ? `${c.slice(0, widths[i] - 1)}…` : c.padEnd(widths[i]))).join(" | ");
-  return [line(head), widths.map((w) => "-".repeat(w)).join("-|-"), ...rows.map(line)].join("\n");
+  const headerOnly = differences.filter((d) => d.kind === "rate-limit headers");
+  const rest = contractDifferences(differences);
+  const lines: string[] = [];
+  if (rest.length === 0) lines.push(`${recordedName} and the emulator agree on every exchange's status, body shape and messages.`);
+  else {
+    const rows = rest.map((d) => [String(d.index), d.step, `${d.method} ${d.route}`, d.kind, d.recorded, d.emulator]);
+    const head = ["#", "step", "request", "differs in", recordedName, "emulator"];
+    const widths = head.map((h, i) => Math.min(60, Math.max(h.length, ...rows.map((r) => r[i].length))));
+    const line = (cells: string[]) =>
+      cells.map((c, i) => (c.length > widths[i] ? `${c.slice(0, widths[i] - 1)}…` : c.padEnd(widths[i]))).join(" | ");
+    lines.push(line(head), widths.map((w) => "-".repeat(w)).join("-|-"), ...rows.map(line));
+  }
+  if (headerOnly.length) {
+    lines.push(
+      `X-RateLimit-* headers differ on ${headerOnly.length} exchange(s) (the emulator's limiter is off unless configured: --rate-limit).`,
+    );
+  }
+  return lines.join("\n");
 }
