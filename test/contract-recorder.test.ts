@@ -142,6 +142,20 @@ test("a target that answers undocumented cases otherwise: the table shows where,
   });
 });
 
+test("on behalf of a subuser: the batches are the subuser's, and neither the key nor the subuser's name is recorded, even when echoed", async () => {
+  const echo = { errors: [{ field: null, message: `no ${DEFAULT_EMULATOR_API_KEY} for subuser-a here` }] };
+  await admin().configure({ undocumented: { "malformedId.read": { status: 400, body: echo } } });
+  const result = await runLive(options({ onBehalfOf: "subuser-a" }));
+  expect(result).toMatchObject({ exitCode: 0, held: 0 });
+  const batches = await admin().batches();
+  expect(batches.map((b) => b.onBehalfOf)).toEqual(["subuser-a", "subuser-a", "subuser-a", "subuser-a"]);
+  const text = readFileSync(result.recordingFile as string, "utf8");
+  expect(text).not.toContain(DEFAULT_EMULATOR_API_KEY);
+  expect(text).not.toContain("subuser-a");
+  expect(text).toContain("no {api-key} for {on-behalf-of} here");
+  expect((JSON.parse(text) as Recording).onBehalfOf).toBe(true);
+});
+
 test("a run that fails half-way still frees every slot it took, and writes no recording", async () => {
   // The account allows 2 statuses: the third (adopting batch a as paused) hits max limit reached.
   await admin().configure({ maxPausedOrCancelled: 2 });

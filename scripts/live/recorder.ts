@@ -115,14 +115,20 @@ export async function startRecorder(opts: RecorderOptions): Promise<Recorder> {
         if (typeof v === "string") headers[name] = v;
       }
       const route = (matchRoute(method, url.pathname) as { template: string }).template;
+      // Nothing the caller sent as a credential or account name reaches the file, even if echoed.
+      const secrets: Array<[string, string]> = [];
+      const token = /^Bearer\s+(\S+)/i.exec(headers.authorization ?? "")?.[1];
+      if (token) secrets.push([token, "{api-key}"]);
+      if (headers["on-behalf-of"]) secrets.push([headers["on-behalf-of"], "{on-behalf-of}"]);
+      const scrub = (text: string) => secrets.reduce((t, [secret, name]) => t.split(secret).join(name), ids.hide(text));
       const which = current.case && CASE_REQUESTS[current.case].includes(`${method} ${route}`) ? current.case : undefined;
       const exchange: Exchange = {
         step: current.step,
         ...(which ? { case: which } : {}),
         method,
         route,
-        path: ids.hide(url.pathname),
-        ...(requestBody !== null ? { requestBody: mapStrings(requestBody, (s) => ids.hide(s)) } : {}),
+        path: scrub(url.pathname),
+        ...(requestBody !== null ? { requestBody: mapStrings(requestBody, scrub) } : {}),
         status: null,
         body: null,
         rateLimit: null,
@@ -158,7 +164,7 @@ export async function startRecorder(opts: RecorderOptions): Promise<Recorder> {
         exchange.omittedEntries = own.omitted;
       }
       exchange.status = answer.status;
-      exchange.body = mapStrings(body, (s) => ids.hide(s));
+      exchange.body = mapStrings(body, scrub);
       exchange.rateLimit = rateLimitOf(answer.headers);
 
       const out: Record<string, string> = {};
