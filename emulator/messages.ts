@@ -12,7 +12,8 @@ export const EMULATOR_MESSAGES = {
   statusInvalid: "status must be one of: pause, cancel",
   /**
    * SendGrid: "you cannot pause or cancel later than 10 minutes before send_at", no error string
-   * documented. Contains "10 minutes" so clients can recognise it.
+   * documented. The text is the emulator's invention: no client logic may match it. A recording of
+   * SendGrid's real answer replaces it (EmulatorConfig.undocumented.lateChange).
    */
   tooLate: "cannot pause or cancel a batch less than 10 minutes before its earliest scheduled send_at",
   /** Mail Send with a batch_id this account never created (sendgrid/docs #5053: a 400, text undocumented). */
