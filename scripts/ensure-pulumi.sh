@@ -8,6 +8,8 @@
 #   pulumi                         CLI, `pulumi version` >= the locked @pulumi/pulumi
 #   pulumi-language-nodejs         Node.js language host (for Pulumi.yaml projects)
 #   pulumi-resource-pulumi-nodejs  dynamic-provider plugin script (from node_modules)
+#   pulumi-language-yaml           Pulumi YAML language host (for `runtime: yaml`
+#                                  projects such as examples/yaml)
 # Put it first on PATH for `pulumi up` etc.; for the Automation API use
 # `PulumiCommand.get({ root: dirname(<printed dir>) })` (it wants <root>/bin/pulumi).
 # Everything else (progress, go output) goes to stderr.
@@ -27,6 +29,9 @@
 #      <cache>/pulumi-v<version>/bin. First build on 2 cores: ~4-5 min with the Go
 #      module cache filled, ~9 min from nothing (~1.4 GB of module downloads, ~1.7 GB
 #      of GOCACHE); later runs reuse it in ~0.2 s. Concurrent callers wait on a lock.
+#      The YAML language host is pinned by scripts/pulumi-yaml (pulumi-yaml v1.25.0)
+#      and built into the same bin/ with its own cache key (~50 s with the module
+#      cache filled, ~2 min from nothing), so changing one never rebuilds the other.
 #
 # Exit status: 0 with the directory printed, non-zero (and nothing printed) on failure.
 set -euo pipefail
@@ -38,6 +43,8 @@ SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 REPO_ROOT="$(cd "$SCRIPT_DIR/.." && pwd)"
 CLI_MOD_DIR="$SCRIPT_DIR/pulumi-cli"
 LANGHOST_MOD_DIR="$CLI_MOD_DIR/langhost"
+YAML_MOD_DIR="$SCRIPT_DIR/pulumi-yaml"
+YAML_HOST="pulumi-language-yaml"
 SDK_PKG_DIR="$REPO_ROOT/node_modules/@pulumi/pulumi"
 RESOURCE_PLUGIN="pulumi-resource-pulumi-nodejs"
 
@@ -86,7 +93,7 @@ if [[ "$FORCE_BUILD" != 1 ]] && command -v pulumi >/dev/null 2>&1; then
   ambient_dir="$(cd "$(dirname "$ambient")" && pwd)"
   ambient_version="$(cli_version "$ambient")"
   if [[ "$ambient_version" == v* ]] && version_ge "$ambient_version" "$VERSION" \
-     && [[ -x "$ambient_dir/pulumi-language-nodejs" ]]; then
+     && [[ -x "$ambient_dir/pulumi-language-nodejs" && -x "$ambient_dir/$YAML_HOST" ]]; then
     log "using pulumi $ambient_version from $ambient_dir"
     if [[ -x "$ambient_dir/$RESOURCE_PLUGIN" ]]; then
       # A full Pulumi install (its tarball ships the plugin script too).
@@ -99,11 +106,12 @@ if [[ "$FORCE_BUILD" != 1 ]] && command -v pulumi >/dev/null 2>&1; then
     mkdir -p "$wrap"
     ln -sfn "$ambient_dir/pulumi" "$wrap/pulumi"
     ln -sfn "$ambient_dir/pulumi-language-nodejs" "$wrap/pulumi-language-nodejs"
+    ln -sfn "$ambient_dir/$YAML_HOST" "$wrap/$YAML_HOST"
     install_resource_plugin "$wrap"
     printf '%s\n' "$wrap"
     exit 0
   fi
-  log "ignoring pulumi on PATH ($ambient: '${ambient_version:-no version}', need >= v$VERSION with pulumi-language-nodejs beside it)"
+  log "ignoring pulumi on PATH ($ambient: '${ambient_version:-no version}', need >= v$VERSION with pulumi-language-nodejs and $YAML_HOST beside it)"
 fi
 
 # --- 2. the cached build ------------------------------------------------------
@@ -127,40 +135,6 @@ BUILD_KEY="$(
     cat "$CLI_MOD_DIR/go.mod" "$CLI_MOD_DIR/go.sum" "$LANGHOST_MOD_DIR/go.mod" "$LANGHOST_MOD_DIR/go.sum"
   } | cksum | cut -d' ' -f1
 )"
-
-cache_is_good() {
-  [[ -f "$MARKER" && "$(cat "$MARKER")" == "$BUILD_KEY" ]] \
-    && [[ -x "$BIN/pulumi" && -x "$BIN/pulumi-language-nodejs" ]] \
-    && [[ "$(cli_version "$BIN/pulumi")" == "v$VERSION" ]]
-}
-
-finish() {
-  install_resource_plugin "$BIN"
-  printf '%s\n' "$BIN"
-  exit 0
-}
-
-if cache_is_good; then
-  log "using cached pulumi v$VERSION ($BIN)"
-  finish
-fi
-
-# One builder at a time per version: a second caller waits here, then finds the
-# finished build. (flock is from util-linux, present on Debian.)
-mkdir -p "$PREFIX"
-if command -v flock >/dev/null 2>&1; then
-  exec 9>"$PREFIX.lock"
-  if ! flock -n 9; then
-    log "another ensure-pulumi is building v$VERSION; waiting for it (lock $PREFIX.lock)"
-    flock 9
-  fi
-else
-  log "warning: flock not found; not guarding against concurrent builds"
-fi
-if cache_is_good; then
-  log "using pulumi v$VERSION built by a concurrent run ($BIN)"
-  finish
-fi
 
 # --- Go toolchain ---------------------------------------------------------------
 # Both wrapper modules declare the Go version Pulumi needs (go.mod `go` line).
@@ -210,9 +184,6 @@ ensure_go() {
   fi
   GO="$tc/bin/go"
 }
-ensure_go
-log "building pulumi v$VERSION with $("$GO" version) into $BIN"
-
 # go_build MODULE_DIR VERSION OUT PACKAGE: build the main PACKAGE, which lives
 # in a dependency of the wrapper module MODULE_DIR, into OUT.
 #  - GOFLAGS=-mod=readonly: build exactly the committed go.mod/go.sum and never
@@ -234,6 +205,81 @@ pinned_version() { # pinned_version MODULE_DIR MODULE...
   local dir="$1"; shift
   (cd "$dir" && env "${BUILD_ENV[@]}" "$GO" list -m -f '{{.Version}}' "$@")
 }
+
+# --- the YAML language host (own cache key: rebuilding it never rebuilds the CLI) --
+YAML_MARKER="$PREFIX/.yaml-build-key"
+YAML_BUILD_KEY="$(
+  {
+    printf '%s\n' "$(uname -sm)" "${BUILD_ENV[*]}" "${BUILD_FLAGS[*]}" "$STRIP_LDFLAGS"
+    cat "$YAML_MOD_DIR/go.mod" "$YAML_MOD_DIR/go.sum"
+  } | cksum | cut -d' ' -f1
+)"
+yaml_host_is_good() {
+  [[ -f "$YAML_MARKER" && "$(cat "$YAML_MARKER")" == "$YAML_BUILD_KEY" && -x "$BIN/$YAML_HOST" ]]
+}
+
+# build_yaml_host: build pulumi-language-yaml into $BIN (caller holds the lock).
+build_yaml_host() {
+  ensure_go
+  local version stage started=$SECONDS
+  version="$(pinned_version "$YAML_MOD_DIR" github.com/pulumi/pulumi-yaml)"
+  stage="$(mktemp "$BIN/.$YAML_HOST.XXXXXX")"
+  log "go build $YAML_HOST $version (first time: ~1-2 min on 2 cores)…"
+  (cd "$YAML_MOD_DIR" && env "${BUILD_ENV[@]}" "$GO" build "${BUILD_FLAGS[@]}" \
+    -ldflags "$STRIP_LDFLAGS -X github.com/pulumi/pulumi-yaml/pkg/version.Version=$version" \
+    -o "$stage" github.com/pulumi/pulumi-yaml/cmd/pulumi-language-yaml) || { rm -f "$stage"; die "$YAML_HOST build failed"; }
+  chmod 755 "$stage"
+  mv -f "$stage" "$BIN/$YAML_HOST"
+  printf '%s\n' "$YAML_BUILD_KEY" >"$YAML_MARKER"
+  log "$YAML_HOST built in $((SECONDS - started))s"
+}
+
+take_lock() {
+  [[ -n "${LOCKED:-}" ]] && return 0
+  LOCKED=1
+  if command -v flock >/dev/null 2>&1; then
+    exec 9>"$PREFIX.lock"
+    if ! flock -n 9; then
+      log "another ensure-pulumi is building v$VERSION; waiting for it (lock $PREFIX.lock)"
+      flock 9
+    fi
+  else
+    log "warning: flock not found; not guarding against concurrent builds"
+  fi
+}
+
+cache_is_good() {
+  [[ -f "$MARKER" && "$(cat "$MARKER")" == "$BUILD_KEY" ]] \
+    && [[ -x "$BIN/pulumi" && -x "$BIN/pulumi-language-nodejs" ]] \
+    && [[ "$(cli_version "$BIN/pulumi")" == "v$VERSION" ]]
+}
+
+finish() {
+  install_resource_plugin "$BIN"
+  if ! yaml_host_is_good; then
+    take_lock
+    yaml_host_is_good || build_yaml_host
+  fi
+  printf '%s\n' "$BIN"
+  exit 0
+}
+
+if cache_is_good; then
+  log "using cached pulumi v$VERSION ($BIN)"
+  finish
+fi
+
+# One builder at a time per version: a second caller waits here, then finds the
+# finished build. (flock is from util-linux, present on Debian.)
+mkdir -p "$PREFIX"
+take_lock
+if cache_is_good; then
+  log "using pulumi v$VERSION built by a concurrent run ($BIN)"
+  finish
+fi
+
+ensure_go
+log "building pulumi v$VERSION with $("$GO" version) into $BIN"
 
 # Check that the pinned module graph really is the wanted version before
 # spending minutes on it (the go.mod must be updated when @pulumi/pulumi is).
