@@ -1,0 +1,16 @@
+// Entry point of the `pulumi-resource-sendgrid-batch` executable (bin/): apply the two SDK shims
+// once, then serve the provider with `@pulumi/pulumi/provider`'s `main`.
+
+import { main } from "@pulumi/pulumi/provider";
+import { sendgridBatchProvider } from "./provider";
+import { addProviderConfigRpcs, allowReadWithoutProperties } from "./sdkServer";
+
+// The package's own version (this file is dist/plugin/main.js in the package).
+const { version } = require("../../package.json") as { version: string };
+
+export function serve(args: string[]): Promise<void> {
+  const { provider, rpcs } = sendgridBatchProvider(version);
+  allowReadWithoutProperties();
+  addProviderConfigRpcs(rpcs);
+  return main(provider, args);
+}

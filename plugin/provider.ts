@@ -1,0 +1,66 @@
+// The `sendgrid-batch` provider plugin: one provider process per provider instance (the engine
+// starts one per explicit provider and one for the default provider), so the configuration
+// Configure delivers is this process's account.
+
+import type { Provider } from "@pulumi/pulumi/provider";
+import { checkConfig, configFromVariables, diffConfig } from "./config";
+import { RESOURCE_TOKEN } from "./names";
+import { BatchResource, check, detailedDiffOf, diff } from "./resource";
+import { SCHEMA } from "./schema";
+import type { ProviderConfigRpcs } from "./sdkServer";
+
+type Props = Record<string, unknown>;
+
+function onlyScheduledBatch(urn: string): void {
+  const type = urn.split("::")[2]?.split("$").pop();
+  if (type !== RESOURCE_TOKEN) throw new Error(`unknown resource type ${type}; the sendgrid-batch provider has only ${RESOURCE_TOKEN}`);
+}
+
+/** The provider object for `main`, and the RPCs the SDK's server lacks (see sdkServer.ts). */
+export function sendgridBatchProvider(
+  version: string,
+  env: NodeJS.ProcessEnv = process.env,
+): { provider: Provider; rpcs: ProviderConfigRpcs } {
+  let config: Props = {};
+  const batches = new BatchResource(() => config, env);
+  const schema = JSON.stringify({ ...SCHEMA, version });
+
+  const provider: Provider = {
+    version,
+    schema,
+    check: async (urn, olds, news) => {
+      onlyScheduledBatch(urn);
+      return check(olds ?? {}, news ?? {});
+    },
+    create: async (urn, inputs) => {
+      onlyScheduledBatch(urn);
+      return batches.create(inputs);
+    },
+    read: async (id, urn, props) => {
+      onlyScheduledBatch(urn);
+      return batches.read(id, props ?? {});
+    },
+    update: async (id, urn, olds, news) => {
+      onlyScheduledBatch(urn);
+      return batches.update(id, olds, news);
+    },
+    delete: async (id, urn, props) => {
+      onlyScheduledBatch(urn);
+      return batches.delete(id, props);
+    },
+  };
+
+  const rpcs: ProviderConfigRpcs = {
+    configure: (variables) => {
+      config = configFromVariables(variables);
+    },
+    checkConfig: (_olds, news) => checkConfig(news, env),
+    diffConfig: (olds, news) => {
+      const { replaces, updates } = diffConfig(olds, news);
+      const changes = replaces.length > 0 || updates.length > 0;
+      return { changes, replaces, deleteBeforeReplace: false, detailedDiff: detailedDiffOf(olds, news, updates, replaces) };
+    },
+    diff: (id, olds, news) => diff(id, olds, news),
+  };
+  return { provider, rpcs };
+}

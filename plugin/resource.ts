@@ -1,0 +1,166 @@
+// ScheduledBatch as a provider-plugin resource: the same lifecycle as the dynamic resource
+// (core/batches.ts, so the same SendGrid calls per transition), with the account taken from the
+// provider's configuration instead of resource properties. Nothing here imports @pulumi/pulumi.
+
+import {
+  PartialFailureError,
+  adoptBatch,
+  applyStatus,
+  batchChanges,
+  cancelBatch,
+  clientFor,
+  createBatch,
+  describeError,
+  normaliseInputs,
+  readBatch,
+  validateInputs,
+  type BatchStatus,
+  type Failure,
+  type SendGridBatchClient,
+} from "../core";
+import { UNKNOWN, connectionSettings } from "./config";
+import { CONFIG_KEYS, PACKAGE, RESOURCE_INPUTS } from "./names";
+
+type Props = Record<string, unknown>;
+
+/** How a property differs, as the engine's detailedDiff spells it. */
+export type PropertyDiffKind = "add" | "add-replace" | "delete" | "delete-replace" | "update" | "update-replace";
+
+export interface DetailedDiffResult {
+  changes: boolean;
+  replaces: string[];
+  deleteBeforeReplace: boolean;
+  detailedDiff: Record<string, PropertyDiffKind>;
+}
+
+/** The detailed diff of `keys` between old and new values: add/delete/update, `-replace` for replaces. */
+export function detailedDiffOf(
+  olds: Props,
+  news: Props,
+  updates: readonly string[],
+  replaces: readonly string[],
+): Record<string, PropertyDiffKind> {
+  const out: Record<string, PropertyDiffKind> = {};
+  for (const key of [...replaces, ...updates]) {
+    const had = olds[key] !== undefined && olds[key] !== null;
+    const has = news[key] !== undefined && news[key] !== null;
+    const base = !had ? "add" : !has ? "delete" : "update";
+    out[key] = (replaces.includes(key) ? `${base}-replace` : base) as PropertyDiffKind;
+  }
+  return out;
+}
+
+export function check(olds: Props, news: Props): { inputs: Props; failures: Failure[] } {
+  const failures: Failure[] = [];
+  const resourceInputs: Props = {};
+  for (const [key, value] of Object.entries(news)) {
+    if (key.startsWith("__")) continue;
+    if ((RESOURCE_INPUTS as readonly string[]).includes(key)) resourceInputs[key] = value;
+    else if ((CONFIG_KEYS as readonly string[]).includes(key))
+      failures.push({
+        property: key,
+        reason: `${key} is provider configuration here: set ${PACKAGE}:${key}, or give the resource an explicit provider with that ${key}`,
+      });
+    else failures.push({ property: key, reason: `unknown property "${key}"; ScheduledBatch accepts ${RESOURCE_INPUTS.join(", ")}` });
+  }
+  const hadInputs = Object.keys(olds).length > 0;
+  const checked = validateInputs(resourceInputs, {
+    now: Math.floor(Date.now() / 1000),
+    previous: hadInputs ? { status: olds.status, sendAt: olds.sendAt } : undefined,
+    isUnknown: (v) => v === UNKNOWN,
+  });
+  failures.push(...checked.failures);
+  // The canonical form (status defaulted) is what diff compares and state records.
+  return { inputs: failures.length ? news : normaliseInputs(resourceInputs), failures };
+}
+
+export function diff(id: string, olds: Props, news: Props): DetailedDiffResult {
+  // olds are the recorded outputs; batchId there is always the id, so only a *different* id replaces.
+  const { replaces, updates } = batchChanges(id, olds, news);
+  return {
+    changes: replaces.length > 0 || updates.length > 0,
+    replaces,
+    deleteBeforeReplace: false,
+    detailedDiff: detailedDiffOf(olds, news, updates, replaces),
+  };
+}
+
+/** What state records: the inputs the program gave, plus what SendGrid holds. */
+function outputs(inputs: Props, batchId: string, status: BatchStatus, adopted: boolean): Props {
+  const out: Props = { batchId, status, adopted };
+  if (inputs.sendAt !== undefined && inputs.sendAt !== null) out.sendAt = inputs.sendAt;
+  return out;
+}
+
+/** An error the SDK's server turns into ErrorResourceInitFailed: the engine records `id`. */
+function partial(message: string, id: string, properties: Props): Error & { id: string; properties: Props; reasons: string[] } {
+  return Object.assign(new Error(message), { id, properties, reasons: [message] });
+}
+
+/** The lifecycle of one provider instance's batches; `config` is what Configure delivered. */
+export class BatchResource {
+  private client?: SendGridBatchClient;
+  constructor(
+    private readonly config: () => Props,
+    private readonly env: NodeJS.ProcessEnv = process.env,
+  ) {}
+
+  private sendgrid(): SendGridBatchClient {
+    this.client ??= clientFor(connectionSettings(this.config(), this.env));
+    return this.client;
+  }
+
+  async create(inputs: Props): Promise<{ id: string; outs: Props }> {
+    const desired = (inputs.status as BatchStatus | undefined) ?? "active";
+    if (typeof inputs.batchId === "string") {
+      const adopted = await adoptBatch(this.sendgrid(), inputs.batchId, desired);
+      return { id: adopted.batchId, outs: outputs(inputs, adopted.batchId, adopted.status, true) };
+    }
+    try {
+      const made = await createBatch(this.sendgrid(), desired);
+      return { id: made.batchId, outs: outputs(inputs, made.batchId, made.status, false) };
+    } catch (err) {
+      if (err instanceof PartialFailureError) {
+        // Record the batch that now exists so the next `up` converges instead of orphaning it.
+        const status = err.status === "unknown" ? "active" : err.status;
+        throw partial(err.message, err.batchId, outputs(inputs, err.batchId, status, false));
+      }
+      throw err;
+    }
+  }
+
+  async update(id: string, olds: Props, news: Props): Promise<{ outs: Props }> {
+    const believed = olds.status as BatchStatus;
+    const desired = (news.status as BatchStatus | undefined) ?? "active";
+    const adopted = olds.adopted === true;
+    try {
+      return { outs: outputs(news, id, await applyStatus(this.sendgrid(), id, desired, believed), adopted) };
+    } catch (err) {
+      // Record what SendGrid now holds (if we can tell) so state and SendGrid never disagree.
+      const actual = await this.sendgrid()
+        .getStatus(id)
+        .catch(() => undefined);
+      if (actual !== undefined && actual !== believed) throw partial(describeError(err), id, { ...olds, status: actual });
+      throw err;
+    }
+  }
+
+  /**
+   * Refresh and import. An import's request has no properties (only the id): the batch is then
+   * adopted, so the generated code names it with `batchId`.
+   */
+  async read(id: string, props: Props): Promise<{ id: string; props: Props; inputs?: Props }> {
+    const status = await readBatch(this.sendgrid(), id);
+    if (status === undefined) return { id: "", props: {} }; // SendGrid no longer knows it: refresh drops it
+    const importing = Object.keys(props).length === 0;
+    const adopted = importing || props.adopted === true;
+    const inputs: Props = { status };
+    if (props.sendAt !== undefined && props.sendAt !== null) inputs.sendAt = props.sendAt;
+    if (adopted) inputs.batchId = id;
+    return { id, props: outputs(props, id, status, adopted), inputs };
+  }
+
+  async delete(id: string, props: Props): Promise<void> {
+    await cancelBatch(this.sendgrid(), id, props.status as BatchStatus | undefined);
+  }
+}
