@@ -37,8 +37,9 @@ export function yamlText(name: string, program: YamlProgram): string {
     "  providers:",
     "    - name: sendgrid-batch",
     `      path: ${JSON.stringify(path.join(REPO_ROOT, "bin"))}`,
-    "resources:",
   ];
+  const hasResources = Object.keys(program.providers ?? {}).length + Object.keys(program.batches).length > 0 || program.extraResources;
+  if (hasResources) lines.push("resources:");
   for (const [pname, config] of Object.entries(program.providers ?? {})) {
     lines.push(`  ${pname}:`, "    type: pulumi:providers:sendgrid-batch", "    properties:");
     for (const [k, v] of Object.entries(config)) lines.push(`      ${k}: ${q(v)}`);
