@@ -1,0 +1,23 @@
+// The plugin is a second adapter over the core, not a second implementation: it reaches SendGrid
+// only through core/, and shares nothing with the dynamic provider's code.
+import * as fs from "node:fs";
+import * as path from "node:path";
+
+const ROOT = path.resolve(__dirname, "..");
+
+test("plugin/ imports the core and Pulumi's SDK, never provider/, lambda/, cli/, emulator/ or @sendgrid/*", () => {
+  const offending: string[] = [];
+  for (const file of fs.readdirSync(path.join(ROOT, "plugin")).filter((f) => f.endsWith(".ts"))) {
+    const text = fs.readFileSync(path.join(ROOT, "plugin", file), "utf8");
+    for (const [, spec] of text.matchAll(/(?:from\s+|require\(|import\()\s*["']([^"']+)["']/g)) {
+      const ok =
+        spec.startsWith("./") ||
+        spec === "../core" ||
+        spec.startsWith("../core/") ||
+        spec.startsWith("@pulumi/pulumi") ||
+        spec.startsWith("node:");
+      if (!ok) offending.push(`plugin/${file} → ${spec}`);
+    }
+  }
+  expect(offending).toEqual([]);
+});
