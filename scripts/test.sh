@@ -12,7 +12,8 @@ npm run --silent build:lambda
 
 PULUMI_CLI_BIN="$(bash scripts/ensure-pulumi.sh | tail -n 1)"
 CFN_LINT="$(bash scripts/ensure-cfn-lint.sh | tail -n 1)"
-export PULUMI_CLI_BIN CFN_LINT
+ACTIONLINT="$(bash scripts/ensure-actionlint.sh | tail -n 1)"
+export PULUMI_CLI_BIN CFN_LINT ACTIONLINT
 
 results="$(mktemp)"
 trap 'rm -f "$results"' EXIT
