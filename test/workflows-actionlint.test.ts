@@ -46,7 +46,10 @@ function lint(files: string[]): { code: number | null; findings: Finding[]; stde
 
 test("the workflows checked include both examples (the list is not empty by accident)", () => {
   expect(workflowFiles().map((f) => path.relative(ROOT, f))).toEqual(
-    expect.arrayContaining([path.join("examples", "github-actions", "pulumi-preview.yml"), path.join("examples", "github-actions", "pulumi-up.yml")]),
+    expect.arrayContaining([
+      path.join("examples", "github-actions", "pulumi-preview.yml"),
+      path.join("examples", "github-actions", "pulumi-up.yml"),
+    ]),
   );
 });
 
@@ -68,7 +71,11 @@ describe("a broken copy is rejected", () => {
   const source = () => fs.readFileSync(path.join(ROOT, "examples", "github-actions", "pulumi-preview.yml"), "utf8");
 
   test.each([
-    ["an undefined context (secret. for secrets.)", (t: string) => t.replace("secrets.SENDGRID_API_KEY", "secret.SENDGRID_API_KEY"), "expression"],
+    [
+      "an undefined context (secret. for secrets.)",
+      (t: string) => t.replace("secrets.SENDGRID_API_KEY", "secret.SENDGRID_API_KEY"),
+      "expression",
+    ],
     ["a job without runs-on", (t: string) => t.replace(/^ {4}runs-on: ubuntu-latest\n/m, ""), "syntax-check"],
     ["a misspelled event", (t: string) => t.replace("pull_request:", "pull_requests:"), "events"],
   ])("%s", (_name, breakIt, kind) => {
