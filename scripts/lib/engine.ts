@@ -48,6 +48,8 @@ export interface LocalStackOptions {
   secrets?: Record<string, string>;
   /** Extra environment for the CLI and the provider process. */
   env?: Record<string, string>;
+  /** Run this directory's `pulumi` instead of ensurePulumiCli()'s (test/support/policyEngine.ts). */
+  cliBin?: string;
 }
 
 export interface LocalStack {
@@ -62,7 +64,7 @@ export interface LocalStack {
 
 /** A fresh stack on a throwaway local backend, running `program` inline through the real CLI. */
 export async function localStack(opts: LocalStackOptions): Promise<LocalStack> {
-  const bin = ensurePulumiCli();
+  const bin = opts.cliBin ?? ensurePulumiCli();
   const backendDir = fs.mkdtempSync(path.join(os.tmpdir(), "sg-pulumi-backend-"));
   const home = path.join(backendDir, "home");
   fs.mkdirSync(home);

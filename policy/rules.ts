@@ -1,0 +1,90 @@
+// The account rules of the policy pack, as plain functions over what the policy API shows of a
+// resource (type, name, URN, inputs, protect flag, provider). Kept free of @pulumi/policy so the
+// counting can be read (and reasoned about) without the engine.
+
+import { accountKey, apiOrigin } from "../core/model";
+import { SENDGRID_LIMITS } from "../core/wire";
+
+/** The dynamic resource (provider/scheduledBatch.ts): `pulumi-nodejs:dynamic/<module>:<type>`. */
+export const DYNAMIC_TYPE = "pulumi-nodejs:dynamic/sendgrid:ScheduledBatch";
+/** The provider-plugin resource (package `sendgrid-batch`). Its account comes from its provider's config. */
+export const PLUGIN_TYPE = "sendgrid-batch:index:ScheduledBatch";
+
+export function isScheduledBatch(type: string): boolean {
+  return type === DYNAMIC_TYPE || type === PLUGIN_TYPE;
+}
+
+/** What a rule needs to know of one resource. */
+export interface BatchView {
+  type: string;
+  name: string;
+  urn: string;
+  props: Record<string, unknown>;
+  protect: boolean;
+  /** The URN of the resource's provider, when the engine reports one. */
+  providerUrn?: string;
+}
+
+/** `paused` or `cancelled`: SendGrid holds a status entry for the batch, which counts against the limit. */
+export function holdsStatus(props: Record<string, unknown>): boolean {
+  return props.status === "paused" || props.status === "cancelled";
+}
+
+export interface Account {
+  key: string;
+  /** For messages: "https://api.sendgrid.com", "https://api.sendgrid.com on behalf of team-a", "provider …". */
+  label: string;
+}
+
+/**
+ * The SendGrid account a batch acts on. The dynamic resource names it in its own inputs (region,
+ * onBehalfOf, apiUrl); core/model.ts accountKey makes respellings of one account (a trailing
+ * slash, an explicit default host) one key. A plugin resource gets its account (and its API key)
+ * from its provider, so each provider is one account: two providers might hold different keys.
+ */
+export function accountOf(batch: BatchView): Account {
+  if (batch.type === PLUGIN_TYPE) {
+    const urn = batch.providerUrn ?? "default provider";
+    return { key: `provider|${urn}`, label: `provider ${urn.split("::").pop() ?? urn}` };
+  }
+  const subuser = typeof batch.props.onBehalfOf === "string" ? ` on behalf of ${batch.props.onBehalfOf}` : "";
+  return { key: `inputs|${accountKey(batch.props)}`, label: `${apiOrigin(batch.props)}${subuser}` };
+}
+
+export interface QuotaViolation {
+  account: Account;
+  /** Resource names of every paused or cancelled batch of the account, in natural order (b2 before b10). */
+  names: string[];
+}
+
+/** Accounts with more paused or cancelled batches than SendGrid allows at once. */
+export function quotaViolations(batches: readonly BatchView[]): QuotaViolation[] {
+  const byAccount = new Map<string, QuotaViolation>();
+  for (const b of batches) {
+    if (!isScheduledBatch(b.type) || !holdsStatus(b.props)) continue;
+    const account = accountOf(b);
+    const entry = byAccount.get(account.key) ?? { account, names: [] };
+    entry.names.push(b.name);
+    byAccount.set(account.key, entry);
+  }
+  return [...byAccount.values()]
+    .filter((v) => v.names.length > SENDGRID_LIMITS.maxPausedOrCancelled)
+    .map((v) => ({ ...v, names: [...v.names].sort((a, b) => a.localeCompare(b, "en", { numeric: true })) }));
+}
+
+export function quotaMessage(v: QuotaViolation): string {
+  return (
+    `${v.names.length} ScheduledBatch resources are paused or cancelled for one SendGrid account (${v.account.label}): ` +
+    `${v.names.join(", ")}. SendGrid allows at most ${SENDGRID_LIMITS.maxPausedOrCancelled} at once and answers the ` +
+    `next one with "max limit reached". Resume or remove some, or move them to another subuser.`
+  );
+}
+
+export const MISSING_SEND_AT_MESSAGE =
+  "this batch is paused or cancelled but has no sendAt, so preview cannot check SendGrid's timing rules " +
+  "(no pause or cancel within 10 minutes of send_at; a paused batch is discarded 72 hours after it). " +
+  "Set sendAt to the send_at of the batch's mail.";
+
+export const UNPROTECTED_MESSAGE =
+  "this batch is not protected: a destroy (or a refactor that drops it) cancels its batch, and SendGrid " +
+  "discards the batch's scheduled mail at its send time. Set `protect: true` in the resource options.";
