@@ -8,7 +8,6 @@ import * as pulumi from "@pulumi/pulumi";
 import type * as Runtime from "./runtime";
 import type { BatchStatus, Region } from "../core/types";
 type Props = Record<string, unknown>;
-import { SENDGRID_LIMITS } from "../core/wire";
 
 export interface ScheduledBatchArgs {
   /** `active` (default: mail goes out at its send_at), `paused` (held) or `cancelled` (discarded at send_at). */
@@ -54,9 +53,6 @@ export const provider: pulumi.dynamic.ResourceProvider<Props, Props> = {
   },
 };
 
-/** Non-active batches declared in this program, per account (SendGrid allows 10 at once). */
-const nonActiveByAccount = new Map<string, Set<string>>();
-
 export class ScheduledBatch extends pulumi.dynamic.Resource {
   /** The SendGrid batch id: use it as `batch_id` in Mail Send requests. */
   declare readonly batchId: pulumi.Output<string>;
@@ -65,23 +61,5 @@ export class ScheduledBatch extends pulumi.dynamic.Resource {
 
   constructor(name: string, args: ScheduledBatchArgs = {}, opts?: pulumi.CustomResourceOptions) {
     super(provider, name, { ...args, batchId: args.batchId, status: args.status }, opts, "sendgrid", "ScheduledBatch");
-    warnAboutQuota(name, args);
   }
-}
-
-/** Warn at preview when one program asks for more paused/cancelled batches than SendGrid allows. */
-function warnAboutQuota(name: string, args: ScheduledBatchArgs): void {
-  pulumi.all([args.status, args.region, args.onBehalfOf, args.apiUrl]).apply(([status, region, onBehalfOf, apiUrl]) => {
-    if (status !== "paused" && status !== "cancelled") return;
-    const account = `${apiUrl ?? region ?? "global"}|${onBehalfOf ?? ""}`;
-    const names = nonActiveByAccount.get(account) ?? new Set<string>();
-    names.add(name);
-    nonActiveByAccount.set(account, names);
-    if (names.size === SENDGRID_LIMITS.maxPausedOrCancelled + 1) {
-      pulumi.log.warn(
-        `this program declares ${names.size} paused or cancelled batches for one SendGrid account${onBehalfOf ? ` (on behalf of ${onBehalfOf})` : ""}; ` +
-          `SendGrid allows at most ${SENDGRID_LIMITS.maxPausedOrCancelled} at once, so some will fail with "max limit reached"`,
-      );
-    }
-  });
 }

@@ -92,31 +92,3 @@ test("a blank API key fails at preview and no request is made", async () => {
     await blank.dispose();
   }
 });
-
-test("a program declaring more than 10 paused/cancelled batches for one account is warned at preview", async () => {
-  const many = await localStack({
-    projectName: "sendgrid-quota-warning",
-    program: async () => {
-      for (let i = 0; i < 11; i++) new ScheduledBatch(`held${i}`, { status: i % 2 ? "paused" : "cancelled", apiUrl: sg.url });
-      // Another account (a subuser) has its own quota: not counted with the ones above.
-      new ScheduledBatch("subuser", { status: "paused", onBehalfOf: "subuser-a", apiUrl: sg.url });
-    },
-    secrets: { "sendgrid:apiKey": DEFAULT_EMULATOR_API_KEY },
-  });
-  try {
-    const res = await many.stack.preview();
-    expect(res.stdout).toMatch(
-      /warning: this program declares 11 paused or cancelled batches for one SendGrid account; SendGrid allows at most 10 at once/,
-    );
-    // Warned once per account (the engine prints it inline and again under Diagnostics), and the
-    // subuser's batch is not counted against the parent's quota.
-    expect(new Set(res.stdout.match(/declares \d+ paused or cancelled batches[^\n]*/g))).toEqual(
-      new Set([
-        'declares 11 paused or cancelled batches for one SendGrid account; SendGrid allows at most 10 at once, so some will fail with "max limit reached"',
-      ]),
-    );
-    expect((await sg.admin.requests()).filter((r) => r.path.startsWith("/v3/"))).toEqual([]);
-  } finally {
-    await many.dispose();
-  }
-});
