@@ -95,7 +95,8 @@ const QUOTA = "sendgrid-paused-cancelled-limit";
 describe("mandatory: at most 10 paused or cancelled batches per account", () => {
   test("11 for one account (respelled: a trailing slash) fail preview with the policy's message and 0 SendGrid requests", async () => {
     await takeSendGridCalls(sg.admin);
-    // The 11th names the same emulator as `${url}/`: core/model.ts accountKey makes it one account.
+    // The 11th names the same emulator as `${url}/` (the provider's check hands the engine the
+    // canonical origin, which is what the pack sees).
     const decls = [
       ...held("held", 10),
       { name: "respelled", args: { status: "paused" as const, sendAt: SEND_AT, apiUrl: `${sg.url}/` }, protect: true },
@@ -113,6 +114,21 @@ describe("mandatory: at most 10 paused or cancelled batches per account", () => 
     expect(r.output).toContain("11 ScheduledBatch resources are paused or cancelled for one SendGrid account");
     expect(r.violations.filter((v) => v.level !== "mandatory")).toEqual([]);
     expect(await takeSendGridCalls(sg.admin)).toEqual([]);
+  });
+
+  test("one account spelled two ways that survive check (region eu, the EU host as apiUrl) counts once", async () => {
+    // Preview makes no SendGrid request, so the real hosts are safe to name here.
+    const r = await previewWithPack([
+      ...held("eu", 6, { region: "eu", apiUrl: undefined }),
+      ...held("eu-url", 5, { apiUrl: "https://api.eu.sendgrid.com" }),
+    ]);
+    expect(r.ok).toBe(false);
+    const mandatory = r.violations.filter((v) => v.level === "mandatory");
+    expect(mandatory.map((v) => v.message.trim().split("\n").pop())).toEqual([
+      expect.stringMatching(
+        /^11 ScheduledBatch resources are paused or cancelled for one SendGrid account \(https:\/\/api\.eu\.sendgrid\.com\): eu-url0, .*, eu5\. /,
+      ),
+    ]);
   });
 
   test("10 (plus any number of active ones) pass", async () => {
