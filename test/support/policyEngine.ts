@@ -31,12 +31,16 @@ export interface PolicyEngine {
   dispose(): void;
 }
 
-/** Link (or, across file systems, copy) `from` to `to`. A symlink would not do: the engine resolves it. */
+/**
+ * Hard-link (or, across file systems, copy) the file behind `from` to `to`. A symlink would not do:
+ * the engine resolves its own executable's symlinks before looking beside it.
+ */
 function linkOrCopy(from: string, to: string): void {
+  const real = fs.realpathSync(from);
   try {
-    fs.linkSync(from, to);
+    fs.linkSync(real, to);
   } catch {
-    fs.copyFileSync(from, to);
+    fs.copyFileSync(real, to);
     fs.chmodSync(to, 0o755);
   }
 }
