@@ -7,6 +7,7 @@ import type { SendGridBatchClient } from "./client";
 import { SendGridError, describeError } from "./errors";
 import { plan, type Step } from "./plan";
 import type { BatchStatus } from "./types";
+import { formatDuration, pastCutoff } from "./validate";
 
 /** Thrown when a batch exists on SendGrid but a later step failed: the caller must record it. */
 export class PartialFailureError extends Error {
@@ -107,11 +108,24 @@ export async function readBatch(client: SendGridBatchClient, batchId: string): P
 
 export type CancelOutcome = "cancelled" | "already-cancelled" | "gone";
 
+export interface CancelOptions {
+  /** The send time the user declared (Unix seconds), if any: it tells a refusal "too late". */
+  sendAt?: number;
+  /** Current time in Unix seconds (default: the clock). */
+  now?: number;
+}
+
 /**
  * Delete = cancel, never DELETE /scheduled_sends (that would release the mail). Idempotent:
- * an already-cancelled batch costs one read and no write; an unknown id is success ("gone").
+ * an already-cancelled batch costs one read and no write; an id SendGrid calls invalid is success
+ * ("gone"). A 400 past the 10-minute cut-off of the declared send time becomes TOO_LATE.
  */
-export async function cancelBatch(client: SendGridBatchClient, batchId: string, believed?: BatchStatus): Promise<CancelOutcome> {
+export async function cancelBatch(
+  client: SendGridBatchClient,
+  batchId: string,
+  believed?: BatchStatus,
+  opts: CancelOptions = {},
+): Promise<CancelOutcome> {
   try {
     if (believed === "cancelled" || believed === undefined) {
       const actual = await readBatch(client, batchId);
@@ -123,6 +137,22 @@ export async function cancelBatch(client: SendGridBatchClient, batchId: string, 
     return "cancelled";
   } catch (err) {
     if (err instanceof SendGridError && err.code === "INVALID_BATCH_ID") return "gone";
-    throw err;
+    throw tooLate(err, opts.sendAt, opts.now ?? Math.floor(Date.now() / 1000)) ?? err;
   }
+}
+
+/**
+ * SendGrid documents no message for a pause or cancel refused near send_at, so "too late" is told
+ * from what we know: a 400 (whatever its words) while the declared send time is past the cut-off.
+ * SendGrid's own message is kept; the hint says what it means.
+ */
+export function tooLate(err: unknown, sendAt: number | undefined, now: number): SendGridError | undefined {
+  if (!(err instanceof SendGridError) || err.status !== 400 || sendAt === undefined || !pastCutoff(sendAt, now)) return undefined;
+  const when = sendAt > now ? `is ${formatDuration(sendAt - now)} away` : `passed ${formatDuration(now - sendAt)} ago`;
+  return new SendGridError({
+    ...err,
+    code: "TOO_LATE",
+    message: err.summary,
+    hint: `The declared send time (${new Date(sendAt * 1000).toISOString()}) ${when}: SendGrid refuses pause or cancel later than 10 minutes before send_at, so the batch keeps its status (an active batch's mail goes out as scheduled, a paused batch's stays held)`,
+  });
 }

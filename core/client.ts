@@ -7,7 +7,7 @@ import { Client } from "@sendgrid/client";
 import type { ClientRequest } from "@sendgrid/client/src/request";
 import { SendGridError, type ErrorCode, type SendGridErrorField } from "./errors";
 import { fromWire } from "./plan";
-import { DEFAULT_RETRY, backoffMs, rateLimitWaitMs, realSleep, type RetryOptions, type Sleep } from "./retry";
+import { DEFAULT_RETRY, backoffMs, rateLimitWaitMs, realSleep, retry, type RetryOptions, type Sleep } from "./retry";
 import type { BatchStatus, ConnectionSettings } from "./types";
 import { apiUrlProblem, isLoopbackHost } from "./validate";
 import { SENDGRID_HOSTS, SENDGRID_MESSAGES, type MailBatchResponse, type ScheduledSendStatus, type WireStatus } from "./wire";
@@ -101,7 +101,7 @@ export class SendGridBatchClient {
     }
   }
 
-  /** GET /v3/user/scheduled_sends/{id}: the batch's status. No status (`[]` or 404) means active. */
+  /** GET /v3/user/scheduled_sends/{id}: the batch's status. No status (`[]`, or 404 "batch id not found") means active. */
   async getStatus(batchId: string): Promise<BatchStatus> {
     let res: RawResponse;
     try {
@@ -111,9 +111,13 @@ export class SendGridBatchClient {
       if (err instanceof SendGridError && err.code === "BATCH_NOT_FOUND") return "active";
       throw err;
     }
-    const entries = parseStatusList(res.body, "GET", `/v3/user/scheduled_sends/${batchId}`, res.status);
-    const mine = entries.find((e) => e.batch_id === batchId) ?? entries[0];
-    return mine ? fromWire(mine.status) : "active";
+    const path = `/v3/user/scheduled_sends/${enc(batchId)}`;
+    const entries = parseStatusList(res.body, "GET", path, res.status);
+    if (entries.length === 0) return "active";
+    // Only this batch's entry counts: another batch's status must never be reported as this one's.
+    const mine = entries.find((e) => e.batch_id === batchId);
+    if (!mine) throw unexpected("GET", path, res.status, `no entry for batch ${batchId}`);
+    return fromWire(mine.status);
   }
 
   /** GET /v3/user/scheduled_sends: every paused or cancelled batch of the account. */
@@ -146,38 +150,69 @@ export class SendGridBatchClient {
   ): Promise<RawResponse> {
     const policy = { ...this.retry, ...override };
     const gateKey = `${this.account} ${method} ${template}`;
-    let failures = 0;
+    // Each kind of failure has its own budget: transient ones (5xx, resets, timeouts) a number of
+    // attempts, 429s a number of waits for the window, `max limit reached` a span of time.
+    let transient = 0;
     let rateLimited = 0;
-    for (let attempt = 1; ; attempt++) {
+    let quotaSince: number | undefined;
+    const attempt = async (n: number): Promise<RawResponse> => {
       const gate = gates.get(gateKey);
       if (gate !== undefined && gate > this.now()) await this.sleep(gate - this.now());
-
-      let error: SendGridError;
       try {
         const res = await this.attempt(method, path, body);
-        this.onAttempt?.({ method, path, status: res.status, attempt });
+        this.onAttempt?.({ method, path, status: res.status, attempt: n });
         this.noteRateLimit(gateKey, res.headers);
         return res;
       } catch (err) {
-        error = toSendGridError(err, method, path, this.baseUrl, this.now(), policy.maxRateLimitWaitMs);
-        this.onAttempt?.({ method, path, status: error.status, error: error.code, attempt });
+        const error = toSendGridError(err, method, path, this.baseUrl, this.now(), policy.maxRateLimitWaitMs);
+        this.onAttempt?.({ method, path, status: error.status, error: error.code, attempt: n });
+        throw error;
       }
-
-      if (error.code === "RATE_LIMITED" && rateLimited < policy.maxRateLimitRetries) {
-        rateLimited++;
-        // Hold the endpoint until the window resets; this request alone adds a little jitter, so
-        // the requests waiting on the gate do not all wait longer than the reset.
-        const until = error.resetAt ?? this.now() + 1000;
-        gates.set(gateKey, Math.max(gates.get(gateKey) ?? 0, until));
-        await this.sleep(Math.max(0, until - this.now()) + Math.round(this.random() * 250));
-        continue;
+    };
+    try {
+      return await retry(attempt, {
+        maxAttempts: Number.POSITIVE_INFINITY,
+        retryable: (error) => {
+          if (!(error instanceof SendGridError)) return false;
+          if (error.code === "RATE_LIMITED") return ++rateLimited <= policy.maxRateLimitRetries;
+          if (error.code === "QUOTA_EXCEEDED") {
+            // The refused request changed nothing; another change of this run may free a slot.
+            quotaSince ??= this.now();
+            return this.now() - quotaSince < policy.maxQuotaWaitMs;
+          }
+          return error.retryable && ++transient < policy.maxAttempts;
+        },
+        delayMs: (error) => {
+          const e = error as SendGridError;
+          if (e.code === "RATE_LIMITED") {
+            // Hold the endpoint until the window resets; this request alone adds a little jitter, so
+            // the requests waiting on the gate do not all wait longer than the reset.
+            const until = e.resetAt ?? this.now() + 1000;
+            gates.set(gateKey, Math.max(gates.get(gateKey) ?? 0, until));
+            return Math.max(0, until - this.now()) + Math.round(this.random() * 250);
+          }
+          if (e.code === "QUOTA_EXCEEDED") {
+            // Slots free up as fast as the other changes of the run reach SendGrid: poll at about
+            // 1–2 s once the first quick retries fail, never past the wait.
+            const waited = this.now() - (quotaSince ?? this.now());
+            const step = Math.min(2000, 250 * 2 ** Math.min(3, Math.floor(waited / 500)));
+            return Math.min(Math.round(step / 2 + this.random() * (step / 2)), Math.max(0, policy.maxQuotaWaitMs - waited));
+          }
+          return backoffMs(transient - 1, policy, this.random);
+        },
+        now: this.now,
+        sleep: this.sleep,
+      });
+    } catch (err) {
+      if (err instanceof SendGridError && err.code === "QUOTA_EXCEEDED" && quotaSince !== undefined && policy.maxQuotaWaitMs > 0) {
+        const seconds = Math.round((this.now() - quotaSince) / 1000);
+        throw new SendGridError({
+          ...err,
+          message: err.summary,
+          hint: `${err.hint}. No slot came free in the ${seconds} s it was retried`,
+        });
       }
-      if (error.retryable && error.code !== "RATE_LIMITED" && failures + 1 < policy.maxAttempts) {
-        await this.sleep(backoffMs(failures, policy, this.random));
-        failures++;
-        continue;
-      }
-      throw error;
+      throw err;
     }
   }
 
@@ -272,8 +307,6 @@ function isResponseError(err: unknown): err is { code: number; message: string; 
   );
 }
 
-const CUTOFF_HINT = /10 minutes/i;
-
 /** Map an HTTP or transport failure to a SendGridError with SendGrid's own words and what to do. */
 export function toSendGridError(
   err: unknown,
@@ -318,10 +351,22 @@ export function toSendGridError(
     if (has(SENDGRID_MESSAGES.statusExists)) return make("STATUS_EXISTS");
     if (has(SENDGRID_MESSAGES.invalidBatchId))
       return make("INVALID_BATCH_ID", "The batch id is unknown to this account: check batchId, onBehalfOf and region");
-    if (status === 404) return make("BATCH_NOT_FOUND");
-    if (fields.some((f) => CUTOFF_HINT.test(f.message))) {
-      return make("TOO_LATE", "SendGrid refuses pause or cancel later than 10 minutes before send_at; the mail will go out as scheduled");
+    // Only SendGrid's own words mean "this batch has no status": a 404 from anything else (a path
+    // in apiUrl, a proxy, another service on that host) must never read as "no status" or "gone".
+    if (status === 404 && has(SENDGRID_MESSAGES.batchIdNotFound)) return make("BATCH_NOT_FOUND");
+    if (status === 404) {
+      return new SendGridError({
+        code: "NOT_SENDGRID",
+        status,
+        method,
+        path,
+        fields,
+        message: `${base} (from ${baseUrl}${path}, which does not answer like SendGrid's API)`,
+        hint: 'Check apiUrl/region: apiUrl must be the origin of SendGrid\'s API (e.g. "https://api.sendgrid.com"), or leave it out and set region',
+      });
     }
+    // A pause/cancel refused near send_at is left as SendGrid words it (no message is documented);
+    // callers that know the declared send time tell "too late" from the clock (core/batches.ts).
     return make("BAD_REQUEST");
   }
 

@@ -9,6 +9,7 @@ export type ErrorCode =
   | "FORBIDDEN"
   | "INVALID_BATCH_ID"
   | "BATCH_NOT_FOUND"
+  | "NOT_SENDGRID"
   | "STATUS_EXISTS"
   | "QUOTA_EXCEEDED"
   | "TOO_LATE"

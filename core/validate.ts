@@ -184,7 +184,7 @@ function timingFailures(spec: BatchSpec, raw: Record<string, unknown>, opts: Val
   const sendAtChanges = prev === undefined || prev.sendAt !== raw.sendAt;
   const secondsLeft = spec.sendAt - opts.now;
 
-  if (isNonActive(spec.status) && statusChanges && secondsLeft < SENDGRID_LIMITS.cutoffSeconds) {
+  if (isNonActive(spec.status) && statusChanges && pastCutoff(spec.sendAt, opts.now)) {
     const verb = spec.status === "paused" ? "pause" : "cancel";
     const when =
       secondsLeft <= 0 ? `sendAt passed ${formatDuration(-secondsLeft)} ago` : `sendAt is only ${formatDuration(secondsLeft)} away`;
@@ -200,6 +200,14 @@ function timingFailures(spec: BatchSpec, raw: Record<string, unknown>, opts: Val
     });
   }
   return failures;
+}
+
+/**
+ * Whether SendGrid's cut-off for pause and cancel has passed: "no later than 10 minutes before
+ * send_at", so exactly 600 s before is still allowed. Both in Unix seconds.
+ */
+export function pastCutoff(sendAt: number, now: number): boolean {
+  return sendAt - now < SENDGRID_LIMITS.cutoffSeconds;
 }
 
 export function formatDuration(seconds: number): string {

@@ -16,6 +16,7 @@ import {
   describeError,
   readBatch,
   isBatchId,
+  quotaWaitFromEnv,
   type AttemptInfo,
   type BatchSpec,
   type BatchStatus,
@@ -50,8 +51,9 @@ export interface OperationContext {
 }
 
 // The Lambda has its own time budget (the deadline timer answers first), so no single SendGrid
-// call may eat most of it: shorter per-request timeout and 429 wait than the core's defaults.
-const LAMBDA_RETRY = { timeoutMs: 15_000, maxRateLimitWaitMs: 30_000 };
+// call may eat most of it: shorter per-request timeout, 429 wait and `max limit reached` wait than
+// the core's defaults (SENDGRID_QUOTA_WAIT_SECONDS in the function's environment overrides the last).
+const LAMBDA_RETRY = { timeoutMs: 15_000, maxRateLimitWaitMs: 30_000, maxQuotaWaitMs: 30_000, ...quotaWaitFromEnv() };
 
 function data(batchId: string, status: BatchStatus): Record<string, string> {
   return { BatchId: batchId, Status: status };
@@ -71,6 +73,8 @@ const LAMBDA_HINTS: Partial<Record<string, string>> = {
   NETWORK: "Check ApiUrl/Region and that the function can reach SendGrid (no VPC without NAT), then retry the stack operation",
   TIMEOUT: "SendGrid did not answer in time; retry the stack operation (check status.sendgrid.com)",
   INVALID_BATCH_ID: "The batch id is unknown to this account: check BatchId, OnBehalfOf and Region",
+  NOT_SENDGRID:
+    'Check ApiUrl/Region: ApiUrl must be the origin of SendGrid\'s API (e.g. "https://api.sendgrid.com"), or leave it out and set Region',
 };
 
 /** A reason a person can act on, for any error the operations throw. */
@@ -214,12 +218,13 @@ export async function onDelete(id: string, logicalResourceId: string, props: Raw
     const client = await connect(parsed.spec, parsed.keySource, ctx);
     // Act on the status the template last declared (one call for an active or paused batch); if
     // SendGrid disagrees (drift, or a Create whose pause failed), the core re-reads and re-plans.
-    const result = await cancelBatch(client, id, parsed.spec.status);
+    // The declared SendAt tells a refusal near send_at apart (SendGrid documents no message for it).
+    const result = await cancelBatch(client, id, parsed.spec.status, { sendAt: parsed.spec.sendAt, now: Math.floor(ctx.now() / 1000) });
     return { status: "SUCCESS", physicalResourceId: id, action: result };
   } catch (err) {
     if (err instanceof SendGridError && err.code === "TOO_LATE") {
-      // SendGrid refuses cancel within 10 minutes of send_at: the mail goes out regardless, and a
-      // failed Delete would only wedge the stack (three tries, then orphaned anyway).
+      // SendGrid refuses cancel within 10 minutes of send_at: nothing we do changes the batch's
+      // fate any more, and a failed Delete would only wedge the stack (three tries, then orphaned anyway).
       return { status: "SUCCESS", physicalResourceId: id, action: "too-late", warning: err.message };
     }
     return { status: "FAILED", physicalResourceId: id, reason: explain(err, parsed.keySource), action: "delete-failed" };

@@ -1,6 +1,7 @@
 // The answer to CloudFormation: a JSON body PUT to the event's pre-signed ResponseURL.
 //
-// Rules (CloudFormation user guide, crpg-ref-responses; the notes in docs/cfn-custom-resource.md §1.3–1.4):
+// Rules (CloudFormation user guide, "Custom resource response objects" (crpg-ref-responses); the
+// summary in lambda/README.md):
 // - the whole body is at most 4096 bytes, else "Response object is too long" — we shorten Reason,
 //   keeping its start (the useful part; crhelper keeps the end, custom-resource-helper PR #73);
 // - Content-Type must be EMPTY: the URL is signed without one, so any value gives 403
@@ -13,7 +14,7 @@
 
 import * as http from "node:http";
 import * as https from "node:https";
-import { isLoopbackHost } from "../core";
+import { backoffMs, isLoopbackHost, retry, type Sleep } from "../core";
 
 export const MAX_BODY_BYTES = 4096;
 
@@ -63,6 +64,8 @@ export interface SendOptions {
   baseDelayMs?: number;
   random?: () => number;
   now?: () => number;
+  /** How to wait between attempts (tests record the waits). */
+  sleep?: Sleep;
 }
 
 export interface SendResult {
@@ -72,30 +75,50 @@ export interface SendResult {
   outcomes: (number | string)[];
 }
 
-/** PUT the body to the ResponseURL, retrying failures with full-jitter backoff until `respondBy`. */
+/**
+ * PUT the body to the ResponseURL, retrying failures with full-jitter backoff until `respondBy`.
+ * Never throws: whatever goes wrong is in the result, so the handler always gets to log it.
+ */
 export async function sendResponse(responseUrl: string, bodyText: string, opts: SendOptions): Promise<SendResult> {
   const now = opts.now ?? Date.now;
   const random = opts.random ?? Math.random;
-  const maxAttempts = opts.maxAttempts ?? 6;
   const attemptTimeoutMs = opts.attemptTimeoutMs ?? 10_000;
-  const baseDelayMs = opts.baseDelayMs ?? 250;
+  const backoff = { baseDelayMs: opts.baseDelayMs ?? 250, maxDelayMs: 4_000 };
   const outcomes: (number | string)[] = [];
-  const url = new URL(responseUrl);
+  let url: URL;
+  try {
+    url = new URL(responseUrl);
+  } catch {
+    return { ok: false, attempts: 0, outcomes: ["ResponseURL is not a URL"] };
+  }
   if (url.protocol !== "https:" && !(url.protocol === "http:" && isLoopbackHost(url.hostname))) {
     return { ok: false, attempts: 0, outcomes: ["ResponseURL is not https"] };
   }
-
-  for (let attempt = 0; attempt < maxAttempts; attempt++) {
-    const left = opts.respondBy - now();
-    if (left < 50) break;
-    const outcome = await putOnce(url, bodyText, Math.min(attemptTimeoutMs, left));
-    outcomes.push(outcome);
-    if (typeof outcome === "number" && outcome < 400) return { ok: true, attempts: attempt + 1, outcomes };
-    const delay = Math.round(random() * Math.min(4_000, baseDelayMs * 2 ** attempt));
-    if (now() + delay + 50 >= opts.respondBy) break;
-    await new Promise((resolve) => setTimeout(resolve, delay));
+  // Each attempt needs a little time; none starts (and no backoff begins) within 50 ms of the end.
+  const deadline = opts.respondBy - 50;
+  if (now() >= deadline) return { ok: false, attempts: 0, outcomes };
+  try {
+    await retry(
+      async () => {
+        const outcome = await putOnce(url, bodyText, Math.min(attemptTimeoutMs, opts.respondBy - now())).catch(
+          (err: NodeJS.ErrnoException) => err.code ?? err.name ?? "request failed",
+        );
+        outcomes.push(outcome);
+        if (typeof outcome !== "number" || outcome >= 400) throw new Error(String(outcome));
+      },
+      {
+        maxAttempts: opts.maxAttempts ?? 6,
+        retryable: () => true, // every failed PUT, as the CDK provider framework does
+        delayMs: (_err, failures) => backoffMs(failures - 1, backoff, random),
+        deadline,
+        now,
+        sleep: opts.sleep,
+      },
+    );
+    return { ok: true, attempts: outcomes.length, outcomes };
+  } catch {
+    return { ok: false, attempts: outcomes.length, outcomes };
   }
-  return { ok: false, attempts: outcomes.length, outcomes };
 }
 
 /** One PUT: resolves with the HTTP status, or an error code ("ETIMEDOUT", "ECONNREFUSED", …). */

@@ -15,6 +15,8 @@ import {
   createBatch,
   describeError,
   normaliseInputs,
+  parseSendAt,
+  quotaWaitFromEnv,
   readBatch,
   validateInputs,
   type BatchStatus,
@@ -72,7 +74,8 @@ function settingsFor(provider: object, props: ScheduledBatchInputs): ConnectionS
 }
 
 function clientOf(provider: object, props: ScheduledBatchInputs): SendGridBatchClient {
-  return clientFor(settingsFor(provider, props));
+  // SENDGRID_QUOTA_WAIT_SECONDS shortens (or, at 0, turns off) the wait for a free quota slot.
+  return clientFor(settingsFor(provider, props), { retry: quotaWaitFromEnv() });
 }
 
 export async function check(provider: object, olds: Props, news: Props): Promise<{ inputs: Props; failures: Failure[] }> {
@@ -161,5 +164,6 @@ export async function read(provider: object, id: string, props: Props): Promise<
 
 export async function remove(provider: object, id: string, props: Props): Promise<void> {
   const state = props as Partial<ScheduledBatchOutputs> & Props;
-  await cancelBatch(clientOf(provider, state), id, state.status);
+  const sendAt = state.sendAt === undefined ? undefined : parseSendAt(state.sendAt);
+  await cancelBatch(clientOf(provider, state), id, state.status, { sendAt: sendAt && "seconds" in sendAt ? sendAt.seconds : undefined });
 }

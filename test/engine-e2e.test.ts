@@ -270,6 +270,8 @@ test("a create that made the batch but could not pause it is recorded, and the n
       return { batchId: b.batchId };
     },
     secrets: { "sendgrid:apiKey": DEFAULT_EMULATOR_API_KEY },
+    // Nothing in this run frees a slot: a short wait for one keeps the test quick.
+    env: { SENDGRID_QUOTA_WAIT_SECONDS: "1" },
   });
   stacks.push(s);
   await expect(s.stack.up()).rejects.toThrow(/max limit reached[\s\S]*at most 10 batches paused or cancelled/);

@@ -70,6 +70,31 @@ describe("sendResponse", () => {
     }
   });
 
+  test("waits between attempts but never after the last failed one", async () => {
+    const server = await startResponseServer([500, 500, 500]);
+    const sleeps: number[] = [];
+    try {
+      const result = await sendResponse(server.url, "{}", {
+        respondBy: Date.now() + 60_000,
+        maxAttempts: 2,
+        baseDelayMs: 1000,
+        random: () => 1,
+        sleep: async (ms) => {
+          sleeps.push(ms);
+        },
+      });
+      expect(result).toEqual({ ok: false, attempts: 2, outcomes: [500, 500] });
+      expect(sleeps).toEqual([1000]);
+    } finally {
+      await server.close();
+    }
+  });
+
+  test("never throws: a malformed ResponseURL is a failed result", async () => {
+    const result = await sendResponse("not a url", "{}", { respondBy: Date.now() + 1000 });
+    expect(result).toEqual({ ok: false, attempts: 0, outcomes: ["ResponseURL is not a URL"] });
+  });
+
   test("stops retrying at the deadline", async () => {
     const server = await startResponseServer(Array(50).fill(500));
     try {

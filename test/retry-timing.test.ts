@@ -1,4 +1,4 @@
-import { backoffMs, rateLimitWaitMs } from "../core/retry";
+import { backoffMs, quotaWaitFromEnv, rateLimitWaitMs, retry } from "../core/retry";
 
 describe("waiting for SendGrid's rate-limit window", () => {
   const now = 1_800_000_000_000; // ms
@@ -26,4 +26,75 @@ describe("backoff between retries of failed requests", () => {
     expect(backoffMs(3, opts, () => 0)).toBe(0);
     expect(backoffMs(3, opts, () => 0.5)).toBe(400);
   });
+});
+
+describe("retry: the one loop the SendGrid client and the CloudFormation response share", () => {
+  const failing = (calls: number[]) => async (n: number) => {
+    calls.push(n);
+    throw new Error(`attempt ${n} failed`);
+  };
+
+  test("stops after maxAttempts with the last error, and never waits after the last attempt", async () => {
+    const calls: number[] = [];
+    const sleeps: number[] = [];
+    const run = retry(failing(calls), {
+      maxAttempts: 3,
+      retryable: () => true,
+      delayMs: (_e, failures) => failures * 100,
+      sleep: async (ms) => {
+        sleeps.push(ms);
+      },
+    });
+    await expect(run).rejects.toThrow("attempt 3 failed");
+    expect(calls).toEqual([1, 2, 3]);
+    expect(sleeps).toEqual([100, 200]);
+  });
+
+  test("a failure that is not retryable is thrown at once", async () => {
+    const calls: number[] = [];
+    const sleeps: number[] = [];
+    const run = retry(failing(calls), {
+      maxAttempts: 5,
+      retryable: (_e, failures) => failures < 2,
+      delayMs: () => 10,
+      sleep: async (ms) => {
+        sleeps.push(ms);
+      },
+    });
+    await expect(run).rejects.toThrow("attempt 2 failed");
+    expect(sleeps).toEqual([10]);
+  });
+
+  test("no wait begins that would end after the deadline", async () => {
+    let clock = 1000;
+    const calls: number[] = [];
+    const run = retry(failing(calls), {
+      maxAttempts: 10,
+      retryable: () => true,
+      delayMs: () => 400,
+      deadline: 2000,
+      now: () => clock,
+      sleep: async (ms) => {
+        clock += ms;
+      },
+    });
+    await expect(run).rejects.toThrow("attempt 3 failed");
+    expect(clock).toBe(1800); // 1000 → 1400 → 1800; a third wait would end at 2200
+  });
+
+  test("a success after failures is returned", async () => {
+    const value = await retry(async (n) => (n < 3 ? Promise.reject(new Error("no")) : `ok on ${n}`), {
+      maxAttempts: 4,
+      retryable: () => true,
+      delayMs: () => 0,
+      sleep: async () => undefined,
+    });
+    expect(value).toBe("ok on 3");
+  });
+});
+
+test("SENDGRID_QUOTA_WAIT_SECONDS sets the wait for a free quota slot; anything but whole seconds is ignored", () => {
+  expect(quotaWaitFromEnv({ SENDGRID_QUOTA_WAIT_SECONDS: "5" })).toEqual({ maxQuotaWaitMs: 5000 });
+  expect(quotaWaitFromEnv({ SENDGRID_QUOTA_WAIT_SECONDS: "0" })).toEqual({ maxQuotaWaitMs: 0 });
+  for (const bad of [undefined, "", "-1", "1.5", "soon"]) expect(quotaWaitFromEnv({ SENDGRID_QUOTA_WAIT_SECONDS: bad })).toEqual({});
 });
