@@ -21,7 +21,12 @@ export interface ValidateOptions {
 export const INPUT_PROPERTIES = ["status", "sendAt", "batchId", "onBehalfOf", "region", "apiUrl"] as const;
 export type InputProperty = (typeof INPUT_PROPERTIES)[number];
 
-const BATCH_ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/;
+// SendGrid's batch ids: 32 URL-safe characters today (`HkJ5yLYULb7Rj8GKSx7u025ouWVlMgAi`, and the
+// emulator's), 62 in the 2015 docs, 19 in the spec's placeholder. At least 16 is below every one of
+// them, yet refuses "x" or "test", which can only be a typo or a made-up id (SendGrid rejects ids it
+// did not mint). SendGrid's pattern anchors only an alphanumeric first character.
+export const MIN_BATCH_ID_LENGTH = 16;
+const BATCH_ID = /^[A-Za-z0-9][A-Za-z0-9_-]{15,127}$/;
 
 /** Whether `id` has the shape of a SendGrid batch id (not whether SendGrid knows it). */
 export function isBatchId(id: unknown): id is string {
@@ -135,7 +140,7 @@ export function validateInputs(raw: Record<string, unknown>, opts: ValidateOptio
     else
       failures.push({
         property: "batchId",
-        reason: `batchId must be a SendGrid batch id from POST /v3/mail/batch (letters, digits, "-" and "_", up to 128 characters; got ${JSON.stringify(raw.batchId)})`,
+        reason: `batchId must be a SendGrid batch id from POST /v3/mail/batch (letters, digits, "-" and "_", at least ${MIN_BATCH_ID_LENGTH} and up to 128 characters; got ${JSON.stringify(raw.batchId)})`,
       });
   }
 

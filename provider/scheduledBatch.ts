@@ -26,30 +26,45 @@ export interface ScheduledBatchArgs {
 
 // One shared object: the SDK serializes it once per process, not once per resource. It is an
 // object literal, not a class: the serializer then emits no constructor or prototype, and each
-// method is one line that loads the runtime by package name (resolved from the program's directory).
+// method is one line that loads the runtime by package name (resolved from the program's directory)
+// through `runtime` below.
 // Exported for the benchmarks only (provider/index.ts does not re-export it).
 type Rt = typeof Runtime;
+
+/**
+ * The runtime, loaded by package name when a method runs. Serialized with the provider (it captures
+ * nothing), so its text is in state: when the package was removed before its resources, the error
+ * says how to get them updated or deleted again.
+ */
+function runtime(): Rt {
+  try {
+    return require("pulumi-sendgrid-scheduled-batch/runtime") as Rt;
+  } catch (e) {
+    throw new Error(`${String(e).split("\n")[0]}: reinstall pulumi-sendgrid-scheduled-batch to update or delete its resources`);
+  }
+}
+
 export const provider: pulumi.dynamic.ResourceProvider<Props, Props> = {
   async configure(q) {
-    (require("pulumi-sendgrid-scheduled-batch/runtime") as Rt).configure(this, q);
+    runtime().configure(this, q);
   },
   async check(o, n) {
-    return (require("pulumi-sendgrid-scheduled-batch/runtime") as Rt).check(this, o, n);
+    return runtime().check(this, o, n);
   },
   async diff(i, o, n) {
-    return (require("pulumi-sendgrid-scheduled-batch/runtime") as Rt).diff(i, o, n);
+    return runtime().diff(i, o, n);
   },
   async create(n) {
-    return (require("pulumi-sendgrid-scheduled-batch/runtime") as Rt).create(this, n);
+    return runtime().create(this, n);
   },
   async read(i, o) {
-    return (require("pulumi-sendgrid-scheduled-batch/runtime") as Rt).read(this, i, o ?? {});
+    return runtime().read(this, i, o ?? {});
   },
   async update(i, o, n) {
-    return (require("pulumi-sendgrid-scheduled-batch/runtime") as Rt).update(this, i, o, n);
+    return runtime().update(this, i, o, n);
   },
   async delete(i, o) {
-    return (require("pulumi-sendgrid-scheduled-batch/runtime") as Rt).remove(this, i, o);
+    return runtime().remove(this, i, o);
   },
 };
 

@@ -32,6 +32,7 @@ const CASES: Array<[string, Record<string, unknown>, RegExp]> = [
   ["batchId with a space", { batchId: "has space" }, /batchId must be/],
   ["batchId with a leading dash", { batchId: "-abc" }, /batchId must be/],
   ["batchId too long", { batchId: "a".repeat(129) }, /up to 128 characters/],
+  ["batchId shorter than SendGrid's ids", { batchId: "x" }, /batchId must be a SendGrid batch id .*at least 16/],
   ["onBehalfOf empty", { onBehalfOf: "" }, /onBehalfOf must be/],
   ["onBehalfOf padded", { onBehalfOf: " sub " }, /without surrounding spaces/],
   ["onBehalfOf header injection", { onBehalfOf: "sub\r\nX-Evil: 1" }, /line breaks/],

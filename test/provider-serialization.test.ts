@@ -28,9 +28,9 @@ describe("the serialized provider stored in state", () => {
     text = (await serializedProvider()).text;
   });
 
-  test("is small (about 2.5 KB: seven one-line methods, nothing captured)", () => {
+  test("is small (about 2.8 KB: seven one-line methods and the runtime loader, nothing captured)", () => {
     expect(text.length).toBeGreaterThan(200);
-    expect(text.length).toBeLessThanOrEqual(2600);
+    expect(text.length).toBeLessThanOrEqual(2900);
   });
 
   test("contains no API key or environment value", () => {
@@ -41,6 +41,21 @@ describe("the serialized provider stored in state", () => {
   test("only requires the package runtime by name", () => {
     const requires = [...text.matchAll(/require\("([^"]+)"\)/g)].map((m) => m[1]);
     expect(new Set(requires)).toEqual(new Set(["pulumi-sendgrid-scheduled-batch/runtime"]));
+  });
+
+  test("when the package is gone from the program's directory, says to reinstall it to update or delete the resources", () => {
+    // A program directory without node_modules: the package was removed before its resources.
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "sg-ser-gone-"));
+    fs.writeFileSync(path.join(dir, "provider.js"), text);
+    const loader = require.resolve("require-from-string");
+    const script = `
+      const code = require("fs").readFileSync(${JSON.stringify(path.join(dir, "provider.js"))}, "utf8");
+      const p = require(${JSON.stringify(loader)})(code).handler();
+      p.delete("SomeBatchId000000", {}).then(() => console.log("deleted"), (e) => console.log(e.message));`;
+    const out = execFileSync(process.execPath, ["-e", script], { cwd: dir, env: { ...process.env, SENDGRID_API_KEY: "SG.x" } }).toString();
+    expect(out.trim()).toMatch(
+      /^Error: Cannot find module 'pulumi-sendgrid-scheduled-batch\/runtime': reinstall pulumi-sendgrid-scheduled-batch to update or delete its resources$/,
+    );
   });
 
   test("loads in a fresh process whose cwd has the package installed, and validates", () => {

@@ -1,4 +1,4 @@
-import { apiKeyProblem, apiUrlProblem, parseSendAt, validateInputs } from "../core/validate";
+import { apiKeyProblem, apiUrlProblem, parseSendAt, pastCutoff, validateInputs } from "../core/validate";
 
 const NOW = 1_800_000_000; // Unix seconds
 const opts = { now: NOW };
@@ -52,6 +52,9 @@ describe("input validation (runs at preview, before any SendGrid call)", () => {
     ["batchId", "has space", /batchId must be/],
     ["batchId", "-leading-dash", /batchId must be/],
     ["batchId", "x".repeat(129), /up to 128/],
+    ["batchId", "x", /at least 16 and up to 128 characters/],
+    ["batchId", "test", /at least 16/],
+    ["batchId", "ShorterThan16ch", /at least 16/],
     ["batchId", 42, /batchId must be/],
     ["onBehalfOf", "", /onBehalfOf must be/],
     ["onBehalfOf", " padded ", /without surrounding spaces/],
@@ -86,6 +89,16 @@ describe("input validation (runs at preview, before any SendGrid call)", () => {
   test("refuses a cancel once send_at has passed", () => {
     const { failures } = validateInputs({ status: "cancelled", sendAt: NOW - 3600 }, opts);
     expect(failures).toEqual([{ property: "status", reason: expect.stringMatching(/cannot cancel now: .*passed 60 min ago/) }]);
+  });
+
+  test("allows a pause exactly 10 minutes before send_at (SendGrid: no later than 10 minutes before), not a second later", () => {
+    expect(validateInputs({ status: "paused", sendAt: NOW + 600 }, opts).failures).toEqual([]);
+    expect(validateInputs({ status: "paused", sendAt: NOW + 599 }, opts).failures).toHaveLength(1);
+    expect([pastCutoff(NOW + 600, NOW), pastCutoff(NOW + 599, NOW)]).toEqual([false, true]);
+  });
+
+  test("accepts a batch id of 16 characters, the shortest allowed", () => {
+    expect(validateInputs({ batchId: "A".repeat(16) }, opts).failures).toEqual([]);
   });
 
   test("allows a pause 11 minutes ahead", () => {

@@ -1,0 +1,108 @@
+// Delete through the built bundle answers SUCCESS only when the batch's fate is settled:
+// - SendGrid refusing the cancel near send_at is recognised from the declared SendAt and the clock,
+//   whatever words SendGrid uses (it documents none), and answers SUCCESS with a warning;
+// - any other refusal is FAILED with SendGrid's message unchanged;
+// - a host that is not SendGrid (404 from a proxy) is FAILED naming the URL, never "gone".
+
+import { DEFAULT_EMULATOR_API_KEY } from "../emulator";
+import {
+  SECRET_ARN,
+  awsEnv,
+  buildBundle,
+  bundleDir,
+  loadEvent,
+  runBundle,
+  startFakeAws,
+  startResponseServer,
+  type FakeAws,
+} from "./support/cfn";
+import { useEmulator } from "./support/emulator";
+import { createBatch as createRawBatch } from "./support/emulatorCalls";
+import { startSendGridProxy, type SendGridProxy } from "./support/sendgridProxy";
+
+jest.setTimeout(120_000);
+
+const sg = useEmulator();
+let proxy: SendGridProxy;
+let aws: FakeAws;
+let dir: string;
+
+// A wording of the refusal that is not the emulator's (SendGrid documents no message for it).
+const REFUSAL = "This scheduled send can no longer be modified";
+
+beforeAll(async () => {
+  dir = bundleDir(buildBundle().file);
+  proxy = await startSendGridProxy(sg.url);
+  aws = await startFakeAws({ secrets: { [SECRET_ARN]: DEFAULT_EMULATOR_API_KEY } });
+});
+afterAll(async () => {
+  await proxy.close();
+  await aws.close();
+});
+beforeEach(async () => {
+  await sg.admin.reset();
+  proxy.rules.answer = undefined;
+  // Every 400 of a status change comes back in other words than the emulator's.
+  proxy.rules.rewrite = (req, res) =>
+    res.status === 400 && req.path.startsWith("/v3/user/scheduled_sends")
+      ? JSON.stringify({ errors: [{ field: null, message: REFUSAL }] })
+      : res.body;
+});
+
+/** An active batch with mail queued `secondsAhead` from now (the emulator refuses a cancel within 10 min of it). */
+async function batchWithMail(secondsAhead: number): Promise<{ id: string; sendAt: number }> {
+  const id = await createRawBatch(sg.emulator);
+  const sendAt = (await sg.admin.now()) + secondsAhead;
+  await sg.admin.seedMessage({ batch_id: id, send_at: sendAt, to: ["ada@example.com"] });
+  return { id, sendAt };
+}
+
+async function deleteEvent(id: string, props: Record<string, string>) {
+  const server = await startResponseServer();
+  try {
+    const event = loadEvent("delete.json", { SECRET_ARN, API_URL: proxy.url, PHYSICAL_ID: id }, server.url);
+    Object.assign(event.ResourceProperties, props);
+    const run = await runBundle(dir, event, { env: awsEnv(aws) });
+    expect(server.received).toHaveLength(1);
+    return { run, body: server.received[0]!.json, log: run.logLines[0] as { level: string; outcome: Record<string, unknown> } };
+  } finally {
+    await server.close();
+  }
+}
+
+test("a cancel refused 5 minutes before the declared SendAt answers SUCCESS with a warning, whatever SendGrid's words", async () => {
+  const { id, sendAt } = await batchWithMail(300);
+  const { body, log } = await deleteEvent(id, { Status: "active", SendAt: String(sendAt) });
+  expect(body).toMatchObject({ Status: "SUCCESS", PhysicalResourceId: id });
+  expect(log.level).toBe("warn");
+  expect(log.outcome).toMatchObject({ status: "SUCCESS", action: "too-late" });
+  expect(String(log.outcome.warning)).toContain(`400 ${REFUSAL}`);
+  expect(String(log.outcome.warning)).toMatch(/SendGrid refuses pause or cancel later than 10 minutes before send_at/);
+  // The batch is as it was: its mail goes out as scheduled.
+  expect((await sg.admin.batches()).map((b) => [b.batch_id, b.status])).toEqual([[id, "active"]]);
+});
+
+test("the same refusal with a declared SendAt far ahead is FAILED, with SendGrid's message unchanged", async () => {
+  const { id, sendAt } = await batchWithMail(300);
+  const { body } = await deleteEvent(id, { Status: "active", SendAt: String(sendAt + 3600) });
+  expect(body).toMatchObject({ Status: "FAILED", PhysicalResourceId: id });
+  expect(body.Reason).toBe(`SendGrid POST /v3/user/scheduled_sends failed: 400 ${REFUSAL}`);
+});
+
+test("without a declared SendAt the refusal is FAILED (nothing tells it is too late)", async () => {
+  const { id } = await batchWithMail(300);
+  const { body } = await deleteEvent(id, { Status: "active" });
+  expect(body).toMatchObject({ Status: "FAILED", Reason: `SendGrid POST /v3/user/scheduled_sends failed: 400 ${REFUSAL}` });
+});
+
+test("a Delete through a host that answers 404 is FAILED naming the URL, never 'gone'", async () => {
+  const id = await createRawBatch(sg.emulator);
+  proxy.rules.answer = { status: 404, body: "<h1>Not Found</h1>", contentType: "text/html" };
+  for (const Status of ["cancelled", "paused", "active"]) {
+    const { body } = await deleteEvent(id, { Status });
+    expect(body).toMatchObject({ Status: "FAILED", PhysicalResourceId: id });
+    expect(String(body.Reason)).toContain(`from ${proxy.url}/v3/`);
+    expect(String(body.Reason)).toMatch(/Check ApiUrl\/Region/);
+  }
+  expect((await sg.admin.batches()).map((b) => b.status)).toEqual(["active"]);
+});
