@@ -10,7 +10,14 @@ import { fromWire } from "./plan";
 import { DEFAULT_RETRY, backoffMs, rateLimitWaitMs, realSleep, retry, type RetryOptions, type Sleep } from "./retry";
 import type { BatchStatus, ConnectionSettings } from "./types";
 import { apiUrlProblem, isLoopbackHost } from "./validate";
-import { SENDGRID_HOSTS, SENDGRID_MESSAGES, type MailBatchResponse, type ScheduledSendStatus, type WireStatus } from "./wire";
+import {
+  SENDGRID_HOSTS,
+  SENDGRID_LIMITS,
+  SENDGRID_MESSAGES,
+  type MailBatchResponse,
+  type ScheduledSendStatus,
+  type WireStatus,
+} from "./wire";
 
 export interface ClientOptions {
   retry?: Partial<RetryOptions>;
@@ -345,7 +352,7 @@ export function toSendGridError(
     if (has(SENDGRID_MESSAGES.maxLimitReached)) {
       return make(
         "QUOTA_EXCEEDED",
-        "SendGrid allows at most 10 batches paused or cancelled at once; resume one, or free slots held by cancelled batches whose send time has passed with `sendgrid-batches clear-cancelled`",
+        `SendGrid allows at most ${SENDGRID_LIMITS.maxPausedOrCancelled} batches paused or cancelled at once; resume one, or free slots held by cancelled batches whose send time has passed with \`sendgrid-batches clear-cancelled\``,
       );
     }
     if (has(SENDGRID_MESSAGES.statusExists)) return make("STATUS_EXISTS");
