@@ -1,6 +1,9 @@
 // What the ScheduledBatch dynamic provider does, loaded by name inside the provider process
 // (`require("pulumi-sendgrid-scheduled-batch/runtime")`). Keeping the logic here, not in the
 // serialized provider, keeps the text stored in state small and free of captured values.
+// Its exports have the shape of a dynamic provider (configure, check, diff, create, read, update,
+// delete), so an installed package can hand this module itself to the engine: Pulumi's serializer
+// then stores a single `require` of it (provider/scheduledBatch.ts).
 // Nothing here imports @pulumi/pulumi: the shapes below are what the dynamic-provider host sends.
 
 import {
@@ -54,45 +57,52 @@ interface ConfigSource {
   config: { get(key: string): string | undefined };
 }
 
-/** Per provider object: the API key from stack config, read at run time, never serialized. */
-const configured = new WeakMap<object, { apiKey?: string }>();
+/**
+ * The API key from stack config, read at run time in the provider process, never serialized. One
+ * provider process serves one stack, so one value per process (the host configures it once).
+ */
+let configuredKey: string | undefined;
 
-export function configure(provider: object, req: ConfigSource): void {
-  configured.set(provider, { apiKey: req.config.get("sendgrid:apiKey") });
+export async function configure(req: ConfigSource): Promise<void> {
+  configuredKey = req.config.get("sendgrid:apiKey");
 }
 
 /** The API key: secret stack config `sendgrid:apiKey`, else SENDGRID_API_KEY. */
-function apiKeyFor(provider: object): string | undefined {
-  return configured.get(provider)?.apiKey ?? process.env.SENDGRID_API_KEY;
+function currentApiKey(): string | undefined {
+  return configuredKey ?? process.env.SENDGRID_API_KEY;
 }
 
-function settingsFor(provider: object, props: ScheduledBatchInputs): ConnectionSettings {
-  const apiKey = apiKeyFor(provider);
+function settingsFor(props: ScheduledBatchInputs): ConnectionSettings {
+  const apiKey = currentApiKey();
   const problem = apiKeyProblem(apiKey);
   if (problem || apiKey === undefined) throw new SendGridError({ code: "MISSING_API_KEY", message: problem ?? "no API key" });
   return { apiKey, onBehalfOf: props.onBehalfOf, region: props.region, apiUrl: props.apiUrl };
 }
 
-function clientOf(provider: object, props: ScheduledBatchInputs): SendGridBatchClient {
+function clientOf(props: ScheduledBatchInputs): SendGridBatchClient {
   // SENDGRID_QUOTA_WAIT_SECONDS shortens (or, at 0, turns off) the wait for a free quota slot.
-  return clientFor(settingsFor(provider, props), { retry: quotaWaitFromEnv() });
+  return clientFor(settingsFor(props), { retry: quotaWaitFromEnv() });
 }
 
-export async function check(provider: object, olds: Props, news: Props): Promise<{ inputs: Props; failures: Failure[] }> {
+export async function check(olds: Props, news: Props): Promise<{ inputs: Props; failures: Failure[] }> {
   const hadInputs = Object.keys(olds).some((k) => k !== PROVIDER_KEY);
   const { failures } = validateInputs(news, {
     now: Math.floor(Date.now() / 1000),
     previous: hadInputs ? { status: olds.status, sendAt: olds.sendAt } : undefined,
     isUnknown: (v) => v === UNKNOWN,
   });
-  const keyProblem = apiKeyProblem(apiKeyFor(provider));
+  const keyProblem = apiKeyProblem(currentApiKey());
   if (keyProblem) failures.push({ property: "", reason: keyProblem });
   // The canonical form (status defaulted, apiUrl as an origin) is what diff compares and state
   // records, so respelling the same account never reads as a change.
   return { inputs: failures.length ? news : normaliseInputs(news), failures };
 }
 
-export function diff(id: string, olds: Props, news: Props): { changes: boolean; replaces: string[]; deleteBeforeReplace: boolean } {
+export async function diff(
+  id: string,
+  olds: Props,
+  news: Props,
+): Promise<{ changes: boolean; replaces: string[]; deleteBeforeReplace: boolean }> {
   // A batch belongs to one account on one host: another account (or adopted id) is another batch.
   const { replaces, updates } = batchChanges(id, olds, news);
   return { changes: replaces.length > 0 || updates.length > 0, replaces, deleteBeforeReplace: false };
@@ -111,9 +121,9 @@ function partial(message: string, id: string, properties: Props): Error & { id: 
   return Object.assign(new Error(message), { id, properties, reasons: [message] });
 }
 
-export async function create(provider: object, inputs: Props): Promise<{ id: string; outs: Props }> {
+export async function create(inputs: Props): Promise<{ id: string; outs: Props }> {
   const spec = inputs as ScheduledBatchInputs & Props;
-  const client = clientOf(provider, spec);
+  const client = clientOf(spec);
   const desired = spec.status ?? "active";
   if (spec.batchId !== undefined) {
     const adopted = await adoptBatch(client, spec.batchId, desired);
@@ -132,9 +142,9 @@ export async function create(provider: object, inputs: Props): Promise<{ id: str
   }
 }
 
-export async function update(provider: object, id: string, olds: Props, news: Props): Promise<{ outs: Props }> {
+export async function update(id: string, olds: Props, news: Props): Promise<{ outs: Props }> {
   const spec = news as ScheduledBatchInputs & Props;
-  const client = clientOf(provider, spec);
+  const client = clientOf(spec);
   const believed = olds.status as BatchStatus;
   const desired = spec.status ?? "active";
   const adopted = olds.adopted === true;
@@ -151,9 +161,9 @@ export async function update(provider: object, id: string, olds: Props, news: Pr
   }
 }
 
-export async function read(provider: object, id: string, props: Props): Promise<{ id: string; props: Props; inputs?: Props }> {
+export async function read(id: string, props: Props = {}): Promise<{ id: string; props: Props; inputs?: Props }> {
   const state = props as Partial<ScheduledBatchOutputs> & Props;
-  const status = await readBatch(clientOf(provider, state), id);
+  const status = await readBatch(clientOf(state), id);
   if (status === undefined) return { id: "", props: {} }; // SendGrid no longer knows it: refresh drops it
   const adopted = state.adopted === true;
   const inputs: Props = { status };
@@ -162,8 +172,11 @@ export async function read(provider: object, id: string, props: Props): Promise<
   return { id, props: { ...state, batchId: id, status, adopted }, inputs };
 }
 
-export async function remove(provider: object, id: string, props: Props): Promise<void> {
+export async function remove(id: string, props: Props): Promise<void> {
   const state = props as Partial<ScheduledBatchOutputs> & Props;
   const sendAt = state.sendAt === undefined ? undefined : parseSendAt(state.sendAt);
-  await cancelBatch(clientOf(provider, state), id, state.status, { sendAt: sendAt && "seconds" in sendAt ? sendAt.seconds : undefined });
+  await cancelBatch(clientOf(state), id, state.status, { sendAt: sendAt && "seconds" in sendAt ? sendAt.seconds : undefined });
 }
+
+// `delete` is a reserved word: the dynamic-provider host calls `provider.delete(id, props)`.
+export { remove as delete };

@@ -7,7 +7,6 @@ import * as rt from "../provider/runtime";
 type Props = Record<string, unknown>;
 
 const sg = useEmulator();
-const provider = {};
 
 beforeAll(() => {
   process.env.SENDGRID_API_KEY = DEFAULT_EMULATOR_API_KEY;
@@ -35,14 +34,14 @@ function inputs(extra: Props = {}): Props {
 }
 
 async function created(status: string): Promise<{ id: string; outs: Props }> {
-  const res = await rt.create(provider, inputs({ status }));
+  const res = await rt.create(inputs({ status }));
   await sg.admin.clearRequests();
   return res;
 }
 
 describe("create", () => {
   test("an active batch costs one POST /v3/mail/batch", async () => {
-    const { id, outs } = await rt.create(provider, inputs({ status: "active" }));
+    const { id, outs } = await rt.create(inputs({ status: "active" }));
     expect(outs).toMatchObject({ batchId: id, status: "active", adopted: false, apiUrl: sg.url });
     expect(await statusOf(id)).toBe("active");
     expect(await calls()).toEqual(["POST /v3/mail/batch"]);
@@ -52,7 +51,7 @@ describe("create", () => {
     ["paused", "pause"],
     ["cancelled", "cancel"],
   ])("a %s batch costs the batch POST plus one status POST (%s)", async (status, wire) => {
-    const { id, outs } = await rt.create(provider, inputs({ status }));
+    const { id, outs } = await rt.create(inputs({ status }));
     expect(outs.status).toBe(status);
     expect(await statusOf(id)).toBe(status);
     const log = (await sg.admin.requests()).filter((r) => r.path.startsWith("/v3/"));
@@ -62,7 +61,7 @@ describe("create", () => {
 
   test("adopting an existing active batch makes no write (status read + id validation)", async () => {
     const { id } = await created("active");
-    const { id: adoptedId, outs } = await rt.create(provider, inputs({ batchId: id, status: "active" }));
+    const { id: adoptedId, outs } = await rt.create(inputs({ batchId: id, status: "active" }));
     expect(adoptedId).toBe(id);
     expect(outs).toMatchObject({ adopted: true, status: "active" });
     expect(await calls()).toEqual(["GET /v3/user/scheduled_sends/{batch_id}", "GET /v3/mail/batch/{batch_id}"]);
@@ -71,13 +70,13 @@ describe("create", () => {
 
   test("adopting a paused batch and asking for cancelled is one read and one PATCH", async () => {
     const { id } = await created("paused");
-    await rt.create(provider, inputs({ batchId: id, status: "cancelled" }));
+    await rt.create(inputs({ batchId: id, status: "cancelled" }));
     expect(await statusOf(id)).toBe("cancelled");
     expect(await calls()).toEqual(["GET /v3/user/scheduled_sends/{batch_id}", "PATCH /v3/user/scheduled_sends/{batch_id}"]);
   });
 
   test("adopting an id this account does not own fails with the reason and creates nothing", async () => {
-    await expect(rt.create(provider, inputs({ batchId: "NotARealBatchId123" }))).rejects.toThrow(
+    await expect(rt.create(inputs({ batchId: "NotARealBatchId123" }))).rejects.toThrow(
       /batchId NotARealBatchId123 is not a batch of this SendGrid account/,
     );
     expect(await sg.admin.batches()).toEqual([]);
@@ -95,7 +94,7 @@ describe("update moves between states with one request each", () => {
   ];
   test.each(cases)("%s → %s is exactly %s", async (from, to, call) => {
     const { id, outs } = await created(from);
-    const res = await rt.update(provider, id, outs, inputs({ status: to }));
+    const res = await rt.update(id, outs, inputs({ status: to }));
     expect(res.outs).toMatchObject({ batchId: id, status: to });
     expect(await statusOf(id)).toBe(to);
     expect(await calls()).toEqual([call]);
@@ -103,9 +102,9 @@ describe("update moves between states with one request each", () => {
 
   test("a status changed out of band is reconciled: POST refused, one read, then PATCH", async () => {
     const { id, outs } = await created("active");
-    await rt.update(provider, id, outs, inputs({ status: "paused" })); // someone else paused it
+    await rt.update(id, outs, inputs({ status: "paused" })); // someone else paused it
     await sg.admin.clearRequests();
-    const res = await rt.update(provider, id, outs, inputs({ status: "cancelled" })); // state still says active
+    const res = await rt.update(id, outs, inputs({ status: "cancelled" })); // state still says active
     expect(res.outs.status).toBe("cancelled");
     expect(await statusOf(id)).toBe("cancelled");
     expect(await calls()).toEqual([
@@ -117,7 +116,7 @@ describe("update moves between states with one request each", () => {
 
   test("changing only sendAt records it without any SendGrid call", async () => {
     const { id, outs } = await created("active");
-    const res = await rt.update(provider, id, outs, inputs({ status: "active", sendAt: 4102444800 }));
+    const res = await rt.update(id, outs, inputs({ status: "active", sendAt: 4102444800 }));
     expect(res.outs.sendAt).toBe(4102444800);
     expect(await calls()).toEqual([]);
   });
@@ -126,29 +125,29 @@ describe("update moves between states with one request each", () => {
 describe("delete cancels, never resumes", () => {
   test("deleting an active batch is one cancel POST", async () => {
     const { id, outs } = await created("active");
-    await rt.remove(provider, id, outs);
+    await rt.remove(id, outs);
     expect(await statusOf(id)).toBe("cancelled");
     expect(await calls()).toEqual(["POST /v3/user/scheduled_sends"]);
   });
 
   test("deleting a paused batch switches it to cancelled with one PATCH (never DELETE, which would send the mail)", async () => {
     const { id, outs } = await created("paused");
-    await rt.remove(provider, id, outs);
+    await rt.remove(id, outs);
     expect(await statusOf(id)).toBe("cancelled");
     expect(await calls()).toEqual(["PATCH /v3/user/scheduled_sends/{batch_id}"]);
   });
 
   test("deleting twice succeeds; the second time one read confirms and nothing is written", async () => {
     const { id, outs } = await created("active");
-    await rt.remove(provider, id, outs);
+    await rt.remove(id, outs);
     await sg.admin.clearRequests();
-    await rt.remove(provider, id, { ...outs, status: "cancelled" });
+    await rt.remove(id, { ...outs, status: "cancelled" });
     expect(await statusOf(id)).toBe("cancelled");
     expect(await calls()).toEqual(["GET /v3/user/scheduled_sends/{batch_id}"]);
   });
 
   test("deleting a batch SendGrid does not know succeeds without writing", async () => {
-    await rt.remove(provider, "UnknownBatch0001", { apiUrl: sg.url, status: "active" });
+    await rt.remove("UnknownBatch0001", { apiUrl: sg.url, status: "active" });
     expect(await calls()).toEqual(["POST /v3/user/scheduled_sends"]);
     expect(await sg.admin.batches()).toEqual([]);
   });
@@ -157,32 +156,32 @@ describe("delete cancels, never resumes", () => {
 describe("read (refresh)", () => {
   test("finds a status changed out of band and rewrites the inputs to match", async () => {
     const { id, outs } = await created("active");
-    await rt.update(provider, id, outs, inputs({ status: "cancelled" }));
+    await rt.update(id, outs, inputs({ status: "cancelled" }));
     await sg.admin.clearRequests();
-    const res = await rt.read(provider, id, outs);
+    const res = await rt.read(id, outs);
     expect(res).toEqual({ id, props: { ...outs, status: "cancelled" }, inputs: { status: "cancelled", apiUrl: sg.url } });
     expect(await calls()).toEqual(["GET /v3/user/scheduled_sends/{batch_id}"]);
   });
 
   test("an active batch is confirmed with a status read and an id validation", async () => {
     const { id, outs } = await created("active");
-    const res = await rt.read(provider, id, outs);
+    const res = await rt.read(id, outs);
     expect(res.props.status).toBe("active");
     expect(await calls()).toEqual(["GET /v3/user/scheduled_sends/{batch_id}", "GET /v3/mail/batch/{batch_id}"]);
   });
 
   test("a batch SendGrid no longer knows is dropped (empty id)", async () => {
-    const res = await rt.read(provider, "VanishedBatch01", { apiUrl: sg.url, status: "active", batchId: "VanishedBatch01" });
+    const res = await rt.read("VanishedBatch01", { apiUrl: sg.url, status: "active", batchId: "VanishedBatch01" });
     expect(res.id).toBe("");
   });
 });
 
 describe("SendGrid's refusals become errors a person can act on", () => {
   test("the 11th paused batch names the 10-batch limit and how to free a slot", async () => {
-    for (let i = 0; i < 10; i++) await rt.create(provider, inputs({ status: "paused" }));
+    for (let i = 0; i < 10; i++) await rt.create(inputs({ status: "paused" }));
     // The refused pause is retried while a slot may come free: a short wait keeps the test quick.
     process.env.SENDGRID_QUOTA_WAIT_SECONDS = "1";
-    const err = await failure(rt.create(provider, inputs({ status: "paused" }))).finally(() => {
+    const err = await failure(rt.create(inputs({ status: "paused" }))).finally(() => {
       delete process.env.SENDGRID_QUOTA_WAIT_SECONDS;
     });
     expect(err).toMatchObject({
@@ -200,7 +199,7 @@ describe("SendGrid's refusals become errors a person can act on", () => {
   test("a rejected key says so, with SendGrid's status and message, and never the key", async () => {
     process.env.SENDGRID_API_KEY = "SG.not-a-key-the-emulator-knows";
     try {
-      const err = await failure(rt.create(provider, inputs()));
+      const err = await failure(rt.create(inputs()));
       expect(err.message).toMatch(/SendGrid POST \/v3\/mail\/batch failed: 401 .*The API key was rejected/);
       expect(err.message).not.toContain("SG.not-a-key");
     } finally {
@@ -212,7 +211,7 @@ describe("SendGrid's refusals become errors a person can act on", () => {
     const down = await startEmulator();
     const url = down.url;
     await down.close();
-    const err = await failure(rt.create(provider, { apiUrl: url, status: "active" }));
+    const err = await failure(rt.create({ apiUrl: url, status: "active" }));
     expect(err.message).toMatch(new RegExp(`could not reach ${url}.*ECONNREFUSED`));
   });
 });
