@@ -1,11 +1,11 @@
-// The SendGrid core: a typed client, the batch state machine and input validation.
-// It imports neither @pulumi/* nor aws-lambda; the adapters depend on it, never the reverse.
-export * from "./types";
-export * from "./errors";
-export * from "./wire";
-export * from "./plan";
-export * from "./validate";
-export * from "./model";
-export * from "./retry";
-export { SendGridBatchClient, clientFor, toSendGridError, type ClientOptions, type AttemptInfo } from "./client";
-export * from "./batches";
+// The SendGrid core: a typed client, the batch state machine, the resource model and input
+// validation. It imports neither @pulumi/* nor aws-lambda; the adapters depend on it, never the reverse.
+export { BATCH_STATUSES, REGIONS, type BatchSpec, type BatchStatus, type ConnectionSettings, type Region } from "./types";
+export { SendGridError, describeError, type ErrorCode, type SendGridErrorField } from "./errors";
+export { SENDGRID_HOSTS, SENDGRID_LIMITS, type ScheduledSendStatus } from "./wire";
+export { plan, type Step } from "./plan";
+export { INPUT_PROPERTIES, apiKeyProblem, isBatchId, isLoopbackHost, parseSendAt, validateInputs, type Failure } from "./validate";
+export { accountKey, apiOrigin, batchChanges, normaliseInputs, type BatchChanges } from "./model";
+export type { RetryOptions } from "./retry";
+export { SendGridBatchClient, clientFor, type AttemptInfo, type ClientOptions } from "./client";
+export { PartialFailureError, adoptBatch, applyStatus, cancelBatch, createBatch, readBatch, type CancelOutcome } from "./batches";

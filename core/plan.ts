@@ -25,11 +25,3 @@ export function plan(current: BatchStatus, desired: BatchStatus): Step[] {
   if (current === "active") return [{ kind: "createStatus", status: toWire(desired) }];
   return [{ kind: "updateStatus", status: toWire(desired) }];
 }
-
-/** A one-line, human description of a plan, for logs and previews ("POST pause", "no call"). */
-export function describePlan(steps: readonly Step[]): string {
-  if (steps.length === 0) return "no SendGrid call";
-  return steps
-    .map((s) => (s.kind === "createStatus" ? `POST ${s.status}` : s.kind === "updateStatus" ? `PATCH ${s.status}` : "DELETE status"))
-    .join(", ");
-}

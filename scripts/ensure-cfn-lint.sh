@@ -2,12 +2,13 @@
 # Installs cfn-lint (AWS's CloudFormation linter; PyPI only — the npm "cfn-lint" is an unrelated,
 # stale validator) into a cached virtualenv outside the repository, and prints the path of the
 # binary. Reused when the pinned version is already there.
-#   CFN_LINT_VERSION   pin (default below)
-#   XDG_CACHE_HOME     cache root (default ~/.cache)
+#   CFN_LINT_VERSION      pin (default below)
+#   SENDGRID_BATCH_CACHE  cache root, as for scripts/ensure-pulumi.sh
+#                         (default ${XDG_CACHE_HOME:-$HOME/.cache}/pulumi-sendgrid-scheduled-batch)
 set -euo pipefail
 
 version="${CFN_LINT_VERSION:-1.58.0}"
-venv="${XDG_CACHE_HOME:-$HOME/.cache}/pulumi-sendgrid-scheduled-batch/cfn-lint-venv"
+venv="${SENDGRID_BATCH_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/pulumi-sendgrid-scheduled-batch}/cfn-lint-venv"
 bin="$venv/bin/cfn-lint"
 
 if [[ -x "$bin" ]] && [[ "$("$bin" --version 2>/dev/null)" == "cfn-lint $version" ]]; then

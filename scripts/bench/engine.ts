@@ -6,8 +6,15 @@ import type { LocalStack } from "../lib/engine";
 import { type Kind, manyStack, stateBytes } from "./programs";
 import { type BenchContext, type Result, coldRequire, log, median, round, sendGridCalls, timed } from "./util";
 
-const KINDS: Kind[] = ["batch", "installed", "noop"];
-const LABEL: Record<Kind, string> = { batch: "ScheduledBatch (linked)", installed: "ScheduledBatch (installed)", noop: "no-op dynamic" };
+const KINDS: Kind[] = ["batch", "noop", "installed", "noopProject"];
+const LABEL: Record<Kind, string> = {
+  batch: "ScheduledBatch, linked, inline",
+  noop: "no-op dynamic, inline",
+  installed: "ScheduledBatch, installed, own project",
+  noopProject: "no-op dynamic, own project",
+};
+/** Each ScheduledBatch kind and the no-op it is compared with (same way of running the program). */
+const BASELINE = { batch: "noop", installed: "noopProject" } as const;
 type Op = "preview (create)" | "up (create)" | "preview (no changes)" | "destroy";
 const OPS: Record<Op, (s: LocalStack) => Promise<unknown>> = {
   "preview (create)": (s) => s.stack.preview(),
@@ -61,15 +68,17 @@ export async function engineOverhead(ctx: BenchContext, n: number, runs: number)
     PATH: process.env.PATH ?? "",
   });
 
-  const ratio = (t: typeof main.times, k: Kind, op: string) => median(t[k][op]) / median(t.noop[op]);
+  const seconds = (t: typeof main.times) =>
+    Object.fromEntries(KINDS.map((k) => [k, Object.fromEntries(Object.entries(t[k]).map(([op, x]) => [op, round(median(x) / 1000)]))]));
+  const ratio = (t: typeof main.times, k: "batch" | "installed", op: string) => median(t[k][op]) / median(t[BASELINE[k]][op]);
   const opRows = (Object.keys(OPS) as Op[]).flatMap((op) =>
-    (["batch", "installed"] as Kind[]).map((k) => [
+    (["batch", "installed"] as const).map((k) => [
       `${op}, ${n}`,
       LABEL[k],
       round(median(main.times[k][op]) / 1000),
-      round(median(main.times.noop[op]) / 1000),
+      round(median(main.times[BASELINE[k]][op]) / 1000),
       round(ratio(main.times, k, op)),
-      main.times[k][op].map((v, i) => round(v / main.times.noop[op][i])).join(" "),
+      main.times[k][op].map((v, i) => round(v / main.times[BASELINE[k]][op][i])).join(" "),
       op in diag.times.noop ? round(ratio(diag.times, k, op)) : "",
     ]),
   );
@@ -81,9 +90,8 @@ export async function engineOverhead(ctx: BenchContext, n: number, runs: number)
     linkedRuntimeByValueBytes: byValue,
     runtimeLoadMs: round(median(load.init)),
     sendGridCallsOfLinkedBatch: main.calls,
-    medianSeconds: Object.fromEntries(
-      KINDS.map((k) => [k, Object.fromEntries(Object.entries(main.times[k]).map(([op, t]) => [op, round(median(t) / 1000)]))]),
-    ),
+    medianSeconds: seconds(main.times),
+    medianSecondsWithoutCheckpoints: seconds(diag.times),
     ratioToNoop: Object.fromEntries(opRows.map((r) => [`${r[0]} ${r[1]}`, r[4]])),
     ratioToNoopWithoutCheckpoints: Object.fromEntries(opRows.filter((r) => r[6] !== "").map((r) => [`${r[0]} ${r[1]}`, r[6]])),
   };
@@ -95,17 +103,13 @@ export async function engineOverhead(ctx: BenchContext, n: number, runs: number)
         rows: [
           ...KINDS.map((k) => [LABEL[k], main.state[k]?.perResource ?? "?", main.state[k]?.provider ?? "?"]),
           ["linked runtime module serialized by value (what the guard avoids)", "", byValue],
+          ["(provider start: require of the runtime in a fresh Node process, median of 5, ms)", "", round(median(load.init))],
         ],
       },
       {
-        title: `Engine time, median of ${runs} runs (s); ratio = ScheduledBatch ÷ no-op; last column: up/destroy with PULUMI_SKIP_CHECKPOINTS=true`,
+        title: `Engine time, median of ${runs} runs (s); ratio = ScheduledBatch ÷ the no-op run the same way; last column: up/destroy with PULUMI_SKIP_CHECKPOINTS=true`,
         headers: ["operation", "kind", "kind s", "no-op s", "ratio", "ratio per run", "ratio, no checkpoints"],
         rows: opRows,
-      },
-      {
-        title: "Provider process start",
-        headers: ["measure", "ms"],
-        rows: [["require of the runtime in a fresh Node process, median of 5", round(median(load.init))]],
       },
     ],
     json,

@@ -25,7 +25,8 @@ const MODULES: Record<string, (ctx: BenchContext) => Promise<Result>> = {
 };
 
 function printTable(t: Table): string {
-  const cells = [t.headers, ...t.rows.map((r) => r.map(String))];
+  const text = (r: (string | number)[]) => r.map((c) => (Number.isNaN(c) ? "—" : String(c)));
+  const cells = [t.headers, ...t.rows.map(text)];
   const widths = t.headers.map((_, i) => Math.max(...cells.map((r) => (r[i] ?? "").length)));
   const line = (r: string[]) => `| ${r.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join(" | ")} |`;
   return [
@@ -33,7 +34,7 @@ function printTable(t: Table): string {
     "",
     line(t.headers),
     `|${widths.map((w, i) => (i === 0 ? `:${"-".repeat(w + 1)}` : `${"-".repeat(w + 1)}:`)).join("|")}|`,
-    ...t.rows.map((r) => line(r.map(String))),
+    ...t.rows.map((r) => line(text(r))),
   ].join("\n");
 }
 

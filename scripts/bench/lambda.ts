@@ -12,9 +12,11 @@ import { type BenchContext, type Result, coldRequire, log, median, percentile, r
 
 type Event = Record<string, unknown>;
 
+const TOKEN = "arn:aws:lambda:us-east-1:123456789012:function:sendgrid-scheduled-batch";
+
 function eventsFor(responseUrl: string, apiUrl: string) {
-  const props = (Status: string, extra: Record<string, string> = {}) => ({
-    ServiceToken: "arn:aws:lambda:us-east-1:123456789012:function:sendgrid-scheduled-batch",
+  const props = (Status: string, extra = {}) => ({
+    ServiceToken: TOKEN,
     ServiceTimeout: "300",
     ApiKeySecretArn: SECRET_ARN,
     ApiUrl: apiUrl,
@@ -22,15 +24,9 @@ function eventsFor(responseUrl: string, apiUrl: string) {
     ...extra,
   });
   let seq = 0;
-  const base = (RequestType: string, p: Record<string, string>): Event => ({
-    RequestType,
-    ResponseURL: responseUrl,
-    StackId: STACK_ID,
-    RequestId: `bench-${++seq}`,
-    LogicalResourceId: "Batch",
-    ResourceType: "Custom::SendGridScheduledBatch",
-    ServiceToken: p.ServiceToken,
-    ResourceProperties: p,
+  const base = (RequestType: string, ResourceProperties: Record<string, string>): Event => ({
+    ...{ RequestType, ResponseURL: responseUrl, StackId: STACK_ID, RequestId: `bench-${++seq}`, ServiceToken: TOKEN },
+    ...{ LogicalResourceId: "Batch", ResourceType: "Custom::SendGridScheduledBatch", ResourceProperties },
   });
   return {
     create: (status: string) => base("Create", props(status)),

@@ -1,6 +1,4 @@
-// The Pulumi programs the benchmarks run through the real CLI: n ScheduledBatch resources from this
-// checkout, inline (the package is linked here), the same from the package installed from its
-// tarball, in a project of its own, and the no-op baseline, inline.
+// The Pulumi programs the benchmarks run through the real CLI, and the state bytes they leave.
 
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -11,27 +9,25 @@ import { type LocalStack, localStack } from "../lib/engine";
 import { projectWithPackage } from "../lib/packedPackage";
 
 // The baseline: a module-level dynamic provider whose create returns an id at once, no call.
-const noopProvider: pulumi.dynamic.ResourceProvider = {
-  async create(inputs: Record<string, string>) {
-    return { id: inputs.key, outs: inputs };
-  },
-};
+const noopProvider: pulumi.dynamic.ResourceProvider = { create: async (inputs) => ({ id: inputs.key, outs: inputs }) };
+class Noop extends pulumi.dynamic.Resource {}
 
-class NoopResource extends pulumi.dynamic.Resource {
-  constructor(name: string) {
-    super(noopProvider, name, { key: name }, undefined, "bench", "Noop");
-  }
-}
+/**
+ * Inline in this process: `batch` (ScheduledBatch of this checkout, where the package is linked) and
+ * `noop` (the baseline). In a project of their own, run by the nodejs language host as a user's
+ * program is: `installed` (ScheduledBatch of the packed package) and its baseline `noopProject`.
+ */
+export type Kind = "batch" | "noop" | "installed" | "noopProject";
 
-/** batch: ScheduledBatch of this checkout (linked); installed: of the packed package; noop: baseline. */
-export type Kind = "batch" | "installed" | "noop";
-
-// The installed kind runs as a project of its own (nodejs language host), as a user's program does.
-const INSTALLED_PROGRAM = `const pulumi = require("@pulumi/pulumi");
+const PROJECT_PROGRAM = `const pulumi = require("@pulumi/pulumi");
 const { ScheduledBatch } = require("pulumi-sendgrid-scheduled-batch");
+const noop = { create: async (inputs) => ({ id: inputs.key, outs: inputs }) };
 const cfg = new pulumi.Config();
-for (let i = 0; i < Number(cfg.require("n")); i++)
-  new ScheduledBatch("r" + String(i).padStart(4, "0"), { status: cfg.get("status") || "active", apiUrl: cfg.require("apiUrl") });
+for (let i = 0; i < Number(cfg.require("n")); i++) {
+  const name = "r" + String(i).padStart(4, "0");
+  if (cfg.require("kind") === "noopProject") new pulumi.dynamic.Resource(noop, name, { key: name }, undefined, "bench", "Noop");
+  else new ScheduledBatch(name, { status: cfg.get("status") || "active", apiUrl: cfg.require("apiUrl") });
+}
 `;
 
 /** A stack of `n` resources of `kind` on a throwaway backend; batches take `status` from config. */
@@ -43,19 +39,19 @@ export async function manyStack(
   env?: Record<string, string>,
 ): Promise<LocalStack> {
   const secrets = { "sendgrid:apiKey": DEFAULT_EMULATOR_API_KEY };
-  if (kind === "installed") {
+  if (kind === "installed" || kind === "noopProject") {
     const project = projectWithPackage({
       linked: false,
       files: {
-        "Pulumi.yaml": "name: bench-installed\nruntime: nodejs\n",
-        "index.js": INSTALLED_PROGRAM,
+        "Pulumi.yaml": `name: bench-${kind}\nruntime: nodejs\n`,
+        "index.js": PROJECT_PROGRAM,
         "package.json": '{"name":"bench-installed","main":"index.js"}',
       },
     });
     const s = await localStack({
       workDir: project.dir,
       stackName,
-      config: { n: String(n), apiUrl },
+      config: { n: String(n), apiUrl, kind },
       secrets,
       env: { ...env, ...project.env },
     });
@@ -65,7 +61,7 @@ export async function manyStack(
     const status = (new pulumi.Config().get("status") as BatchStatus | undefined) ?? "active";
     for (let i = 0; i < n; i++) {
       const name = `r${String(i).padStart(4, "0")}`;
-      if (kind === "noop") new NoopResource(name);
+      if (kind === "noop") new Noop(noopProvider, name, { key: name }, undefined, "bench", "Noop");
       else new ScheduledBatch(name, { status, apiUrl });
     }
     return {};

@@ -4,7 +4,7 @@
 import { spawn } from "node:child_process";
 import type { EmulatorAdmin } from "../../emulator";
 
-/** One printed table; `json` holds the same figures as numbers for the JSON output. */
+/** One printed table. */
 export interface Table {
   title: string;
   headers: string[];
@@ -17,7 +17,7 @@ export interface Result {
   json: Record<string, unknown>;
 }
 
-/** What every module gets: the emulator (reset before each module) and the knobs. */
+/** What every module gets: the emulator, reset before each module. */
 export interface BenchContext {
   url: string;
   admin: EmulatorAdmin;
