@@ -2,7 +2,7 @@
 // validation. It imports neither @pulumi/* nor aws-lambda; the adapters depend on it, never the reverse.
 export { BATCH_STATUSES, REGIONS, type BatchSpec, type BatchStatus, type ConnectionSettings, type Region } from "./types";
 export { SendGridError, describeError, type ErrorCode, type SendGridErrorField } from "./errors";
-export { SENDGRID_HOSTS, SENDGRID_LIMITS, type ScheduledSendStatus } from "./wire";
+export { SENDGRID_HOSTS, SENDGRID_LIMITS, isRecord, type ScheduledSendStatus } from "./wire";
 export { plan, type Step } from "./plan";
 export { INPUT_PROPERTIES, apiKeyProblem, isBatchId, isLoopbackHost, parseSendAt, validateInputs, type Failure } from "./validate";
 export { accountKey, apiOrigin, batchChanges, normaliseInputs, type BatchChanges } from "./model";

@@ -74,3 +74,8 @@ export const SENDGRID_HOSTS = {
   global: "https://api.sendgrid.com",
   eu: "https://api.eu.sendgrid.com",
 } as const;
+
+/** A JSON object (not null, not an array): what SendGrid bodies and CloudFormation events are. */
+export function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}

@@ -6,7 +6,7 @@
 // async only: the nodejs24.x runtime dropped callback handlers and context.done/succeed/fail.
 
 import type { CloudFormationCustomResourceEvent, Context } from "aws-lambda";
-import { isLoopbackHost } from "../core";
+import { isLoopbackHost, isRecord } from "../core";
 import { Deadline, budgetFor } from "./deadline";
 import { MARKER_ID, explain, onCreate, onDelete, onUpdate, type OperationContext, type Outcome } from "./lifecycle";
 import { EventLog, redactProperties, redactUrl } from "./log";
@@ -34,10 +34,6 @@ let coldStart = true;
 
 function str(value: unknown): string {
   return typeof value === "string" ? value : "";
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 export function makeHandler(opts: HandlerOptions = {}): (event: CustomResourceEvent, context: LambdaContext) => Promise<void> {

@@ -3,16 +3,17 @@
 
 import { Agent, request } from "node:http";
 import { DEFAULT_CONFIG, DEFAULT_EMULATOR_API_KEY, EmulatorAdmin, EmulatorAdminError, startEmulator } from "../emulator";
-import { call, createBatch, KEY, mail, setStatus, useEmulator } from "./support/emulatorCalls";
+import { call, createBatch, KEY, mail, setStatus } from "./support/emulatorCalls";
+import { useEmulator } from "./support/emulator";
 
-const { em, admin } = useEmulator();
+const sg = useEmulator({ resetBeforeEach: true });
 
 describe("request log", () => {
   test("records each /v3 request with seq, method, path, route, status, account and on-behalf-of", async () => {
-    const id = await createBatch(em());
-    await setStatus(em(), id, "pause", { onBehalfOf: "subuser-a" });
-    await call(em(), "GET", "/v3/nowhere");
-    const log = await admin().requests();
+    const id = await createBatch(sg.emulator);
+    await setStatus(sg.emulator, id, "pause", { onBehalfOf: "subuser-a" });
+    await call(sg.emulator, "GET", "/v3/nowhere");
+    const log = await sg.admin.requests();
     expect(log.map((r) => [r.seq, r.method, r.path, r.route, r.status, r.account, r.onBehalfOf])).toEqual([
       [1, "POST", "/v3/mail/batch", "/v3/mail/batch", 201, "account-1", null],
       [2, "POST", "/v3/user/scheduled_sends", "/v3/user/scheduled_sends", 400, "account-1", "subuser-a"],
@@ -27,10 +28,10 @@ describe("request log", () => {
 
   test("never contains an API key, accepted or rejected", async () => {
     const rejected = "SG.a-key-the-emulator-does-not-know-000000000000000000000000000000000";
-    await createBatch(em());
-    await call(em(), "POST", "/v3/mail/send", { body: mail() });
-    await call(em(), "GET", "/v3/user/scheduled_sends", { key: rejected });
-    const log = await admin().requests();
+    await createBatch(sg.emulator);
+    await call(sg.emulator, "POST", "/v3/mail/send", { body: mail() });
+    await call(sg.emulator, "GET", "/v3/user/scheduled_sends", { key: rejected });
+    const log = await sg.admin.requests();
     expect(log).toHaveLength(3);
     const text = JSON.stringify(log);
     expect(text).not.toContain(KEY);
@@ -40,17 +41,17 @@ describe("request log", () => {
   });
 
   test("does not record inspection calls, and can be cleared", async () => {
-    await createBatch(em());
-    await admin().batches();
-    expect(await admin().requests()).toHaveLength(1);
-    await admin().clearRequests();
-    expect(await admin().requests()).toEqual([]);
+    await createBatch(sg.emulator);
+    await sg.admin.batches();
+    expect(await sg.admin.requests()).toHaveLength(1);
+    await sg.admin.clearRequests();
+    expect(await sg.admin.requests()).toEqual([]);
   });
 });
 
 describe("configuration and reset", () => {
   test("config starts from the options and defaults (quota 10, reject late changes, [] single read)", async () => {
-    expect(await admin().config()).toEqual(DEFAULT_CONFIG);
+    expect(await sg.admin.config()).toEqual(DEFAULT_CONFIG);
     expect(DEFAULT_CONFIG).toMatchObject({
       maxPausedOrCancelled: 10,
       lateChange: "reject",
@@ -61,38 +62,36 @@ describe("configuration and reset", () => {
   });
 
   test("PUT config changes the quota at run time", async () => {
-    expect(await admin().configure({ maxPausedOrCancelled: 1 })).toMatchObject({ maxPausedOrCancelled: 1 });
-    await setStatus(em(), await createBatch(em()), "pause");
-    expect((await setStatus(em(), await createBatch(em()), "pause")).status).toBe(400);
+    expect(await sg.admin.configure({ maxPausedOrCancelled: 1 })).toMatchObject({ maxPausedOrCancelled: 1 });
+    await setStatus(sg.emulator, await createBatch(sg.emulator), "pause");
+    expect((await setStatus(sg.emulator, await createBatch(sg.emulator), "pause")).status).toBe(400);
   });
 
   test("PUT config refuses bad settings with 400 and changes nothing", async () => {
-    const err = await admin()
-      .configure({ maxPausedOrCancelled: -1, lateChange: "sometimes" } as never)
-      .catch((e: unknown) => e);
+    const err = await sg.admin.configure({ maxPausedOrCancelled: -1, lateChange: "sometimes" } as never).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(EmulatorAdminError);
     expect((err as EmulatorAdminError).status).toBe(400);
     expect((err as EmulatorAdminError).body?.errors.map((e) => e.message)).toEqual([
       "maxPausedOrCancelled must be an integer ≥ 0",
       "lateChange must be reject or accept",
     ]);
-    expect(await admin().config()).toEqual(DEFAULT_CONFIG);
+    expect(await sg.admin.config()).toEqual(DEFAULT_CONFIG);
   });
 
   test("reset clears batches, messages, log and config", async () => {
-    await admin().configure({ lateChange: "accept" });
-    const id = await createBatch(em());
-    await admin().seedMessage({ batch_id: id, send_at: (await admin().now()) + 3600 });
-    await admin().reset();
-    expect(await admin().batches()).toEqual([]);
-    expect(await admin().messages()).toEqual([]);
-    expect(await admin().requests()).toEqual([]);
-    expect(await admin().config()).toEqual(DEFAULT_CONFIG);
-    expect((await call(em(), "GET", `/v3/mail/batch/${id}`)).status).toBe(400);
+    await sg.admin.configure({ lateChange: "accept" });
+    const id = await createBatch(sg.emulator);
+    await sg.admin.seedMessage({ batch_id: id, send_at: (await sg.admin.now()) + 3600 });
+    await sg.admin.reset();
+    expect(await sg.admin.batches()).toEqual([]);
+    expect(await sg.admin.messages()).toEqual([]);
+    expect(await sg.admin.requests()).toEqual([]);
+    expect(await sg.admin.config()).toEqual(DEFAULT_CONFIG);
+    expect((await call(sg.emulator, "GET", `/v3/mail/batch/${id}`)).status).toBe(400);
   });
 
   test("info lists accounts, subusers, the clock and the config", async () => {
-    const info = await admin().info();
+    const info = await sg.admin.info();
     expect(info).toMatchObject({ accounts: ["account-1"], subusers: ["subuser-a", "subuser-b"], config: DEFAULT_CONFIG });
     expect(typeof info.now).toBe("number");
   });
@@ -100,20 +99,20 @@ describe("configuration and reset", () => {
 
 describe("seeding messages", () => {
   test("refuses a batch of another scope, an unknown account or subuser, and a bad send_at", async () => {
-    const id = await createBatch(em());
-    const now = await admin().now();
+    const id = await createBatch(sg.emulator);
+    const now = await sg.admin.now();
     const cases = [
       { batch_id: id, send_at: now, onBehalfOf: "subuser-a" },
       { batch_id: id, send_at: now, account: "account-9" },
       { batch_id: id, send_at: now, onBehalfOf: "nobody" },
       { batch_id: id, send_at: "later" as unknown as number },
     ];
-    for (const input of cases) await expect(admin().seedMessage(input)).rejects.toMatchObject({ status: 400 });
-    expect(await admin().messages()).toEqual([]);
+    for (const input of cases) await expect(sg.admin.seedMessage(input)).rejects.toMatchObject({ status: 400 });
+    expect(await sg.admin.messages()).toEqual([]);
   });
 
   test("the clock refuses a body with neither advanceSeconds nor now", async () => {
-    const res = await fetch(`${em().url}/__emulator/clock`, {
+    const res = await fetch(`${sg.emulator.url}/__emulator/clock`, {
       method: "POST",
       body: "{}",
       headers: { "Content-Type": "application/json" },
@@ -122,8 +121,8 @@ describe("seeding messages", () => {
   });
 
   test("an unknown inspection route is 404 and a wrong method 405", async () => {
-    expect((await fetch(`${em().url}/__emulator/nothing`)).status).toBe(404);
-    expect((await fetch(`${em().url}/__emulator/batches`, { method: "DELETE" })).status).toBe(405);
+    expect((await fetch(`${sg.emulator.url}/__emulator/nothing`)).status).toBe(404);
+    expect((await fetch(`${sg.emulator.url}/__emulator/batches`, { method: "DELETE" })).status).toBe(405);
   });
 });
 

@@ -7,7 +7,8 @@ import path from "node:path";
 import Ajv2020 from "ajv/dist/2020";
 import type { ValidateFunction } from "ajv";
 import { startEmulator, type Emulator } from "../emulator";
-import { call, createBatch, mail, useEmulator, type CallOptions, type CallResult } from "./support/emulatorCalls";
+import { call, createBatch, mail, type CallOptions, type CallResult } from "./support/emulatorCalls";
+import { useEmulator } from "./support/emulator";
 
 // SendGrid's official OpenAPI description (twilio/sendgrid-oai, MIT), the five path items this
 // project uses and every component they reference; provenance is in its `x-extract-source`.
@@ -85,12 +86,12 @@ function expectConforms(pathKey: string, method: string, res: CallResult): void 
   }
 }
 
-const { em, admin } = useEmulator();
+const sg = useEmulator({ resetBeforeEach: true });
 
 /** Sends a request whose body is first validated against the operation's requestBody schema. */
 async function send(pathKey: string, method: string, urlPath: string, body: unknown, opts: CallOptions = {}): Promise<CallResult> {
   expectValid(requestValidator(pathKey, method), body);
-  return call(em(), method, urlPath, { ...opts, body });
+  return call(sg.emulator, method, urlPath, { ...opts, body });
 }
 
 const BATCH = "/v3/mail/batch";
@@ -107,10 +108,10 @@ test("the validators can fail (a wrong status enum and a numeric message are rej
 
 describe("CreateMailBatch (POST /v3/mail/batch)", () => {
   test("201, 401, 403, 405", async () => {
-    expectConforms(BATCH, "POST", await call(em(), "POST", BATCH));
-    expectConforms(BATCH, "POST", await call(em(), "POST", BATCH, { key: null }));
-    expectConforms(BATCH, "POST", await call(em(), "POST", BATCH, { onBehalfOf: "stranger" }));
-    const wrongMethod = await call(em(), "GET", BATCH);
+    expectConforms(BATCH, "POST", await call(sg.emulator, "POST", BATCH));
+    expectConforms(BATCH, "POST", await call(sg.emulator, "POST", BATCH, { key: null }));
+    expectConforms(BATCH, "POST", await call(sg.emulator, "POST", BATCH, { onBehalfOf: "stranger" }));
+    const wrongMethod = await call(sg.emulator, "GET", BATCH);
     expect(wrongMethod.status).toBe(405);
     expectConforms(BATCH, "POST", wrongMethod);
   });
@@ -118,44 +119,44 @@ describe("CreateMailBatch (POST /v3/mail/batch)", () => {
 
 describe("GetMailBatch (GET /v3/mail/batch/{batch_id})", () => {
   test("200, 400, 401", async () => {
-    const id = await createBatch(em());
-    expectConforms(BATCH_ONE, "GET", await call(em(), "GET", `${BATCH}/${id}`));
-    expectConforms(BATCH_ONE, "GET", await call(em(), "GET", `${BATCH}/unknown`));
-    expectConforms(BATCH_ONE, "GET", await call(em(), "GET", `${BATCH}/${id}`, { key: "SG.wrong" }));
+    const id = await createBatch(sg.emulator);
+    expectConforms(BATCH_ONE, "GET", await call(sg.emulator, "GET", `${BATCH}/${id}`));
+    expectConforms(BATCH_ONE, "GET", await call(sg.emulator, "GET", `${BATCH}/unknown`));
+    expectConforms(BATCH_ONE, "GET", await call(sg.emulator, "GET", `${BATCH}/${id}`, { key: "SG.wrong" }));
   });
 });
 
 describe("ListScheduledSend (GET /v3/user/scheduled_sends)", () => {
   test("200 empty and with entries, 401", async () => {
-    expectConforms(SS, "GET", await call(em(), "GET", SS));
-    const id = await createBatch(em());
+    expectConforms(SS, "GET", await call(sg.emulator, "GET", SS));
+    const id = await createBatch(sg.emulator);
     await send(SS, "POST", SS, { batch_id: id, status: "cancel" });
-    const res = await call(em(), "GET", SS);
+    const res = await call(sg.emulator, "GET", SS);
     expect((res.json as unknown[]).length).toBe(1);
     expectConforms(SS, "GET", res);
-    expectConforms(SS, "GET", await call(em(), "GET", SS, { key: null }));
+    expectConforms(SS, "GET", await call(sg.emulator, "GET", SS, { key: null }));
   });
 });
 
 describe("CreateScheduledSend (POST /v3/user/scheduled_sends)", () => {
   test("201 and every 400 (unknown id, status exists, max limit, bad enum, too late), 403", async () => {
-    const now = await admin().setNow(1_900_000_000);
-    const id = await createBatch(em());
+    const now = await sg.admin.setNow(1_900_000_000);
+    const id = await createBatch(sg.emulator);
     expectConforms(SS, "POST", await send(SS, "POST", SS, { batch_id: id, status: "pause" }));
     expectConforms(SS, "POST", await send(SS, "POST", SS, { batch_id: id, status: "cancel" }));
     expectConforms(SS, "POST", await send(SS, "POST", SS, { batch_id: "unknownBatch", status: "pause" }));
-    const badEnum = await call(em(), "POST", SS, { body: { batch_id: id, status: "stop" } });
+    const badEnum = await call(sg.emulator, "POST", SS, { body: { batch_id: id, status: "stop" } });
     expect(badEnum.status).toBe(400);
     expectConforms(SS, "POST", badEnum);
 
-    const late = await createBatch(em());
+    const late = await createBatch(sg.emulator);
     await send(SEND, "POST", SEND, mail({ batch_id: late, send_at: now + 120 }));
     const tooLate = await send(SS, "POST", SS, { batch_id: late, status: "cancel" });
     expect(tooLate.status).toBe(400);
     expectConforms(SS, "POST", tooLate);
 
-    await admin().configure({ maxPausedOrCancelled: 1 });
-    const full = await send(SS, "POST", SS, { batch_id: await createBatch(em()), status: "pause" });
+    await sg.admin.configure({ maxPausedOrCancelled: 1 });
+    const full = await send(SS, "POST", SS, { batch_id: await createBatch(sg.emulator), status: "pause" });
     expect(full.status).toBe(400);
     expectConforms(SS, "POST", full);
     expectConforms(SS, "POST", await send(SS, "POST", SS, { batch_id: id, status: "pause" }, { onBehalfOf: "stranger" }));
@@ -164,10 +165,10 @@ describe("CreateScheduledSend (POST /v3/user/scheduled_sends)", () => {
 
 describe("GetScheduledSend (GET /v3/user/scheduled_sends/{batch_id})", () => {
   test("200 with the status, 200 [] without, 404 when configured so", async () => {
-    const id = await createBatch(em());
-    expectConforms(SS_ONE, "GET", await call(em(), "GET", `${SS}/${id}`));
+    const id = await createBatch(sg.emulator);
+    expectConforms(SS_ONE, "GET", await call(sg.emulator, "GET", `${SS}/${id}`));
     await send(SS, "POST", SS, { batch_id: id, status: "pause" });
-    expectConforms(SS_ONE, "GET", await call(em(), "GET", `${SS}/${id}`));
+    expectConforms(SS_ONE, "GET", await call(sg.emulator, "GET", `${SS}/${id}`));
     const strict: Emulator = await startEmulator({ singleReadWithoutStatus: "404" });
     try {
       const res = await call(strict, "GET", `${SS}/${await createBatch(strict)}`);
@@ -181,40 +182,40 @@ describe("GetScheduledSend (GET /v3/user/scheduled_sends/{batch_id})", () => {
 
 describe("UpdateScheduledSend (PATCH /v3/user/scheduled_sends/{batch_id})", () => {
   test("204, 404, 400", async () => {
-    const id = await createBatch(em());
+    const id = await createBatch(sg.emulator);
     expectConforms(SS_ONE, "PATCH", await send(SS_ONE, "PATCH", `${SS}/${id}`, { status: "cancel" }));
     await send(SS, "POST", SS, { batch_id: id, status: "pause" });
     expectConforms(SS_ONE, "PATCH", await send(SS_ONE, "PATCH", `${SS}/${id}`, { status: "cancel" }));
-    expectConforms(SS_ONE, "PATCH", await call(em(), "PATCH", `${SS}/${id}`, { body: { status: "nope" } }));
+    expectConforms(SS_ONE, "PATCH", await call(sg.emulator, "PATCH", `${SS}/${id}`, { body: { status: "nope" } }));
   });
 });
 
 describe("DeleteScheduledSend (DELETE /v3/user/scheduled_sends/{batch_id})", () => {
   test("204, 404", async () => {
-    const id = await createBatch(em());
+    const id = await createBatch(sg.emulator);
     await send(SS, "POST", SS, { batch_id: id, status: "cancel" });
-    const deleted = await call(em(), "DELETE", `${SS}/${id}`);
+    const deleted = await call(sg.emulator, "DELETE", `${SS}/${id}`);
     expect(deleted.status).toBe(204);
     expectConforms(SS_ONE, "DELETE", deleted);
-    expectConforms(SS_ONE, "DELETE", await call(em(), "DELETE", `${SS}/${id}`));
+    expectConforms(SS_ONE, "DELETE", await call(sg.emulator, "DELETE", `${SS}/${id}`));
   });
 });
 
 describe("SendMail (POST /v3/mail/send)", () => {
   test("202, every 400, 401, 405", async () => {
-    const now = await admin().setNow(1_900_000_000);
-    const id = await createBatch(em());
+    const now = await sg.admin.setNow(1_900_000_000);
+    const id = await createBatch(sg.emulator);
     expectConforms(SEND, "POST", await send(SEND, "POST", SEND, mail({ batch_id: id, send_at: now + 3600 }, { send_at: now + 7200 })));
     expectConforms(SEND, "POST", await send(SEND, "POST", SEND, mail({ batch_id: "unknownBatch" })));
     expectConforms(SEND, "POST", await send(SEND, "POST", SEND, mail({ send_at: now + 100 * 3600 })));
     // Bodies the spec itself forbids: the emulator must still answer a conforming 400.
     for (const body of [mail({ batch_id: 5 }), mail({ send_at: "soon" }), { personalizations: [] }]) {
-      const res = await call(em(), "POST", SEND, { body });
+      const res = await call(sg.emulator, "POST", SEND, { body });
       expect(res.status).toBe(400);
       expectConforms(SEND, "POST", res);
     }
     expectConforms(SEND, "POST", await send(SEND, "POST", SEND, mail(), { key: null }));
-    const wrongMethod = await call(em(), "GET", SEND);
+    const wrongMethod = await call(sg.emulator, "GET", SEND);
     expect(wrongMethod.status).toBe(405);
     expectConforms(SEND, "POST", wrongMethod);
   });
@@ -222,11 +223,11 @@ describe("SendMail (POST /v3/mail/send)", () => {
 
 describe("injected server errors", () => {
   test("a 500 conforms for the Mail Batch, Scheduled Sends (reduced 500 schema) and Mail Send operations", async () => {
-    await admin().configure({ faults: { seed: 1, rate: 1, kinds: ["500"] } });
-    expectConforms(BATCH, "POST", await call(em(), "POST", BATCH));
-    expectConforms(BATCH_ONE, "GET", await call(em(), "GET", `${BATCH}/x`));
-    expectConforms(SS, "GET", await call(em(), "GET", SS));
-    expectConforms(SS_ONE, "DELETE", await call(em(), "DELETE", `${SS}/x`));
-    expectConforms(SEND, "POST", await call(em(), "POST", SEND, { body: mail() }));
+    await sg.admin.configure({ faults: { seed: 1, rate: 1, kinds: ["500"] } });
+    expectConforms(BATCH, "POST", await call(sg.emulator, "POST", BATCH));
+    expectConforms(BATCH_ONE, "GET", await call(sg.emulator, "GET", `${BATCH}/x`));
+    expectConforms(SS, "GET", await call(sg.emulator, "GET", SS));
+    expectConforms(SS_ONE, "DELETE", await call(sg.emulator, "DELETE", `${SS}/x`));
+    expectConforms(SEND, "POST", await call(sg.emulator, "POST", SEND, { body: mail() }));
   });
 });

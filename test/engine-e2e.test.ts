@@ -54,6 +54,16 @@ function collector(): { steps: Step[]; onEvent: (e: EngineEvent) => void } {
   };
 }
 
+/** Runs one step of an ordered lifecycle; a failure names the step. */
+async function step(name: string, fn: () => Promise<void>): Promise<void> {
+  try {
+    await fn();
+  } catch (err) {
+    if (err instanceof Error) err.message = `step "${name}" failed:\n${err.message}`;
+    throw err;
+  }
+}
+
 async function stateText(s: LocalStack): Promise<string> {
   return s
     .backendFiles()
@@ -61,16 +71,14 @@ async function stateText(s: LocalStack): Promise<string> {
     .join("\n");
 }
 
-describe("the lifecycle of the basic example through the engine", () => {
-  let s: LocalStack;
+// One ordered lifecycle, as Terraform's test steps are: each step starts from the state the last one
+// left, and the first failing step ends the test (naming the step) instead of cascading.
+test("the lifecycle of the basic example through the engine, step by step", async () => {
+  await sg.admin.reset();
+  const s = await basicStack({ status: "active" });
   let batchId = "";
 
-  beforeAll(async () => {
-    await sg.admin.reset();
-    s = await basicStack({ status: "active" });
-  });
-
-  test("preview of a new stack lists the create and makes zero SendGrid requests", async () => {
+  await step("preview of a new stack lists the create and makes zero SendGrid requests", async () => {
     const c = collector();
     const res = await s.stack.preview({ onEvent: c.onEvent });
     expect(res.changeSummary).toMatchObject({ create: 2 }); // the stack and the batch
@@ -78,7 +86,7 @@ describe("the lifecycle of the basic example through the engine", () => {
     expect(await sendgridCalls()).toEqual([]);
   });
 
-  test("up creates the batch that the stack output names", async () => {
+  await step("up creates the batch that the stack output names", async () => {
     const res = await s.stack.up();
     batchId = String(res.outputs.batchId.value);
     expect(res.outputs.status.value).toBe("active");
@@ -86,7 +94,7 @@ describe("the lifecycle of the basic example through the engine", () => {
     expect(await sendgridCalls()).toEqual(["POST /v3/mail/batch"]);
   });
 
-  test("a status change previews as an update of exactly `status`, with no request", async () => {
+  await step("a status change previews as an update of exactly `status`, with no request", async () => {
     await s.stack.setConfig("status", { value: "paused" });
     const c = collector();
     const res = await s.stack.preview({ onEvent: c.onEvent, diff: true });
@@ -96,20 +104,20 @@ describe("the lifecycle of the basic example through the engine", () => {
     expect(await sendgridCalls()).toEqual([]);
   });
 
-  test("up then makes exactly the one call the state machine predicts", async () => {
+  await step("up then makes exactly the one call the state machine predicts", async () => {
     const res = await s.stack.up();
     expect(res.outputs.status.value).toBe("paused");
     expect(await sendgridCalls()).toEqual(["POST /v3/user/scheduled_sends"]);
     expect((await sg.admin.batches())[0].status).toBe("paused");
   });
 
-  test("a no-op up makes no SendGrid request", async () => {
+  await step("a no-op up makes no SendGrid request", async () => {
     const res = await s.stack.up();
     expect(res.summary.resourceChanges).toEqual({ same: 2 });
     expect(await sendgridCalls()).toEqual([]);
   });
 
-  test("respelling the same account previews as no change (a replace would discard the batch's mail)", async () => {
+  await step("respelling the same account previews as no change (a replace would discard the batch's mail)", async () => {
     const port = new URL(sg.url).port;
     for (const [apiUrl, region] of [
       [`${sg.url}/`, undefined],
@@ -130,7 +138,7 @@ describe("the lifecycle of the basic example through the engine", () => {
     expect(await sendgridCalls()).toEqual([]);
   });
 
-  test("a change of onBehalfOf or of the API host previews as a replace", async () => {
+  await step("a change of onBehalfOf or of the API host previews as a replace", async () => {
     for (const [key, value] of [
       ["onBehalfOf", "subuser-a"],
       ["apiUrl", sg.url.replace("127.0.0.1", "localhost")],
@@ -150,7 +158,7 @@ describe("the lifecycle of the basic example through the engine", () => {
     expect(await sendgridCalls()).toEqual([]);
   });
 
-  test("refresh records a status changed out of band, and the next preview shows the way back", async () => {
+  await step("refresh records a status changed out of band, and the next preview shows the way back", async () => {
     // Someone resumes the batch in SendGrid directly.
     const res = await fetch(`${sg.url}/v3/user/scheduled_sends/${batchId}`, {
       method: "DELETE",
@@ -171,7 +179,7 @@ describe("the lifecycle of the basic example through the engine", () => {
     expect(c.steps).toEqual([{ op: "update", type: "pulumi-nodejs:dynamic/sendgrid:ScheduledBatch", changed: ["status"] }]);
   });
 
-  test("the state never holds the API key, and the serialized provider is small", async () => {
+  await step("the state never holds the API key, and the serialized provider is small", async () => {
     await s.stack.up();
     const text = await stateText(s);
     expect(text.length).toBeGreaterThan(0);
@@ -186,7 +194,7 @@ describe("the lifecycle of the basic example through the engine", () => {
     );
   });
 
-  test("destroy cancels the batch, and a second destroy is a no-op", async () => {
+  await step("destroy cancels the batch, and a second destroy is a no-op", async () => {
     await sg.admin.clearRequests();
     await s.stack.destroy();
     expect((await sg.admin.batches()).find((b) => b.batch_id === batchId)?.status).toBe("cancelled");
@@ -195,7 +203,7 @@ describe("the lifecycle of the basic example through the engine", () => {
     expect(again.summary.resourceChanges ?? {}).toEqual({});
     expect(await sendgridCalls()).toEqual([]);
   });
-});
+}, 1_200_000);
 
 test("with the key in SENDGRID_API_KEY, neither state nor the engine's -v=9 logs ever contain it", async () => {
   await sg.admin.reset();

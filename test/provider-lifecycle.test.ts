@@ -146,7 +146,7 @@ describe("delete cancels, never resumes", () => {
     expect(await calls()).toEqual(["GET /v3/user/scheduled_sends/{batch_id}"]);
   });
 
-  test("deleting a batch SendGrid does not know succeeds without writing", async () => {
+  test("deleting a batch SendGrid does not know succeeds: its one cancel call is refused and nothing is created", async () => {
     await rt.remove("UnknownBatch0001", { apiUrl: sg.url, status: "active" });
     expect(await calls()).toEqual(["POST /v3/user/scheduled_sends"]);
     expect(await sg.admin.batches()).toEqual([]);

@@ -7,14 +7,21 @@ export interface SuiteEmulator {
   readonly url: string;
 }
 
+export interface UseEmulatorOptions extends EmulatorOptions {
+  /** Reset the emulator (batches, request log, configuration) before each test of the file. */
+  resetBeforeEach?: boolean;
+}
+
 /** Start an emulator before the file's tests and close it after them. */
-export function useEmulator(opts?: EmulatorOptions): SuiteEmulator {
+export function useEmulator(opts: UseEmulatorOptions = {}): SuiteEmulator {
+  const { resetBeforeEach, ...emulatorOptions } = opts;
   let emulator: Emulator | undefined;
   let admin: EmulatorAdmin | undefined;
   beforeAll(async () => {
-    emulator = await startEmulator(opts);
+    emulator = await startEmulator(emulatorOptions);
     admin = new EmulatorAdmin(emulator.url);
   });
+  if (resetBeforeEach) beforeEach(() => started(admin).reset());
   afterAll(async () => {
     await emulator?.close();
   });

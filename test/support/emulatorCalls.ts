@@ -1,7 +1,6 @@
 // Shared helpers for the emulator tests: raw HTTP calls over real sockets (global fetch).
 
-import { DEFAULT_EMULATOR_API_KEY, type Emulator, type EmulatorAdmin, type EmulatorOptions } from "../../emulator";
-import { useEmulator as useSuiteEmulator } from "./emulator";
+import { DEFAULT_EMULATOR_API_KEY, type Emulator } from "../../emulator";
 
 export const KEY = DEFAULT_EMULATOR_API_KEY;
 
@@ -68,11 +67,4 @@ export function mail(extra: Record<string, unknown> = {}, personalization: Recor
     content: [{ type: "text/plain", value: "We are live." }],
     ...extra,
   };
-}
-
-/** Starts an emulator per test file (test/support/emulator.ts); each test starts from a reset. */
-export function useEmulator(options: EmulatorOptions = {}): { em: () => Emulator; admin: () => EmulatorAdmin } {
-  const sg = useSuiteEmulator(options);
-  beforeEach(() => sg.admin.reset());
-  return { em: () => sg.emulator, admin: () => sg.admin };
 }
