@@ -244,13 +244,15 @@ test("a program that adopts an existing batch takes it over without creating a n
     projectName: "sendgrid-adopt",
     program: async () => {
       const b = new ScheduledBatch("adopted", { batchId: existing, status: "paused" as BatchStatus, apiUrl: sg.url });
-      return { batchId: b.batchId };
+      return { batchId: b.batchId, adopted: b.adopted, apiUrl: b.apiUrl, region: b.region };
     },
     secrets: { "sendgrid:apiKey": DEFAULT_EMULATOR_API_KEY },
   });
   stacks.push(s);
   const res = await s.stack.up();
   expect(res.outputs.batchId.value).toBe(existing);
+  // The declared outputs are set on the resource (an output the SDK does not know stays undefined).
+  expect([res.outputs.adopted.value, res.outputs.apiUrl.value, res.outputs.region?.value]).toEqual([true, sg.url, undefined]);
   expect((await sg.admin.batches()).map((b) => [b.batch_id, b.status])).toEqual([[existing, "paused"]]);
   expect(await sendgridCalls()).toEqual([
     "GET /v3/user/scheduled_sends/{batch_id}",
