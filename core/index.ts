@@ -2,9 +2,18 @@
 // validation. It imports neither @pulumi/* nor aws-lambda; the adapters depend on it, never the reverse.
 export { BATCH_STATUSES, REGIONS, type BatchSpec, type BatchStatus, type ConnectionSettings, type Region } from "./types";
 export { SendGridError, describeError, type ErrorCode, type SendGridErrorField } from "./errors";
-export { SENDGRID_HOSTS, SENDGRID_LIMITS, isRecord, type ScheduledSendStatus } from "./wire";
+export { SENDGRID_HOSTS, SENDGRID_LIMITS, SENDGRID_MESSAGES, isRecord, type ScheduledSendStatus } from "./wire";
 export { plan, type Step } from "./plan";
-export { INPUT_PROPERTIES, apiKeyProblem, isBatchId, isLoopbackHost, parseSendAt, validateInputs, type Failure } from "./validate";
+export {
+  INPUT_PROPERTIES,
+  apiKeyProblem,
+  apiUrlProblem,
+  isBatchId,
+  isLoopbackHost,
+  parseSendAt,
+  validateInputs,
+  type Failure,
+} from "./validate";
 export { accountKey, apiOrigin, batchChanges, normaliseInputs, type BatchChanges } from "./model";
 export type { RetryOptions } from "./retry";
 export { SendGridBatchClient, clientFor, type AttemptInfo, type ClientOptions } from "./client";

@@ -13,9 +13,10 @@ import { MALFORMED_ID, Placeholders, type Recording } from "../scripts/live/reco
 import { contractDifferences, unknownBatchId } from "../scripts/live/replay";
 import { type LiveOptions, optionsFromEnv, runLive } from "../scripts/live/run";
 import { SLOTS_NEEDED } from "../scripts/live/table";
-import { createBatch, setStatus, useEmulator } from "./support/emulatorCalls";
+import { createBatch, setStatus } from "./support/emulatorCalls";
+import { useEmulator } from "./support/emulator";
 
-const { em, admin } = useEmulator();
+const sg = useEmulator({ resetBeforeEach: true });
 const ROOT = path.join(__dirname, "..");
 let dir: string;
 
@@ -29,7 +30,7 @@ function options(extra: Partial<LiveOptions> = {}): LiveOptions & { lines: strin
   return {
     apiKey: DEFAULT_EMULATOR_API_KEY,
     region: "global",
-    apiUrl: em().url,
+    apiUrl: sg.emulator.url,
     outDir: dir,
     journalFile: path.join(dir, "journal.json"),
     cleanUpOnly: false,
@@ -106,7 +107,7 @@ test("the whole table runs through the core, is recorded without key or ids, and
   ]);
 
   // Ids and the key never reach the file; placeholders do.
-  const batches = await admin().batches();
+  const batches = await sg.admin.batches();
   expect(batches).toHaveLength(4);
   for (const b of batches) expect(text).not.toContain(b.batch_id);
   expect(text).not.toContain(DEFAULT_EMULATOR_API_KEY);
@@ -114,17 +115,17 @@ test("the whole table runs through the core, is recorded without key or ids, and
   expect(text).toContain("/v3/user/scheduled_sends/{batch:1}");
 
   // No mail, nothing held, nothing left in the journal.
-  const log = await admin().requests();
+  const log = await sg.admin.requests();
   expect(log.filter((r) => r.route === "/v3/mail/send")).toEqual([]);
   expect(log.length).toBe(recording.exchanges.length);
-  expect(await held(admin())).toEqual([]);
+  expect(await held(sg.admin)).toEqual([]);
   expect(new Journal(path.join(dir, "journal.json")).read()).toEqual([]);
 });
 
 test("a target that answers undocumented cases otherwise: the table shows where, and the recording carries the switches that match", async () => {
   // Stand-in for a SendGrid that refuses PATCH to the same status and 404s single reads without status.
   const samePatch = { status: 400, body: { errors: [{ field: "status", message: "status is already pause" }] } };
-  await admin().configure({ singleReadWithoutStatus: "404", undocumented: { samePatch } });
+  await sg.admin.configure({ singleReadWithoutStatus: "404", undocumented: { samePatch } });
   const opts = options();
   const result = await runLive(opts);
   expect(result).toMatchObject({ exitCode: 0, held: 0 });
@@ -144,10 +145,10 @@ test("a target that answers undocumented cases otherwise: the table shows where,
 
 test("on behalf of a subuser: the batches are the subuser's, and neither the key nor the subuser's name is recorded, even when echoed", async () => {
   const echo = { errors: [{ field: null, message: `no ${DEFAULT_EMULATOR_API_KEY} for subuser-a here` }] };
-  await admin().configure({ undocumented: { "malformedId.read": { status: 400, body: echo } } });
+  await sg.admin.configure({ undocumented: { "malformedId.read": { status: 400, body: echo } } });
   const result = await runLive(options({ onBehalfOf: "subuser-a" }));
   expect(result).toMatchObject({ exitCode: 0, held: 0 });
-  const batches = await admin().batches();
+  const batches = await sg.admin.batches();
   expect(batches.map((b) => b.onBehalfOf)).toEqual(["subuser-a", "subuser-a", "subuser-a", "subuser-a"]);
   const text = readFileSync(result.recordingFile as string, "utf8");
   expect(text).not.toContain(DEFAULT_EMULATOR_API_KEY);
@@ -158,39 +159,39 @@ test("on behalf of a subuser: the batches are the subuser's, and neither the key
 
 test("a run that fails half-way still frees every slot it took, and writes no recording", async () => {
   // The account allows 2 statuses: the third (adopting batch a as paused) hits max limit reached.
-  await admin().configure({ maxPausedOrCancelled: 2 });
+  await sg.admin.configure({ maxPausedOrCancelled: 2 });
   const opts = options();
   const result = await runLive(opts);
   expect(result).toMatchObject({ exitCode: 1, held: 0 });
   expect(result.recordingFile).toBeUndefined();
   expect(result.rows.at(-1)).toMatchObject({ step: "adopt an active batch as paused", ok: false });
   expect(opts.lines.join("\n")).toMatch(/The table did not complete: adopt an active batch as paused: .*max limit reached/);
-  expect(await held(admin())).toEqual([]);
+  expect(await held(sg.admin)).toEqual([]);
   expect(new Journal(path.join(dir, "journal.json")).read()).toEqual([]);
 });
 
 test("another batch of the account is never touched, and counts against the free slots it needs", async () => {
-  const theirs = await createBatch(em());
-  await setStatus(em(), theirs, "pause");
-  await admin().clearRequests();
+  const theirs = await createBatch(sg.emulator);
+  await setStatus(sg.emulator, theirs, "pause");
+  await sg.admin.clearRequests();
   expect((await runLive(options())).exitCode).toBe(0);
-  expect(await held(admin())).toEqual([theirs]);
-  const touched = (await admin().requests()).filter((r) => r.path.includes(theirs) || JSON.stringify(r.body).includes(theirs));
+  expect(await held(sg.admin)).toEqual([theirs]);
+  const touched = (await sg.admin.requests()).filter((r) => r.path.includes(theirs) || JSON.stringify(r.body).includes(theirs));
   expect(touched).toEqual([]);
 
   // With too few free slots it runs nothing.
-  await admin().reset();
-  for (let i = 0; i < 10 - SLOTS_NEEDED + 1; i++) await setStatus(em(), await createBatch(em()), "pause");
-  await admin().clearRequests();
+  await sg.admin.reset();
+  for (let i = 0; i < 10 - SLOTS_NEEDED + 1; i++) await setStatus(sg.emulator, await createBatch(sg.emulator), "pause");
+  await sg.admin.clearRequests();
   const opts = options();
   expect((await runLive(opts)).exitCode).toBe(1);
   expect(opts.lines.join("\n")).toContain(`The account holds 7 of its 10 paused/cancelled slots; the table needs ${SLOTS_NEEDED} free`);
-  expect((await admin().requests()).filter((r) => r.method !== "GET")).toEqual([]);
+  expect((await sg.admin.requests()).filter((r) => r.method !== "GET")).toEqual([]);
 });
 
 test("the recorder refuses Mail Send and writes to batches the run did not create", async () => {
-  const theirs = await createBatch(em());
-  const recorder = await startRecorder({ target: em().url, ids: new Placeholders(unknownBatchId()), onCreated: () => {} });
+  const theirs = await createBatch(sg.emulator);
+  const recorder = await startRecorder({ target: sg.emulator.url, ids: new Placeholders(unknownBatchId()), onCreated: () => {} });
   try {
     const auth = { Authorization: `Bearer ${DEFAULT_EMULATOR_API_KEY}`, "Content-Type": "application/json" };
     const send = await fetch(`${recorder.url}/v3/mail/send`, { method: "POST", headers: auth, body: "{}" });
@@ -208,7 +209,7 @@ test("the recorder refuses Mail Send and writes to batches the run did not creat
       "DELETE /v3/user/scheduled_sends/{batch_id} on a batch this run did not create",
       "GET /v3/mail/batch/{batch_id} on a batch this run did not create",
     ]);
-    expect((await admin().requests()).filter((r) => r.path.startsWith("/v3/"))).toHaveLength(1); // the createBatch above
+    expect((await sg.admin.requests()).filter((r) => r.path.startsWith("/v3/"))).toHaveLength(1); // the createBatch above
   } finally {
     await recorder.close();
   }
@@ -217,13 +218,13 @@ test("the recorder refuses Mail Send and writes to batches the run did not creat
 test("--clean-up frees the slots of journaled batches of this account, and nothing else", async () => {
   // What a run killed half-way leaves: journaled batches still paused or cancelled.
   const journalFile = path.join(dir, "journal.json");
-  const left = [await createBatch(em()), await createBatch(em())];
-  await setStatus(em(), left[0], "pause");
-  await setStatus(em(), left[1], "cancel");
-  const notMine = await createBatch(em());
-  await setStatus(em(), notMine, "pause");
-  const account = accountFingerprint(new URL(em().url).origin, DEFAULT_EMULATOR_API_KEY, undefined);
-  const otherAccount = accountFingerprint(new URL(em().url).origin, "SG.another-key", undefined);
+  const left = [await createBatch(sg.emulator), await createBatch(sg.emulator)];
+  await setStatus(sg.emulator, left[0], "pause");
+  await setStatus(sg.emulator, left[1], "cancel");
+  const notMine = await createBatch(sg.emulator);
+  await setStatus(sg.emulator, notMine, "pause");
+  const account = accountFingerprint(new URL(sg.emulator.url).origin, DEFAULT_EMULATOR_API_KEY, undefined);
+  const otherAccount = accountFingerprint(new URL(sg.emulator.url).origin, "SG.another-key", undefined);
   const journal = new Journal(journalFile);
   for (const id of left) journal.add({ id, account, createdAt: new Date().toISOString() });
   journal.add({ id: notMine, account: otherAccount, createdAt: new Date().toISOString() });
@@ -231,9 +232,9 @@ test("--clean-up frees the slots of journaled batches of this account, and nothi
   const opts = options({ cleanUpOnly: true, journalFile });
   expect(await runLive(opts)).toMatchObject({ exitCode: 0, held: 0 });
   expect(opts.lines.join("\n")).toContain("1 journaled id(s) belong to another key, target or on-behalf-of");
-  expect(await held(admin())).toEqual([notMine]);
+  expect(await held(sg.admin)).toEqual([notMine]);
   expect(journal.read().map((e) => e.id)).toEqual([notMine]);
-  expect((await admin().requests()).filter((r) => r.method === "DELETE").map((r) => r.path)).toEqual(
+  expect((await sg.admin.requests()).filter((r) => r.method === "DELETE").map((r) => r.path)).toEqual(
     left.map((id) => `/v3/user/scheduled_sends/${id}`),
   );
 });
@@ -253,7 +254,7 @@ describe("npm run test:live (the compiled runner)", () => {
   const run = (env: Record<string, string>) => start(env).done;
   const liveEnv = () => ({
     SENDGRID_LIVE_API_KEY: DEFAULT_EMULATOR_API_KEY,
-    SENDGRID_LIVE_API_URL: em().url,
+    SENDGRID_LIVE_API_URL: sg.emulator.url,
     SENDGRID_LIVE_JOURNAL: path.join(dir, "journal.json"),
     SENDGRID_LIVE_OUT: dir,
   });
@@ -263,7 +264,7 @@ describe("npm run test:live (the compiled runner)", () => {
     expect(code).toBe(0);
     expect(out).toContain("SENDGRID_LIVE_API_KEY is not set: nothing was run.");
     expect(out).not.toMatch(/Slots held|Recording:/);
-    expect(await admin().requests()).toEqual([]);
+    expect(await sg.admin.requests()).toEqual([]);
     expect(optionsFromEnv({ SENDGRID_LIVE_API_KEY: " " }, [])).toHaveProperty("skip");
   });
 
@@ -273,7 +274,7 @@ describe("npm run test:live (the compiled runner)", () => {
     expect(out).toContain("The target and the emulator agree on every exchange's status, body shape and messages.");
     expect(out).not.toContain("FAIL");
     expect(code).toBe(0);
-    expect(await held(admin())).toEqual([]);
+    expect(await held(sg.admin)).toEqual([]);
     expect(readFileSync(path.join(dir, "journal.json"), "utf8").trim()).toBe("[]");
   });
 
@@ -282,14 +283,14 @@ describe("npm run test:live (the compiled runner)", () => {
     let finished = false;
     void done.then(() => (finished = true));
     // Interrupt while the run holds two slots (batches b and c exist from "create cancelled" on).
-    while (!finished && (await held(admin())).length < 2);
+    while (!finished && (await held(sg.admin)).length < 2);
     child.kill("SIGINT");
     const { code, out } = await done;
     expect(out).toContain("interrupted, cleaning up");
     expect(out).toMatch(/The table did not complete: interrupted/);
     expect(out).toContain("Slots held by batches of this run: 0");
     expect(code).toBe(1);
-    expect(await held(admin())).toEqual([]);
+    expect(await held(sg.admin)).toEqual([]);
     expect(readFileSync(path.join(dir, "journal.json"), "utf8").trim()).toBe("[]");
   });
 

@@ -5,54 +5,55 @@
 import { EMULATOR_MESSAGES, startEmulator, type UndocumentedReplies } from "../emulator";
 import { optionsFromArgs } from "../emulator/cli";
 import { SENDGRID_LIMITS, SENDGRID_MESSAGES } from "../core";
-import { call, createBatch, mail, setStatus, sgError, useEmulator } from "./support/emulatorCalls";
+import { call, createBatch, mail, setStatus, sgError } from "./support/emulatorCalls";
+import { useEmulator } from "./support/emulator";
 
-const { em, admin } = useEmulator();
+const sg = useEmulator({ resetBeforeEach: true });
 const T0 = 1_900_000_000;
 const MALFORMED = encodeURIComponent("not a batch id!");
 const UNKNOWN = "NeverCreated0000000000000000000a";
 
 async function batchSendingAt(sendAt: number): Promise<string> {
-  const id = await createBatch(em());
-  expect((await call(em(), "POST", "/v3/mail/send", { body: mail({ batch_id: id, send_at: sendAt }) })).status).toBe(202);
+  const id = await createBatch(sg.emulator);
+  expect((await call(sg.emulator, "POST", "/v3/mail/send", { body: mail({ batch_id: id, send_at: sendAt }) })).status).toBe(202);
   return id;
 }
 
 describe("the 10-minute rule at its boundary (SendGrid: no later than 10 minutes before send_at)", () => {
   test("pausing exactly 600 s before send_at is allowed; 599 s before is refused", async () => {
-    await admin().setNow(T0);
+    await sg.admin.setNow(T0);
     const onTime = await batchSendingAt(T0 + SENDGRID_LIMITS.cutoffSeconds);
     const late = await batchSendingAt(T0 + SENDGRID_LIMITS.cutoffSeconds - 1);
-    expect((await setStatus(em(), onTime, "pause")).status).toBe(201);
-    const refused = await setStatus(em(), late, "pause");
+    expect((await setStatus(sg.emulator, onTime, "pause")).status).toBe(201);
+    const refused = await setStatus(sg.emulator, late, "pause");
     expect(refused.status).toBe(400);
     expect(refused.json).toEqual(sgError(EMULATOR_MESSAGES.tooLate, "batch_id"));
   });
 
   test("switching pause → cancel exactly 600 s before send_at is allowed", async () => {
-    await admin().setNow(T0);
+    await sg.admin.setNow(T0);
     const id = await batchSendingAt(T0 + 3600);
-    await setStatus(em(), id, "pause");
-    await admin().setNow(T0 + 3600 - SENDGRID_LIMITS.cutoffSeconds);
-    expect((await call(em(), "PATCH", `/v3/user/scheduled_sends/${id}`, { body: { status: "cancel" } })).status).toBe(204);
+    await setStatus(sg.emulator, id, "pause");
+    await sg.admin.setNow(T0 + 3600 - SENDGRID_LIMITS.cutoffSeconds);
+    expect((await call(sg.emulator, "PATCH", `/v3/user/scheduled_sends/${id}`, { body: { status: "cancel" } })).status).toBe(204);
   });
 });
 
 describe("default guesses", () => {
   test("PATCH to the status a batch already has → 204, nothing changes", async () => {
-    const id = await createBatch(em());
-    await setStatus(em(), id, "pause");
-    expect((await call(em(), "PATCH", `/v3/user/scheduled_sends/${id}`, { body: { status: "pause" } })).status).toBe(204);
-    expect((await admin().batches())[0].status).toBe("paused");
+    const id = await createBatch(sg.emulator);
+    await setStatus(sg.emulator, id, "pause");
+    expect((await call(sg.emulator, "PATCH", `/v3/user/scheduled_sends/${id}`, { body: { status: "pause" } })).status).toBe(204);
+    expect((await sg.admin.batches())[0].status).toBe("paused");
   });
 
   test("a malformed id is answered like any unknown id on every route", async () => {
-    expect((await call(em(), "GET", `/v3/mail/batch/${MALFORMED}`)).json).toEqual(sgError(SENDGRID_MESSAGES.invalidBatchId));
-    expect((await call(em(), "GET", `/v3/user/scheduled_sends/${MALFORMED}`)).json).toEqual([]);
-    expect((await setStatus(em(), "not a batch id!", "pause")).json).toEqual(sgError(SENDGRID_MESSAGES.invalidBatchId, "batch_id"));
-    const patch = await call(em(), "PATCH", `/v3/user/scheduled_sends/${MALFORMED}`, { body: { status: "pause" } });
+    expect((await call(sg.emulator, "GET", `/v3/mail/batch/${MALFORMED}`)).json).toEqual(sgError(SENDGRID_MESSAGES.invalidBatchId));
+    expect((await call(sg.emulator, "GET", `/v3/user/scheduled_sends/${MALFORMED}`)).json).toEqual([]);
+    expect((await setStatus(sg.emulator, "not a batch id!", "pause")).json).toEqual(sgError(SENDGRID_MESSAGES.invalidBatchId, "batch_id"));
+    const patch = await call(sg.emulator, "PATCH", `/v3/user/scheduled_sends/${MALFORMED}`, { body: { status: "pause" } });
     expect([patch.status, patch.json]).toEqual([404, sgError(SENDGRID_MESSAGES.batchIdNotFound)]);
-    const del = await call(em(), "DELETE", `/v3/user/scheduled_sends/${MALFORMED}`);
+    const del = await call(sg.emulator, "DELETE", `/v3/user/scheduled_sends/${MALFORMED}`);
     expect([del.status, del.json]).toEqual([404, sgError(SENDGRID_MESSAGES.batchIdNotFound)]);
   });
 });
@@ -61,13 +62,13 @@ describe("switches: a recorded answer replaces the guess", () => {
   const bad = (message: string) => ({ status: 400, body: sgError(message) });
 
   test("samePatch: PATCH to the same status answers as configured and still changes nothing", async () => {
-    await admin().configure({ undocumented: { samePatch: bad("status already pause") } });
-    const id = await createBatch(em());
-    await setStatus(em(), id, "pause");
-    const res = await call(em(), "PATCH", `/v3/user/scheduled_sends/${id}`, { body: { status: "pause" } });
+    await sg.admin.configure({ undocumented: { samePatch: bad("status already pause") } });
+    const id = await createBatch(sg.emulator);
+    await setStatus(sg.emulator, id, "pause");
+    const res = await call(sg.emulator, "PATCH", `/v3/user/scheduled_sends/${id}`, { body: { status: "pause" } });
     expect([res.status, res.json]).toEqual([400, sgError("status already pause")]);
     // A real switch still answers 204.
-    expect((await call(em(), "PATCH", `/v3/user/scheduled_sends/${id}`, { body: { status: "cancel" } })).status).toBe(204);
+    expect((await call(sg.emulator, "PATCH", `/v3/user/scheduled_sends/${id}`, { body: { status: "cancel" } })).status).toBe(204);
   });
 
   test("malformedId.<route>: each route answers a malformed id as configured; well-formed unknown ids keep the documented answers", async () => {
@@ -78,36 +79,36 @@ describe("switches: a recorded answer replaces the guess", () => {
       "malformedId.update": { status: 400, body: sgError("bad id", "batch_id") },
       "malformedId.delete": { status: 204 },
     };
-    await admin().configure({ undocumented: replies });
+    await sg.admin.configure({ undocumented: replies });
     const got = [
-      await call(em(), "GET", `/v3/mail/batch/${MALFORMED}`),
-      await call(em(), "GET", `/v3/user/scheduled_sends/${MALFORMED}`),
-      await setStatus(em(), "not a batch id!", "pause"),
-      await call(em(), "PATCH", `/v3/user/scheduled_sends/${MALFORMED}`, { body: { status: "pause" } }),
-      await call(em(), "DELETE", `/v3/user/scheduled_sends/${MALFORMED}`),
+      await call(sg.emulator, "GET", `/v3/mail/batch/${MALFORMED}`),
+      await call(sg.emulator, "GET", `/v3/user/scheduled_sends/${MALFORMED}`),
+      await setStatus(sg.emulator, "not a batch id!", "pause"),
+      await call(sg.emulator, "PATCH", `/v3/user/scheduled_sends/${MALFORMED}`, { body: { status: "pause" } }),
+      await call(sg.emulator, "DELETE", `/v3/user/scheduled_sends/${MALFORMED}`),
     ].map((r) => ({ status: r.status, body: r.json }));
     expect(got).toEqual(Object.values(replies).map((r) => ({ status: r.status, body: r.body })));
 
-    expect((await call(em(), "GET", `/v3/mail/batch/${UNKNOWN}`)).json).toEqual(sgError(SENDGRID_MESSAGES.invalidBatchId));
-    expect((await call(em(), "GET", `/v3/user/scheduled_sends/${UNKNOWN}`)).json).toEqual([]);
-    expect((await call(em(), "DELETE", `/v3/user/scheduled_sends/${UNKNOWN}`)).status).toBe(404);
+    expect((await call(sg.emulator, "GET", `/v3/mail/batch/${UNKNOWN}`)).json).toEqual(sgError(SENDGRID_MESSAGES.invalidBatchId));
+    expect((await call(sg.emulator, "GET", `/v3/user/scheduled_sends/${UNKNOWN}`)).json).toEqual([]);
+    expect((await call(sg.emulator, "DELETE", `/v3/user/scheduled_sends/${UNKNOWN}`)).status).toBe(404);
   });
 
   test("lateChange: a late pause answers as configured and the batch keeps no status", async () => {
-    await admin().configure({ undocumented: { lateChange: { status: 400, body: sgError("cannot cancel a send this close to send_at") } } });
-    await admin().setNow(T0);
+    await sg.admin.configure({
+      undocumented: { lateChange: { status: 400, body: sgError("cannot cancel a send this close to send_at") } },
+    });
+    await sg.admin.setNow(T0);
     const id = await batchSendingAt(T0 + 60);
-    expect((await setStatus(em(), id, "pause")).json).toEqual(sgError("cannot cancel a send this close to send_at"));
-    expect((await admin().batches())[0].status).toBe("active");
+    expect((await setStatus(sg.emulator, id, "pause")).json).toEqual(sgError("cannot cancel a send this close to send_at"));
+    expect((await sg.admin.batches())[0].status).toBe("active");
   });
 
   test("bad switch settings are refused at start and at run time", async () => {
     await expect(startEmulator({ undocumented: { samePatch: { status: 42 } } })).rejects.toThrow(
       "undocumented.samePatch must be { status: integer 200..599, body?: JSON }",
     );
-    const err = await admin()
-      .configure({ undocumented: { sometimes: { status: 400 } } } as never)
-      .catch((e: Error) => e.message);
+    const err = await sg.admin.configure({ undocumented: { sometimes: { status: 400 } } } as never).catch((e: Error) => e.message);
     expect(err).toMatch(/undocumented\.sometimes is not one of lateChange, samePatch, malformedId\.validate/);
   });
 });

@@ -7,7 +7,7 @@
 
 import * as http from "node:http";
 import type { AddressInfo } from "node:net";
-import { DEFAULT_EMULATOR_API_KEY, EmulatorAdmin, startEmulator, type Emulator } from "../emulator";
+import { DEFAULT_EMULATOR_API_KEY } from "../emulator";
 import {
   SECRET_ARN,
   awsEnv,
@@ -19,25 +19,21 @@ import {
   startResponseServer,
   type FakeAws,
 } from "./support/cfn";
+import { useEmulator } from "./support/emulator";
 
-let emulator: Emulator;
-let admin: EmulatorAdmin;
+const sg = useEmulator({ resetBeforeEach: true });
 let aws: FakeAws;
 let dir: string;
 
 beforeAll(async () => {
   dir = bundleDir(buildBundle().file);
-  emulator = await startEmulator({ port: 0 });
-  admin = new EmulatorAdmin(emulator.url);
   aws = await startFakeAws({ secrets: { [SECRET_ARN]: DEFAULT_EMULATOR_API_KEY } });
 });
 afterAll(async () => {
-  await emulator?.close();
   await aws?.close();
 });
-beforeEach(() => admin.reset());
 
-const sendgridRequests = async () => (await admin.requests()).filter((r) => r.path.startsWith("/v3/"));
+const sendgridRequests = async () => (await sg.admin.requests()).filter((r) => r.path.startsWith("/v3/"));
 
 describe("a ResponseURL that cannot take the answer is caught before any work", () => {
   test.each([
@@ -51,7 +47,7 @@ describe("a ResponseURL that cannot take the answer is caught before any work", 
     ["a file URL", "file:///tmp/answer", "ResponseURL must be https"],
   ])("%s: logged and dropped, zero secret reads and SendGrid requests, the handler resolves", async (_name, url, reason) => {
     for (const fixture of ["create.json", "delete.json"]) {
-      const event = loadEvent(fixture, { SECRET_ARN, API_URL: emulator.url, PHYSICAL_ID: "HkJ5yLYULb7Rj8GKSx7u025ouWVlMgAi" }, url);
+      const event = loadEvent(fixture, { SECRET_ARN, API_URL: sg.url, PHYSICAL_ID: "HkJ5yLYULb7Rj8GKSx7u025ouWVlMgAi" }, url);
       const awsBefore = aws.calls.length;
       const run = await runBundle(dir, event, { env: awsEnv(aws) });
       expect(run.stderr).toMatch(/RUNNER: done/); // resolved, not rejected
@@ -68,7 +64,7 @@ describe("a ResponseURL that cannot take the answer is caught before any work", 
   test("loopback http is still answered (the local harness)", async () => {
     const server = await startResponseServer();
     try {
-      const run = await runBundle(dir, loadEvent("create.json", { SECRET_ARN, API_URL: emulator.url }, server.url), { env: awsEnv(aws) });
+      const run = await runBundle(dir, loadEvent("create.json", { SECRET_ARN, API_URL: sg.url }, server.url), { env: awsEnv(aws) });
       expect(run.code).toBe(0);
       expect(server.received).toHaveLength(1);
       expect(server.received[0]?.json).toMatchObject({ Status: "SUCCESS" });
@@ -128,7 +124,7 @@ test("a partial Secrets Manager ARN (no 6-character suffix) fails before any sec
   try {
     const partial = "arn:aws:secretsmanager:us-east-1:123456789012:secret:sendgrid-api-key";
     const awsBefore = aws.calls.length;
-    const run = await runBundle(dir, loadEvent("create.json", { SECRET_ARN: partial, API_URL: emulator.url }, server.url), {
+    const run = await runBundle(dir, loadEvent("create.json", { SECRET_ARN: partial, API_URL: sg.url }, server.url), {
       env: awsEnv(aws),
     });
     expect(run.code).toBe(0);
