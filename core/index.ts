@@ -15,6 +15,15 @@ export {
   type Failure,
 } from "./validate";
 export { accountKey, apiOrigin, batchChanges, normaliseInputs, type BatchChanges } from "./model";
-export type { RetryOptions } from "./retry";
+export { backoffMs, quotaWaitFromEnv, retry, type RetryOptions, type RetryPolicy, type Sleep } from "./retry";
 export { SendGridBatchClient, clientFor, type AttemptInfo, type ClientOptions } from "./client";
-export { PartialFailureError, adoptBatch, applyStatus, cancelBatch, createBatch, readBatch, type CancelOutcome } from "./batches";
+export {
+  PartialFailureError,
+  adoptBatch,
+  applyStatus,
+  cancelBatch,
+  createBatch,
+  readBatch,
+  type CancelOptions,
+  type CancelOutcome,
+} from "./batches";

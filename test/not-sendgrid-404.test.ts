@@ -61,7 +61,7 @@ describe.each(NOT_SENDGRID)("a host that answers every request 404 with %s", (_n
 
   test("reading the batch (refresh) fails instead of reporting it gone", async () => {
     expect((await rejection(readBatch(client(), batchId))).code).toBe("NOT_SENDGRID");
-    await expect(rt.read({}, batchId, { apiUrl: proxy.url, status: "paused" })).rejects.toThrow(/does not answer like SendGrid's API/);
+    await expect(rt.read(batchId, { apiUrl: proxy.url, status: "paused" })).rejects.toThrow(/does not answer like SendGrid's API/);
   });
 
   test("cancel fails instead of answering 'gone', whatever status it believed", async () => {
