@@ -47,13 +47,13 @@ function runtime(): Rt {
 // The shape for a linked package: an object literal whose methods delegate to the runtime. About
 // 2.3 KB per copy.
 const delegatingProvider: pulumi.dynamic.ResourceProvider<Props, Props> = {
-  configure: (q) => runtime().configure(q),
-  check: (o, n) => runtime().check(o, n),
-  diff: (i, o, n) => runtime().diff(i, o, n),
-  create: (n) => runtime().create(n),
-  read: (i, o) => runtime().read(i, o),
-  update: (i, o, n) => runtime().update(i, o, n),
-  delete: (i, o) => runtime().remove(i, o),
+  configure: async (q) => runtime().configure(q),
+  check: async (o, n) => runtime().check(o, n),
+  diff: async (i, o, n) => runtime().diff(i, o, n),
+  create: async (n) => runtime().create(n),
+  read: async (i, o) => runtime().read(i, o),
+  update: async (i, o, n) => runtime().update(i, o, n),
+  delete: async (i, o) => runtime().remove(i, o),
 };
 
 /**
