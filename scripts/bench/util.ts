@@ -4,24 +4,11 @@
 import { spawn } from "node:child_process";
 import type { EmulatorAdmin } from "../../emulator";
 
-/** One printed table. */
-export interface Table {
-  title: string;
-  headers: string[];
-  rows: (string | number)[][];
-}
-
-/** What a benchmark module returns: its tables and its figures by name. */
-export interface Result {
-  tables: Table[];
-  json: Record<string, unknown>;
-}
-
+/** One printed table; a module returns its tables and its figures by name (`json`). */
+export type Table = { title: string; headers: string[]; rows: (string | number)[][] };
+export type Result = { tables: Table[]; json: Record<string, unknown> };
 /** What every module gets: the emulator, reset before each module. */
-export interface BenchContext {
-  url: string;
-  admin: EmulatorAdmin;
-}
+export type BenchContext = { url: string; admin: EmulatorAdmin };
 
 /** An integer from the environment, or `def`. */
 export function envInt(name: string, def: number, min = 1): number {
