@@ -27,3 +27,13 @@ export {
   type CancelOptions,
   type CancelOutcome,
 } from "./batches";
+export {
+  MustRecordError,
+  converge,
+  provision,
+  refresh,
+  retire,
+  type Provisioned,
+  type RecordedBatch,
+  type Refreshed,
+} from "./lifecycle";

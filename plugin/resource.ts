@@ -1,18 +1,16 @@
 // ScheduledBatch as a provider-plugin resource: the same lifecycle as the dynamic resource
-// (core/batches.ts, so the same SendGrid calls per transition), with the account taken from the
+// (core/lifecycle.ts, so the same SendGrid calls per transition), with the account taken from the
 // provider's configuration instead of resource properties. Nothing here imports @pulumi/pulumi.
 
 import {
-  PartialFailureError,
-  adoptBatch,
-  applyStatus,
+  MustRecordError,
   batchChanges,
-  cancelBatch,
   clientFor,
-  createBatch,
-  describeError,
+  converge,
   normaliseInputs,
-  readBatch,
+  provision,
+  refresh,
+  retire,
   validateInputs,
   type BatchStatus,
   type Failure,
@@ -111,36 +109,27 @@ export class BatchResource {
   }
 
   async create(inputs: Props): Promise<{ id: string; outs: Props }> {
-    const desired = (inputs.status as BatchStatus | undefined) ?? "active";
-    if (typeof inputs.batchId === "string") {
-      const adopted = await adoptBatch(this.sendgrid(), inputs.batchId, desired);
-      return { id: adopted.batchId, outs: outputs(inputs, adopted.batchId, adopted.status, true) };
-    }
+    const desired = {
+      status: inputs.status as BatchStatus | undefined,
+      batchId: typeof inputs.batchId === "string" ? inputs.batchId : undefined,
+    };
     try {
-      const made = await createBatch(this.sendgrid(), desired);
-      return { id: made.batchId, outs: outputs(inputs, made.batchId, made.status, false) };
+      const made = await provision(this.sendgrid(), desired);
+      return { id: made.batchId, outs: outputs(inputs, made.batchId, made.status, made.adopted) };
     } catch (err) {
-      if (err instanceof PartialFailureError) {
-        // Record the batch that now exists so the next `up` converges instead of orphaning it.
-        const status = err.status === "unknown" ? "active" : err.status;
-        throw partial(err.message, err.batchId, outputs(inputs, err.batchId, status, false));
-      }
+      // A batch now exists: record it so the next `up` converges instead of orphaning it.
+      if (err instanceof MustRecordError) throw partial(err.message, err.batchId, outputs(inputs, err.batchId, err.status, false));
       throw err;
     }
   }
 
   async update(id: string, olds: Props, news: Props): Promise<{ outs: Props }> {
-    const believed = olds.status as BatchStatus;
-    const desired = (news.status as BatchStatus | undefined) ?? "active";
-    const adopted = olds.adopted === true;
     try {
-      return { outs: outputs(news, id, await applyStatus(this.sendgrid(), id, desired, believed), adopted) };
+      const status = await converge(this.sendgrid(), id, news.status as BatchStatus | undefined, olds.status as BatchStatus);
+      return { outs: outputs(news, id, status, olds.adopted === true) };
     } catch (err) {
-      // Record what SendGrid now holds (if we can tell) so state and SendGrid never disagree.
-      const actual = await this.sendgrid()
-        .getStatus(id)
-        .catch(() => undefined);
-      if (actual !== undefined && actual !== believed) throw partial(describeError(err), id, { ...olds, status: actual });
+      // SendGrid holds another status than state believed: record it.
+      if (err instanceof MustRecordError) throw partial(err.message, id, { ...olds, status: err.status });
       throw err;
     }
   }
@@ -150,17 +139,14 @@ export class BatchResource {
    * adopted, so the generated code names it with `batchId`.
    */
   async read(id: string, props: Props): Promise<{ id: string; props: Props; inputs?: Props }> {
-    const status = await readBatch(this.sendgrid(), id);
-    if (status === undefined) return { id: "", props: {} }; // SendGrid no longer knows it: refresh drops it
     const importing = Object.keys(props).length === 0;
-    const adopted = importing || props.adopted === true;
-    const inputs: Props = { status };
-    if (props.sendAt !== undefined && props.sendAt !== null) inputs.sendAt = props.sendAt;
-    if (adopted) inputs.batchId = id;
-    return { id, props: outputs(props, id, status, adopted), inputs };
+    const found = await refresh(this.sendgrid(), id, { sendAt: props.sendAt, adopted: importing || props.adopted === true });
+    if (found === undefined) return { id: "", props: {} }; // SendGrid no longer knows it: refresh drops it
+    return { id, props: outputs(props, id, found.status, found.adopted), inputs: found.inputs };
   }
 
+  /** Delete cancels; the declared sendAt tells a refusal near send_at as "too late". */
   async delete(id: string, props: Props): Promise<void> {
-    await cancelBatch(this.sendgrid(), id, props.status as BatchStatus | undefined);
+    await retire(this.sendgrid(), id, { status: props.status as BatchStatus | undefined, sendAt: props.sendAt });
   }
 }

@@ -7,20 +7,17 @@
 // Nothing here imports @pulumi/pulumi: the shapes below are what the dynamic-provider host sends.
 
 import {
-  PartialFailureError,
+  MustRecordError,
   SendGridError,
-  adoptBatch,
   apiKeyProblem,
-  applyStatus,
   batchChanges,
-  cancelBatch,
   clientFor,
-  createBatch,
-  describeError,
+  converge,
   normaliseInputs,
-  parseSendAt,
+  provision,
   quotaWaitFromEnv,
-  readBatch,
+  refresh,
+  retire,
   validateInputs,
   type BatchStatus,
   type ConnectionSettings,
@@ -123,20 +120,13 @@ function partial(message: string, id: string, properties: Props): Error & { id: 
 
 export async function create(inputs: Props): Promise<{ id: string; outs: Props }> {
   const spec = inputs as ScheduledBatchInputs & Props;
-  const client = clientOf(spec);
-  const desired = spec.status ?? "active";
-  if (spec.batchId !== undefined) {
-    const adopted = await adoptBatch(client, spec.batchId, desired);
-    return { id: adopted.batchId, outs: outputs(spec, adopted.batchId, adopted.status, true) };
-  }
   try {
-    const made = await createBatch(client, desired);
-    return { id: made.batchId, outs: outputs(spec, made.batchId, made.status, false) };
+    const made = await provision(clientOf(spec), spec);
+    return { id: made.batchId, outs: outputs(spec, made.batchId, made.status, made.adopted) };
   } catch (err) {
-    if (err instanceof PartialFailureError) {
-      // Record the batch that now exists so the next `up` converges instead of orphaning it.
-      const status = err.status === "unknown" ? "active" : err.status;
-      throw partial(err.message, err.batchId, { ...outputs(spec, err.batchId, status, false), [PROVIDER_KEY]: inputs[PROVIDER_KEY] });
+    // A batch now exists: record it so the next `up` converges instead of orphaning it.
+    if (err instanceof MustRecordError) {
+      throw partial(err.message, err.batchId, { ...outputs(spec, err.batchId, err.status, false), [PROVIDER_KEY]: inputs[PROVIDER_KEY] });
     }
     throw err;
   }
@@ -144,38 +134,29 @@ export async function create(inputs: Props): Promise<{ id: string; outs: Props }
 
 export async function update(id: string, olds: Props, news: Props): Promise<{ outs: Props }> {
   const spec = news as ScheduledBatchInputs & Props;
-  const client = clientOf(spec);
-  const believed = olds.status as BatchStatus;
-  const desired = spec.status ?? "active";
-  const adopted = olds.adopted === true;
   try {
-    const status = await applyStatus(client, id, desired, believed);
-    return { outs: outputs(spec, id, status, adopted) };
+    const status = await converge(clientOf(spec), id, spec.status, olds.status as BatchStatus);
+    return { outs: outputs(spec, id, status, olds.adopted === true) };
   } catch (err) {
-    // Record what SendGrid now holds (if we can tell) so state and SendGrid never disagree.
-    const actual = await client.getStatus(id).catch(() => undefined);
-    if (actual !== undefined && actual !== believed) {
-      throw partial(describeError(err), id, { ...olds, status: actual, [PROVIDER_KEY]: news[PROVIDER_KEY] });
-    }
+    // SendGrid holds another status than state believed: record it.
+    if (err instanceof MustRecordError) throw partial(err.message, id, { ...olds, status: err.status, [PROVIDER_KEY]: news[PROVIDER_KEY] });
     throw err;
   }
 }
 
 export async function read(id: string, props: Props = {}): Promise<{ id: string; props: Props; inputs?: Props }> {
   const state = props as Partial<ScheduledBatchOutputs> & Props;
-  const status = await readBatch(clientOf(state), id);
-  if (status === undefined) return { id: "", props: {} }; // SendGrid no longer knows it: refresh drops it
-  const adopted = state.adopted === true;
-  const inputs: Props = { status };
-  for (const k of ["sendAt", "onBehalfOf", "region", "apiUrl"] as const) if (state[k] !== undefined) inputs[k] = state[k];
-  if (adopted) inputs.batchId = id;
-  return { id, props: { ...state, batchId: id, status, adopted }, inputs };
+  const found = await refresh(clientOf(state), id, state);
+  if (found === undefined) return { id: "", props: {} }; // SendGrid no longer knows it: refresh drops it
+  const inputs: Props = { ...found.inputs };
+  // The account is a resource input here (the plugin takes it from provider configuration).
+  for (const k of ["onBehalfOf", "region", "apiUrl"] as const) if (state[k] !== undefined) inputs[k] = state[k];
+  return { id, props: { ...state, batchId: id, status: found.status, adopted: found.adopted }, inputs };
 }
 
 export async function remove(id: string, props: Props): Promise<void> {
   const state = props as Partial<ScheduledBatchOutputs> & Props;
-  const sendAt = state.sendAt === undefined ? undefined : parseSendAt(state.sendAt);
-  await cancelBatch(clientOf(state), id, state.status, { sendAt: sendAt && "seconds" in sendAt ? sendAt.seconds : undefined });
+  await retire(clientOf(state), id, state);
 }
 
 // `delete` is a reserved word: the dynamic-provider host calls `provider.delete(id, props)`.
