@@ -1,6 +1,6 @@
 // The plugin executable over gRPC, as the engine drives it (no engine here): the Read-without-
 // properties shim that makes `pulumi import` work, the provider-config RPCs the SDK's server
-// lacks (CheckConfig, DiffConfig with replaces, Configure), and the schema.
+// lacks (CheckConfig, DiffConfig with replaces, Configure), Delete near send_at, and the schema.
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import * as path from "node:path";
 import * as grpc from "@grpc/grpc-js";
@@ -9,6 +9,8 @@ import { ResourceProviderClient } from "@pulumi/pulumi/proto/provider_grpc_pb";
 import { Struct } from "google-protobuf/google/protobuf/struct_pb";
 import { DEFAULT_EMULATOR_API_KEY } from "../emulator";
 import { takeSendGridCalls, useEmulator } from "./support/emulator";
+import { createBatch as createRawBatch } from "./support/emulatorCalls";
+import { startSendGridProxy } from "./support/sendgridProxy";
 import { REPO_ROOT, ensurePulumiCli } from "../scripts/lib/engine";
 
 jest.setTimeout(120_000);
@@ -19,13 +21,21 @@ const URN = "urn:pulumi:dev::proj::sendgrid-batch:index:ScheduledBatch::b";
 let child: ChildProcess | undefined;
 let client: ResourceProviderClient;
 
-beforeAll(async () => {
-  child = spawn(BIN, [], { stdio: ["ignore", "pipe", "inherit"], env: { ...process.env, SENDGRID_API_KEY: DEFAULT_EMULATOR_API_KEY } });
-  const port = await new Promise<string>((resolve, reject) => {
-    child?.stdout?.once("data", (d: Buffer) => resolve(d.toString().trim()));
-    child?.once("exit", (code) => reject(new Error(`plugin exited with ${code}`)));
+/** One plugin process (one provider instance: Configure once, as the engine does). */
+async function startPlugin(): Promise<{ child: ChildProcess; client: ResourceProviderClient }> {
+  const proc = spawn(BIN, [], {
+    stdio: ["ignore", "pipe", "inherit"],
+    env: { ...process.env, SENDGRID_API_KEY: DEFAULT_EMULATOR_API_KEY },
   });
-  client = new ResourceProviderClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
+  const port = await new Promise<string>((resolve, reject) => {
+    proc.stdout?.once("data", (d: Buffer) => resolve(d.toString().trim()));
+    proc.once("exit", (code) => reject(new Error(`plugin exited with ${code}`)));
+  });
+  return { child: proc, client: new ResourceProviderClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure()) };
+}
+
+beforeAll(async () => {
+  ({ child, client } = await startPlugin());
 });
 afterAll(() => {
   client?.close();
@@ -38,10 +48,10 @@ function rpc<Res>(send: (done: Done<Res>) => unknown): Promise<Res> {
 }
 const struct = (v: Record<string, unknown>) => Struct.fromJavaScript(v as Parameters<typeof Struct.fromJavaScript>[0]);
 
-async function configure(vars: Record<string, string>): Promise<void> {
+async function configure(vars: Record<string, string>, to: ResourceProviderClient = client): Promise<void> {
   const req = new provproto.ConfigureRequest();
   for (const [k, v] of Object.entries(vars)) req.getVariablesMap().set(k, v);
-  await rpc<provproto.ConfigureResponse>((done) => client.configure(req, done));
+  await rpc<provproto.ConfigureResponse>((done) => to.configure(req, done));
 }
 
 async function diffConfig(olds: Record<string, unknown>, news: Record<string, unknown>) {
@@ -78,6 +88,53 @@ test("a Read with only an id, as `pulumi import` sends it, adopts the batch", as
   expect(res.getProperties()?.toJavaScript()).toEqual({ batchId: batch_id, status: "active", adopted: true });
   expect(res.getInputs()?.toJavaScript()).toEqual({ batchId: batch_id, status: "active" });
   expect(await takeSendGridCalls(sg.admin)).toEqual(["GET /v3/user/scheduled_sends/{batch_id}", "GET /v3/mail/batch/{batch_id}"]);
+});
+
+test("Delete passes the declared sendAt: a cancel refused 5 minutes before it says too late, whatever SendGrid's words", async () => {
+  await sg.admin.reset();
+  // SendGrid documents no message for this refusal: reword every 400 of a status change.
+  const refusal = "This scheduled send can no longer be modified";
+  const proxy = await startSendGridProxy(sg.url);
+  proxy.rules.rewrite = (req, res) =>
+    res.status === 400 && req.path.startsWith("/v3/user/scheduled_sends")
+      ? JSON.stringify({ errors: [{ field: null, message: refusal }] })
+      : res.body;
+  const plugin = await startPlugin();
+  try {
+    await configure({ "sendgrid-batch:config:apiUrl": proxy.url }, plugin.client);
+    const id = await createRawBatch(sg.emulator);
+    const sendAt = (await sg.admin.now()) + 300;
+    await sg.admin.seedMessage({ batch_id: id, send_at: sendAt, to: ["ada@example.com"] });
+    await sg.admin.clearRequests();
+
+    const remove = (declared: number) => {
+      const req = new provproto.DeleteRequest();
+      req.setId(id);
+      req.setUrn(URN);
+      req.setProperties(struct({ batchId: id, status: "active", adopted: false, sendAt: declared }));
+      return rpc<unknown>((done) => plugin.client.delete(req, done)).then(
+        () => "deleted",
+        (err: grpc.ServiceError) => err.details,
+      );
+    };
+    // Declared an hour ahead: nothing says it is too late, so SendGrid's refusal stands as it is.
+    const far = await remove(sendAt + 3600);
+    expect(far).toContain(`400 ${refusal}`);
+    expect(far).not.toMatch(/10 minutes/);
+    // Declared 5 minutes ahead: the refusal is SendGrid's 10-minute cut-off, and the message says what it means.
+    const near = await remove(sendAt);
+    expect(near).toContain(refusal);
+    expect(near).toMatch(
+      /The declared send time \(.*\) is [45] min away: SendGrid refuses pause or cancel later than 10 minutes before send_at/,
+    );
+    // Two refused cancels, nothing else written; the batch keeps its status.
+    expect(await takeSendGridCalls(sg.admin)).toEqual(["POST /v3/user/scheduled_sends", "POST /v3/user/scheduled_sends"]);
+    expect((await sg.admin.batches()).map((b) => [b.batch_id, b.status])).toEqual([[id, "active"]]);
+  } finally {
+    plugin.client.close();
+    plugin.child.kill();
+    await proxy.close();
+  }
 });
 
 test("DiffConfig: another account (host or subuser) replaces, a respelled account or a new key does not", async () => {
