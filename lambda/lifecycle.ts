@@ -94,39 +94,56 @@ function invalid(physicalResourceId: string, reason: string): Outcome {
   return { status: "FAILED", physicalResourceId, reason, action: "invalid-properties" };
 }
 
-/** Create or adopt a batch for `props`; used by Create and by a replacing Update. */
+/**
+ * Create or adopt a batch for `spec` and answer SUCCESS with its id; used by Create and by a
+ * replacing Update. Each names the action (`action(adopted)`) and answers a batch that was made but
+ * left in the wrong status (PartialFailureError) its own way (`partial`); other errors are thrown.
+ */
 async function makeBatch(
   spec: BatchSpec,
   keySource: ApiKeySource,
   ctx: OperationContext,
-): Promise<{ batchId: string; status: BatchStatus; adopted: boolean }> {
-  const client = await connect(spec, keySource, ctx);
-  if (spec.batchId !== undefined) return { ...(await adoptBatch(client, spec.batchId, spec.status)), adopted: true };
-  return { ...(await createBatch(client, spec.status, (id) => (ctx.created = id))), adopted: false };
+  action: (adopted: boolean) => string,
+  partial: (err: PartialFailureError) => Omit<Outcome, "status">,
+): Promise<Outcome> {
+  try {
+    const client = await connect(spec, keySource, ctx);
+    const adoptId = spec.batchId;
+    const made =
+      adoptId !== undefined
+        ? await adoptBatch(client, adoptId, spec.status)
+        : await createBatch(client, spec.status, (id) => (ctx.created = id));
+    return {
+      status: "SUCCESS",
+      physicalResourceId: made.batchId,
+      data: data(made.batchId, made.status),
+      action: action(adoptId !== undefined),
+    };
+  } catch (err) {
+    if (err instanceof PartialFailureError) return { status: "FAILED", ...partial(err) };
+    throw err;
+  }
 }
 
 export async function onCreate(props: RawProperties, ctx: OperationContext): Promise<Outcome> {
   const parsed = parseProperties(props, { now: Math.floor(ctx.now() / 1000) });
   if (parsed.failures.length || !parsed.keySource) return invalid(MARKER_ID, describeFailures(parsed.failures));
+  const keySource = parsed.keySource;
   try {
-    const made = await makeBatch(parsed.spec, parsed.keySource, ctx);
-    return {
-      status: "SUCCESS",
-      physicalResourceId: made.batchId,
-      data: data(made.batchId, made.status),
-      action: made.adopted ? "adopted" : "created",
-    };
-  } catch (err) {
-    if (err instanceof PartialFailureError) {
+    return await makeBatch(
+      parsed.spec,
+      keySource,
+      ctx,
+      (adopted) => (adopted ? "adopted" : "created"),
       // The batch exists but is not in the asked-for status. Answering FAILED *with its id* makes
       // CloudFormation's rollback send Delete for that id, which cancels it: nothing is orphaned.
-      return {
-        status: "FAILED",
+      (err) => ({
         physicalResourceId: err.batchId,
-        reason: `${explain(err.cause, parsed.keySource)} (batch ${err.batchId} was created; the stack rollback cancels it)`,
+        reason: `${explain(err.cause, keySource)} (batch ${err.batchId} was created; the stack rollback cancels it)`,
         action: "partially-created",
-      };
-    }
+      }),
+    );
+  } catch (err) {
     return { status: "FAILED", physicalResourceId: MARKER_ID, reason: explain(err, parsed.keySource), action: "create-failed" };
   }
 }
@@ -160,27 +177,19 @@ export async function onUpdate(id: string, props: RawProperties, oldProps: RawPr
           return { status: "SUCCESS", physicalResourceId: id, data: data(id, status), action: "in-place (id belongs to the new account)" };
         }
       }
-      try {
-        const made = await makeBatch(spec, keySource, ctx);
-        return {
-          status: "SUCCESS",
-          physicalResourceId: made.batchId,
-          data: data(made.batchId, made.status),
-          action: made.adopted ? "replaced (adopted)" : "replaced",
-        };
-      } catch (err) {
-        if (err instanceof PartialFailureError) {
-          // A failed Update keeps the old id; the new, still-active batch has no mail and sends
-          // nothing, but name it so an operator can cancel it.
-          return {
-            status: "FAILED",
-            physicalResourceId: id,
-            reason: `${explain(err.cause, keySource)} (replacement batch ${err.batchId} was created and left unused)`,
-            action: "replace-failed",
-          };
-        }
-        throw err;
-      }
+      return await makeBatch(
+        spec,
+        keySource,
+        ctx,
+        (adopted) => (adopted ? "replaced (adopted)" : "replaced"),
+        // A failed Update keeps the old id; the new, still-active batch has no mail and sends
+        // nothing, but name it so an operator can cancel it.
+        (err) => ({
+          physicalResourceId: id,
+          reason: `${explain(err.cause, keySource)} (replacement batch ${err.batchId} was created and left unused)`,
+          action: "replace-failed",
+        }),
+      );
     }
     const client = await connect(spec, keySource, ctx);
     const status = await applyStatus(client, id, spec.status, declaredStatus(oldProps));

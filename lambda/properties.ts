@@ -88,45 +88,51 @@ export function parseProperties(props: RawProperties, opts: ParseOptions): Parse
   return { spec, keySource, failures };
 }
 
+/** The two places the key may be read from: the property naming it, what its value must look like. */
+const KEY_SOURCES: readonly {
+  property: (typeof KEY_PROPERTIES)[number];
+  pattern: RegExp;
+  mustBe: string;
+  source: (value: string) => ApiKeySource;
+}[] = [
+  {
+    property: "ApiKeySecretArn",
+    pattern: SECRET_ARN,
+    mustBe:
+      "the full ARN of a Secrets Manager secret, ending in the 6 characters Secrets Manager appends to the name, e.g. arn:aws:secretsmanager:us-east-1:123456789012:secret:sendgrid-api-key-AbCdEf",
+    source: (secretArn) => ({ kind: "secretsmanager", secretArn }),
+  },
+  {
+    property: "ApiKeyParameterName",
+    pattern: PARAMETER_NAME,
+    mustBe: "the name of an SSM SecureString parameter, e.g. /sendgrid/api-key",
+    source: (parameterName) => ({ kind: "ssm", parameterName }),
+  },
+];
+
 function parseKeySource(props: RawProperties): { keySource?: ApiKeySource; failure?: Failure } {
-  const arn = props.ApiKeySecretArn;
-  const name = props.ApiKeyParameterName;
-  if (present(arn) && present(name)) {
+  const given = KEY_SOURCES.filter((k) => present(props[k.property]));
+  if (given.length > 1) {
     return { failure: { property: "ApiKeySecretArn", reason: "set either ApiKeySecretArn or ApiKeyParameterName, not both" } };
   }
-  if (present(arn)) {
-    if (typeof arn === "string" && DYNAMIC_REFERENCE.test(arn))
-      return { failure: { property: "ApiKeySecretArn", reason: dynamicReferenceReason("ApiKeySecretArn") } };
-    if (typeof arn !== "string" || !SECRET_ARN.test(arn)) {
-      return {
-        failure: {
-          property: "ApiKeySecretArn",
-          reason: `ApiKeySecretArn must be the full ARN of a Secrets Manager secret, ending in the 6 characters Secrets Manager appends to the name, e.g. arn:aws:secretsmanager:us-east-1:123456789012:secret:sendgrid-api-key-AbCdEf (got ${describe(arn)})`,
-        },
-      };
-    }
-    return { keySource: { kind: "secretsmanager", secretArn: arn } };
+  const [chosen] = given;
+  if (!chosen) {
+    return {
+      failure: {
+        property: "ApiKeySecretArn",
+        reason:
+          "no API key source: set ApiKeySecretArn (a Secrets Manager secret holding the SendGrid API key) or ApiKeyParameterName (an SSM SecureString parameter)",
+      },
+    };
   }
-  if (present(name)) {
-    if (typeof name === "string" && DYNAMIC_REFERENCE.test(name))
-      return { failure: { property: "ApiKeyParameterName", reason: dynamicReferenceReason("ApiKeyParameterName") } };
-    if (typeof name !== "string" || !PARAMETER_NAME.test(name)) {
-      return {
-        failure: {
-          property: "ApiKeyParameterName",
-          reason: `ApiKeyParameterName must be the name of an SSM SecureString parameter, e.g. /sendgrid/api-key (got ${describe(name)})`,
-        },
-      };
-    }
-    return { keySource: { kind: "ssm", parameterName: name } };
+  const { property } = chosen;
+  const value = props[property];
+  if (typeof value === "string" && DYNAMIC_REFERENCE.test(value))
+    return { failure: { property, reason: dynamicReferenceReason(property) } };
+  if (typeof value !== "string" || !chosen.pattern.test(value)) {
+    return { failure: { property, reason: `${property} must be ${chosen.mustBe} (got ${describe(value)})` } };
   }
-  return {
-    failure: {
-      property: "ApiKeySecretArn",
-      reason:
-        "no API key source: set ApiKeySecretArn (a Secrets Manager secret holding the SendGrid API key) or ApiKeyParameterName (an SSM SecureString parameter)",
-    },
-  };
+  return { keySource: chosen.source(value) };
 }
 
 // CloudFormation does not resolve {{resolve:secretsmanager:…}} or {{resolve:ssm-secure:…}} inside
