@@ -4,11 +4,10 @@
 
 import { spawn } from "node:child_process";
 import * as fs from "node:fs";
-import * as http from "node:http";
-import type { AddressInfo } from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import { sdkOnlyNodePath } from "./lambdaBundle";
+import { serveLocally } from "./localServer";
 
 export const SECRET_ARN = "arn:aws:secretsmanager:us-east-1:123456789012:secret:sendgrid-api-key-AbCdEf";
 /** The fixtures' stack, and the id a failed Create answers with (lambda/lifecycle.ts MARKER_ID). */
@@ -43,43 +42,36 @@ export interface ResponseServer {
 export async function startResponseServer(statuses: number[] = []): Promise<ResponseServer> {
   const received: ReceivedResponse[] = [];
   const startedAt = Date.now();
-  const server = http.createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (c: Buffer) => chunks.push(c));
-    req.on("end", () => {
-      const bytes = Buffer.concat(chunks);
-      let json: Record<string, unknown> = {};
-      try {
-        json = JSON.parse(bytes.toString("utf8")) as Record<string, unknown>;
-      } catch {
-        json = { unparsable: bytes.toString("utf8") };
-      }
-      const status = statuses[received.length] ?? 200;
-      received.push({
-        method: req.method ?? "",
-        url: req.url ?? "",
-        contentType: req.headers["content-type"],
-        contentLength: req.headers["content-length"],
-        bytes,
-        json,
-        at: Date.now() - startedAt,
-        time: Date.now(),
-      });
-      res.writeHead(status, { "content-type": "application/xml" });
-      res.end(status >= 400 ? "<Error><Code>InternalError</Code></Error>" : "");
+  const server = await serveLocally((req, bytes, res) => {
+    let json: Record<string, unknown> = {};
+    try {
+      json = JSON.parse(bytes.toString("utf8")) as Record<string, unknown>;
+    } catch {
+      json = { unparsable: bytes.toString("utf8") };
+    }
+    const status = statuses[received.length] ?? 200;
+    received.push({
+      method: req.method ?? "",
+      url: req.url ?? "",
+      contentType: req.headers["content-type"],
+      contentLength: req.headers["content-length"],
+      bytes,
+      json,
+      at: Date.now() - startedAt,
+      time: Date.now(),
     });
+    res.writeHead(status, { "content-type": "application/xml" });
+    res.end(status >= 400 ? "<Error><Code>InternalError</Code></Error>" : "");
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
   const query =
     "X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Date=20261122T101500Z&X-Amz-SignedHeaders=host&X-Amz-Expires=7200" +
     "&X-Amz-Credential=AKIAEXAMPLEPRESIGNED%2F20261122%2Fus-east-1%2Fs3%2Faws4_request&X-Amz-Signature=5d672d79c15b13162d9279b0855cfba6789a8edb4c82c400e06b5924a6f2b5d7";
-  const url = `http://127.0.0.1:${port}/arn%3Aaws%3Acloudformation%3Aus-east-1%3A123456789012%3Astack/newsletter/5b2e6c30-a8f1-11f0-9d3c-0affd3c9f1a3%7CBatch%7C0f8b8e4c?${query}`;
+  const url = `${server.url}/arn%3Aaws%3Acloudformation%3Aus-east-1%3A123456789012%3Astack/newsletter/5b2e6c30-a8f1-11f0-9d3c-0affd3c9f1a3%7CBatch%7C0f8b8e4c?${query}`;
   return {
     url,
     received,
     startedAt,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    close: server.close,
   };
 }
 
@@ -99,64 +91,50 @@ export async function startFakeAws(opts: {
   delayMs?: number;
 }): Promise<FakeAws> {
   const calls: string[] = [];
-  const server = http.createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (c: Buffer) => chunks.push(c));
-    req.on("end", () => {
-      const target = String(req.headers["x-amz-target"] ?? "");
-      calls.push(target);
-      const input = JSON.parse(Buffer.concat(chunks).toString("utf8") || "{}") as Record<string, unknown>;
-      const reply = (status: number, body: unknown) => {
-        res.writeHead(status, { "content-type": "application/x-amz-json-1.1", "x-amzn-requestid": "fake-aws-request" });
-        res.end(JSON.stringify(body));
-      };
-      const answer = () => {
-        if (target === "secretsmanager.GetSecretValue") {
-          const id = String(input.SecretId);
-          const value = opts.secrets?.[id];
-          if (value === undefined)
-            return reply(400, { __type: "ResourceNotFoundException", message: "Secrets Manager can't find the specified secret." });
-          return reply(200, {
-            ARN: id,
-            Name: "sendgrid-api-key",
-            SecretString: value,
-            VersionId: "v1",
-            VersionStages: ["AWSCURRENT"],
-            CreatedDate: 1763800000,
-          });
-        }
-        if (target === "AmazonSSM.GetParameter") {
-          const name = String(input.Name);
-          const value = opts.parameters?.[name];
-          if (value === undefined) return reply(400, { __type: "ParameterNotFound", message: "" });
-          if (input.WithDecryption !== true) return reply(400, { __type: "ValidationException", message: "WithDecryption expected" });
-          return reply(200, {
-            Parameter: {
-              Name: name,
-              Type: "SecureString",
-              Value: value,
-              Version: 1,
-              ARN: `arn:aws:ssm:us-east-1:123456789012:parameter${name}`,
-            },
-          });
-        }
-        return reply(400, { __type: "UnknownOperationException", message: target });
-      };
-      if (opts.delayMs) setTimeout(answer, opts.delayMs).unref();
-      else answer();
-    });
+  const server = await serveLocally((req, bytes, res) => {
+    const target = String(req.headers["x-amz-target"] ?? "");
+    calls.push(target);
+    const input = JSON.parse(bytes.toString("utf8") || "{}") as Record<string, unknown>;
+    const reply = (status: number, body: unknown) => {
+      res.writeHead(status, { "content-type": "application/x-amz-json-1.1", "x-amzn-requestid": "fake-aws-request" });
+      res.end(JSON.stringify(body));
+    };
+    const answer = () => {
+      if (target === "secretsmanager.GetSecretValue") {
+        const id = String(input.SecretId);
+        const value = opts.secrets?.[id];
+        if (value === undefined)
+          return reply(400, { __type: "ResourceNotFoundException", message: "Secrets Manager can't find the specified secret." });
+        return reply(200, {
+          ARN: id,
+          Name: "sendgrid-api-key",
+          SecretString: value,
+          VersionId: "v1",
+          VersionStages: ["AWSCURRENT"],
+          CreatedDate: 1763800000,
+        });
+      }
+      if (target === "AmazonSSM.GetParameter") {
+        const name = String(input.Name);
+        const value = opts.parameters?.[name];
+        if (value === undefined) return reply(400, { __type: "ParameterNotFound", message: "" });
+        if (input.WithDecryption !== true) return reply(400, { __type: "ValidationException", message: "WithDecryption expected" });
+        return reply(200, {
+          Parameter: {
+            Name: name,
+            Type: "SecureString",
+            Value: value,
+            Version: 1,
+            ARN: `arn:aws:ssm:us-east-1:123456789012:parameter${name}`,
+          },
+        });
+      }
+      return reply(400, { __type: "UnknownOperationException", message: target });
+    };
+    if (opts.delayMs) setTimeout(answer, opts.delayMs).unref();
+    else answer();
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    calls,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
+  return { url: server.url, calls, close: server.close };
 }
 
 /** Environment that points the real AWS SDK v3 at the fake (service-specific endpoint variables). */

@@ -2,8 +2,7 @@
 // it forwards every request unchanged; its rules, changeable while it runs, make it what a user may
 // really be talking to: a host that is not SendGrid (a proxy or another service answering 404), a
 // SendGrid that is slower on some requests, or one that words an undocumented refusal differently.
-import * as http from "node:http";
-import type { AddressInfo } from "node:net";
+import { serveLocally } from "../../scripts/lib/localServer";
 
 export interface ProxyAnswer {
   status: number;
@@ -30,48 +29,34 @@ const FORWARDED_HEADERS = ["content-type", "x-ratelimit-limit", "x-ratelimit-rem
 
 export async function startSendGridProxy(target: string): Promise<SendGridProxy> {
   const rules: ProxyRules = {};
-  const server = http.createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (c: Buffer) => chunks.push(c));
-    req.on("end", () => {
-      void (async () => {
-        const method = req.method ?? "GET";
-        const path = req.url ?? "/";
-        if (rules.answer) {
-          const headers: Record<string, string> = rules.answer.contentType ? { "content-type": rules.answer.contentType } : {};
-          res.writeHead(rules.answer.status, headers);
-          res.end(rules.answer.body);
-          return;
-        }
-        const delay = rules.delayMs?.[method];
-        if (delay) await new Promise((resolve) => setTimeout(resolve, delay));
-        const headers: Record<string, string> = {};
-        for (const [k, v] of Object.entries(req.headers)) if (typeof v === "string" && k !== "host" && k !== "connection") headers[k] = v;
-        const body = chunks.length ? Buffer.concat(chunks) : undefined;
-        const answer = await fetch(target + path, { method, headers, body });
-        let text = await answer.text();
-        if (rules.rewrite) text = rules.rewrite({ method, path }, { status: answer.status, body: text });
-        const out: Record<string, string> = {};
-        for (const h of FORWARDED_HEADERS) {
-          const v = answer.headers.get(h);
-          if (v !== null) out[h] = v;
-        }
-        res.writeHead(answer.status, out);
-        res.end(text);
-      })().catch(() => {
-        res.destroy();
-      });
+  const server = await serveLocally((req, received, res) => {
+    void (async () => {
+      const method = req.method ?? "GET";
+      const path = req.url ?? "/";
+      if (rules.answer) {
+        const headers: Record<string, string> = rules.answer.contentType ? { "content-type": rules.answer.contentType } : {};
+        res.writeHead(rules.answer.status, headers);
+        res.end(rules.answer.body);
+        return;
+      }
+      const delay = rules.delayMs?.[method];
+      if (delay) await new Promise((resolve) => setTimeout(resolve, delay));
+      const headers: Record<string, string> = {};
+      for (const [k, v] of Object.entries(req.headers)) if (typeof v === "string" && k !== "host" && k !== "connection") headers[k] = v;
+      const body = received.length ? received : undefined;
+      const answer = await fetch(target + path, { method, headers, body });
+      let text = await answer.text();
+      if (rules.rewrite) text = rules.rewrite({ method, path }, { status: answer.status, body: text });
+      const out: Record<string, string> = {};
+      for (const h of FORWARDED_HEADERS) {
+        const v = answer.headers.get(h);
+        if (v !== null) out[h] = v;
+      }
+      res.writeHead(answer.status, out);
+      res.end(text);
+    })().catch(() => {
+      res.destroy();
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    rules,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
+  return { url: server.url, rules, close: server.close };
 }
