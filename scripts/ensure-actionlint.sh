@@ -14,14 +14,13 @@
 # wrapper module scripts/actionlint (go.mod + committed go.sum, built with -mod=readonly so every
 # downloaded module is checked against go.sum), into <cache>/actionlint-v<version>/bin. First build
 # on 2 cores: ~10 s with the Go module cache filled, ~45 s from nothing; later runs reuse it
-# (~0.1 s). Concurrent callers (jest workers, parallel checkouts) wait on a lock. Same approach as
-# scripts/ensure-pulumi.sh.
+# (~0.1 s). Concurrent callers (jest workers, parallel checkouts) wait on a lock. The cache, lock
+# and staged install are scripts/lib/go-tool-cache.sh, shared with scripts/ensure-pulumi.sh.
 set -euo pipefail
 
-log() { printf 'ensure-actionlint: %s\n' "$*" >&2; }
-die() { log "error: $*"; exit 1; }
-
 SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+# shellcheck source-path=SCRIPTDIR source=lib/go-tool-cache.sh
+source "$SCRIPT_DIR/lib/go-tool-cache.sh"
 MOD_DIR="$SCRIPT_DIR/actionlint"
 MODULE="github.com/rhysd/actionlint"
 
@@ -29,14 +28,10 @@ MODULE="github.com/rhysd/actionlint"
 VERSION="$(sed -n "s|^require $MODULE \(v[0-9.]*\)$|\1|p" "$MOD_DIR/go.mod")"
 [[ "$VERSION" =~ ^v[0-9]+\.[0-9]+\.[0-9]+$ ]] || die "cannot read the pinned $MODULE version from $MOD_DIR/go.mod"
 
-CACHE_ROOT="${SENDGRID_BATCH_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/pulumi-sendgrid-scheduled-batch}"
-mkdir -p "$CACHE_ROOT"
-CACHE_ROOT="$(cd "$CACHE_ROOT" && pwd)"
 PREFIX="$CACHE_ROOT/actionlint-$VERSION"
 BIN="$PREFIX/bin/actionlint"
 MARKER="$PREFIX/.build-key"
 
-BUILD_ENV=(CGO_ENABLED=0 GOWORK=off "GOFLAGS=-mod=readonly -buildvcs=false")
 BUILD_FLAGS=(-trimpath)
 # actionlint's release builds set this variable (goreleaser); `actionlint -version` prints it.
 LDFLAGS="-s -w -X $MODULE.version=${VERSION#v}"
@@ -47,11 +42,11 @@ BUILD_KEY="$(
     printf '%s %s\n' "$VERSION" "$(uname -sm)"
     printf '%s\n' "${BUILD_ENV[*]}" "${BUILD_FLAGS[*]}" "$LDFLAGS"
     cat "$MOD_DIR/go.mod" "$MOD_DIR/go.sum"
-  } | cksum | cut -d' ' -f1
+  } | checksum
 )"
 
 cache_is_good() {
-  [[ -f "$MARKER" && "$(cat "$MARKER")" == "$BUILD_KEY" && -x "$BIN" ]] \
+  marker_says "$MARKER" "$BUILD_KEY" && [[ -x "$BIN" ]] \
     && [[ "$("$BIN" -version 2>/dev/null | head -n1)" == "${VERSION#v}" ]]
 }
 
@@ -60,16 +55,7 @@ if cache_is_good; then
   exit 0
 fi
 
-mkdir -p "$PREFIX"
-if command -v flock >/dev/null 2>&1; then
-  exec 9>"$PREFIX.lock"
-  if ! flock -n 9; then
-    log "another ensure-actionlint is building $VERSION; waiting for it (lock $PREFIX.lock)"
-    flock 9
-  fi
-else
-  log "warning: flock not found; not guarding against concurrent builds"
-fi
+take_lock "$VERSION"
 if cache_is_good; then
   printf '%s\n' "$BIN"
   exit 0
@@ -79,12 +65,10 @@ fi
 # module proxy, GOTOOLCHAIN=auto). Older Go cannot read the go.mod: scripts/ensure-pulumi.sh
 # provisions a new enough toolchain into the same cache, so look there before giving up.
 GO_NEEDED="$(sed -n 's/^go \([0-9.]*\)$/\1/p' "$MOD_DIR/go.mod")"
-version_ge() { [[ "$(printf '%s\n%s\n' "$2" "$1" | sort -V | head -n1)" == "$2" ]]; }
 GO=""
 for candidate in "$(command -v go || true)" "$CACHE_ROOT"/go*/bin/go; do
   [[ -n "$candidate" && -x "$candidate" ]] || continue
-  have="$("$candidate" env GOVERSION 2>/dev/null || true)"
-  have="${have#go}"
+  have="$(go_version "$candidate")"
   if [[ -n "$have" ]] && { version_ge "$have" "$GO_NEEDED" || version_ge "$have" "1.21"; }; then
     GO="$candidate"
     break
@@ -93,9 +77,7 @@ done
 [[ -n "$GO" ]] || die "need Go >= 1.21 (go.mod asks for $GO_NEEDED); run scripts/ensure-pulumi.sh --build once, or install golang"
 
 log "building actionlint $VERSION with $("$GO" version) into $PREFIX/bin"
-rm -rf "$PREFIX"/.stage.*   # left by a killed build (we hold the lock)
-STAGE="$(mktemp -d "$PREFIX/.stage.XXXXXX")"
-trap 'rm -rf "$STAGE"' EXIT
+new_stage
 started=$SECONDS
 (cd "$MOD_DIR" && env "${BUILD_ENV[@]}" "$GO" build "${BUILD_FLAGS[@]}" -ldflags "$LDFLAGS" \
   -o "$STAGE/actionlint" "$MODULE/cmd/actionlint") >&2
@@ -103,11 +85,5 @@ built="$("$STAGE/actionlint" -version | head -n1)"
 [[ "$built" == "${VERSION#v}" ]] || die "built actionlint reports '$built', expected ${VERSION#v}"
 log "built in $((SECONDS - started))s"
 
-# Swap in the new bin/ and only then write the marker: an interrupted build leaves no marker.
-rm -f "$MARKER"
-rm -rf "${PREFIX:?}/bin"
-mv "$STAGE" "$PREFIX/bin"
-chmod 755 "$PREFIX/bin"
-trap - EXIT
-printf '%s\n' "$BUILD_KEY" >"$MARKER"
+install_stage "$BUILD_KEY"
 printf '%s\n' "$BIN"

@@ -34,12 +34,13 @@
 #      cache filled, ~2 min from nothing), so changing one never rebuilds the other.
 #
 # Exit status: 0 with the directory printed, non-zero (and nothing printed) on failure.
+# The cache, lock and staged install are scripts/lib/go-tool-cache.sh (shared with
+# scripts/ensure-actionlint.sh).
 set -euo pipefail
 
-log() { printf 'ensure-pulumi: %s\n' "$*" >&2; }
-die() { log "error: $*"; exit 1; }
-
 SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+# shellcheck source-path=SCRIPTDIR source=lib/go-tool-cache.sh
+source "$SCRIPT_DIR/lib/go-tool-cache.sh"
 REPO_ROOT="$(cd "$SCRIPT_DIR/.." && pwd)"
 CLI_MOD_DIR="$SCRIPT_DIR/pulumi-cli"
 LANGHOST_MOD_DIR="$CLI_MOD_DIR/langhost"
@@ -64,13 +65,6 @@ done
 [[ -x "$SDK_PKG_DIR/$RESOURCE_PLUGIN" ]] || die "$SDK_PKG_DIR/$RESOURCE_PLUGIN missing or not executable"
 VERSION="$(sed -n 's/^[[:space:]]*"version":[[:space:]]*"\([^"]*\)".*/\1/p' "$SDK_PKG_DIR/package.json" | head -n1)"
 [[ "$VERSION" =~ ^[0-9]+\.[0-9]+\.[0-9]+$ ]] || die "cannot read a plain x.y.z version of @pulumi/pulumi (got '$VERSION')"
-
-CACHE_ROOT="${SENDGRID_BATCH_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/pulumi-sendgrid-scheduled-batch}"
-mkdir -p "$CACHE_ROOT"
-CACHE_ROOT="$(cd "$CACHE_ROOT" && pwd)"
-
-# version_ge A B: true if version A >= B (leading "v" ignored).
-version_ge() { [[ "$(printf '%s\n%s\n' "${2#v}" "${1#v}" | sort -V | head -n1)" == "${2#v}" ]]; }
 
 # cli_version BIN: what `BIN version` prints ("v3.248.0"), or "" if it fails.
 # PULUMI_SKIP_UPDATE_CHECK avoids a (failing, slow) call home.
@@ -121,7 +115,6 @@ MARKER="$PREFIX/.build-key"
 
 # Build settings, as in upstream's goreleaser config (plus the version ldflag,
 # so `pulumi version` prints v<version>: the Automation API checks it).
-BUILD_ENV=(CGO_ENABLED=0 GOWORK=off "GOFLAGS=-mod=readonly -buildvcs=false")
 BUILD_FLAGS=(-trimpath -tags "osusergo,grpcnotrace")
 STRIP_LDFLAGS="-s -w"
 VERSION_VAR="github.com/pulumi/pulumi/sdk/v3/go/common/version.Version"
@@ -133,7 +126,7 @@ BUILD_KEY="$(
     printf 'v%s %s\n' "$VERSION" "$(uname -sm)"
     printf '%s\n' "${BUILD_ENV[*]}" "${BUILD_FLAGS[*]}" "$STRIP_LDFLAGS" "$VERSION_VAR"
     cat "$CLI_MOD_DIR/go.mod" "$CLI_MOD_DIR/go.sum" "$LANGHOST_MOD_DIR/go.mod" "$LANGHOST_MOD_DIR/go.sum"
-  } | cksum | cut -d' ' -f1
+  } | checksum
 )"
 
 # --- Go toolchain ---------------------------------------------------------------
@@ -150,8 +143,7 @@ ensure_go() {
   fi
   GO="$(command -v go)"
   local have
-  have="$("$GO" env GOVERSION 2>/dev/null || true)"   # e.g. go1.26.8; empty on Go < 1.16
-  have="${have#go}"
+  have="$(go_version "$GO")"
   if [[ -n "$have" ]] && version_ge "$have" "1.21"; then
     # Go >= 1.21 fetches the toolchain named by go.mod itself when it is older
     # (GOTOOLCHAIN=auto; golang.org/toolchain comes from the module proxy).
@@ -185,18 +177,8 @@ ensure_go() {
   GO="$tc/bin/go"
 }
 # go_build MODULE_DIR VERSION OUT PACKAGE: build the main PACKAGE, which lives
-# in a dependency of the wrapper module MODULE_DIR, into OUT.
-#  - GOFLAGS=-mod=readonly: build exactly the committed go.mod/go.sum and never
-#    edit them. Every downloaded module is checked against the committed go.sum,
-#    so integrity is pinned by what is committed. We deliberately do NOT set
-#    GOSUMDB=off or GONOSUMDB: with a complete go.sum the checksum database is
-#    never consulted (verified: a cold build with GOSUMDB pointed at a dead
-#    address succeeds), and a missing go.sum line fails the build ("missing
-#    go.sum entry") instead of silently trusting whatever the proxy serves.
-#    sum.golang.org itself is unreachable here; see scripts/pulumi-cli/README.md
-#    for regenerating go.sum.
-#  - GOWORK=off: ignore any go.work in a parent directory.
-#  - GOPROXY, GOMODCACHE, GOCACHE: the machine's defaults (the caches persist).
+# in a dependency of the wrapper module MODULE_DIR, into OUT (BUILD_ENV: see
+# scripts/lib/go-tool-cache.sh).
 go_build() {
   (cd "$1" && env "${BUILD_ENV[@]}" "$GO" build "${BUILD_FLAGS[@]}" \
     -ldflags "$STRIP_LDFLAGS -X $VERSION_VAR=$2" -o "$3" "$4")
@@ -212,10 +194,10 @@ YAML_BUILD_KEY="$(
   {
     printf '%s\n' "$(uname -sm)" "${BUILD_ENV[*]}" "${BUILD_FLAGS[*]}" "$STRIP_LDFLAGS"
     cat "$YAML_MOD_DIR/go.mod" "$YAML_MOD_DIR/go.sum"
-  } | cksum | cut -d' ' -f1
+  } | checksum
 )"
 yaml_host_is_good() {
-  [[ -f "$YAML_MARKER" && "$(cat "$YAML_MARKER")" == "$YAML_BUILD_KEY" && -x "$BIN/$YAML_HOST" ]]
+  marker_says "$YAML_MARKER" "$YAML_BUILD_KEY" && [[ -x "$BIN/$YAML_HOST" ]]
 }
 
 # build_yaml_host: build pulumi-language-yaml into $BIN (caller holds the lock).
@@ -234,22 +216,8 @@ build_yaml_host() {
   log "$YAML_HOST built in $((SECONDS - started))s"
 }
 
-take_lock() {
-  [[ -n "${LOCKED:-}" ]] && return 0
-  LOCKED=1
-  if command -v flock >/dev/null 2>&1; then
-    exec 9>"$PREFIX.lock"
-    if ! flock -n 9; then
-      log "another ensure-pulumi is building v$VERSION; waiting for it (lock $PREFIX.lock)"
-      flock 9
-    fi
-  else
-    log "warning: flock not found; not guarding against concurrent builds"
-  fi
-}
-
 cache_is_good() {
-  [[ -f "$MARKER" && "$(cat "$MARKER")" == "$BUILD_KEY" ]] \
+  marker_says "$MARKER" "$BUILD_KEY" \
     && [[ -x "$BIN/pulumi" && -x "$BIN/pulumi-language-nodejs" ]] \
     && [[ "$(cli_version "$BIN/pulumi")" == "v$VERSION" ]]
 }
@@ -257,7 +225,7 @@ cache_is_good() {
 finish() {
   install_resource_plugin "$BIN"
   if ! yaml_host_is_good; then
-    take_lock
+    take_lock "v$VERSION"
     yaml_host_is_good || build_yaml_host
   fi
   printf '%s\n' "$BIN"
@@ -270,9 +238,8 @@ if cache_is_good; then
 fi
 
 # One builder at a time per version: a second caller waits here, then finds the
-# finished build. (flock is from util-linux, present on Debian.)
-mkdir -p "$PREFIX"
-take_lock
+# finished build.
+take_lock "v$VERSION"
 if cache_is_good; then
   log "using pulumi v$VERSION built by a concurrent run ($BIN)"
   finish
@@ -290,9 +257,7 @@ pinned="$(pinned_version "$CLI_MOD_DIR" github.com/pulumi/pulumi/pkg/v3 github.c
 # The language host comes from an older sdk/v3 (see langhost/tools.go for why).
 LANGHOST_VERSION="$(pinned_version "$LANGHOST_MOD_DIR" github.com/pulumi/pulumi/sdk/v3)"
 
-rm -rf "$PREFIX"/.stage.*   # left by a killed build (we hold the lock)
-STAGE="$(mktemp -d "$PREFIX/.stage.XXXXXX")"
-trap 'rm -rf "$STAGE"' EXIT
+new_stage
 started=$SECONDS
 log "go build pulumi v$VERSION (first time: ~4-9 min on 2 cores)…"
 go_build "$CLI_MOD_DIR" "v$VERSION" "$STAGE/pulumi" github.com/pulumi/pulumi/pkg/v3/cmd/pulumi
@@ -304,12 +269,5 @@ built_version="$(cli_version "$STAGE/pulumi")"
 [[ "$built_version" == "v$VERSION" ]] || die "built pulumi reports '$built_version', expected v$VERSION"
 log "all built in $((SECONDS - started))s"
 
-# Swap in the new bin/ and only then write the marker: an interrupted build
-# leaves no marker, so the next run rebuilds (mostly from GOCACHE).
-rm -f "$MARKER"
-rm -rf "$BIN"
-mv "$STAGE" "$BIN"
-chmod 755 "$BIN"
-trap - EXIT
-printf '%s\n' "$BUILD_KEY" >"$MARKER"
+install_stage "$BUILD_KEY"
 finish
