@@ -5,9 +5,8 @@
 //   into CloudFormation's Reason (nor the log);
 // - a partial Secrets Manager ARN (without the 6-character suffix) is refused before any read.
 
-import * as http from "node:http";
-import type { AddressInfo } from "node:net";
 import { DEFAULT_EMULATOR_API_KEY } from "../emulator";
+import { type LocalServer, serveLocally } from "../scripts/lib/localServer";
 import {
   SECRET_ARN,
   awsEnv,
@@ -75,23 +74,11 @@ describe("a ResponseURL that cannot take the answer is caught before any work", 
 });
 
 /** A "SendGrid" that answers every request 400 with the Authorization header in its message. */
-async function echoingServer(shape: (auth: string) => string): Promise<{ url: string; close(): Promise<void> }> {
-  const server = http.createServer((req, res) => {
-    req.resume();
-    req.on("end", () => {
-      res.writeHead(400, { "content-type": "application/json" });
-      res.end(JSON.stringify({ errors: [{ field: null, message: shape(String(req.headers.authorization ?? "")) }] }));
-    });
+function echoingServer(shape: (auth: string) => string): Promise<LocalServer> {
+  return serveLocally((req, _body, res) => {
+    res.writeHead(400, { "content-type": "application/json" });
+    res.end(JSON.stringify({ errors: [{ field: null, message: shape(String(req.headers.authorization ?? "")) }] }));
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
 }
 
 describe("the API key never reaches CloudFormation's Reason", () => {
