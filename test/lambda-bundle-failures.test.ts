@@ -288,6 +288,42 @@ describe("the bundle answers FAILED, once, with an actionable reason", () => {
     expect((await sg.admin.batches()).find((b) => b.batch_id === newId)?.status).toBe("cancelled");
   });
 
+  test("a replacing Update whose pause step fails keeps the OLD id and names the unused replacement batch", async () => {
+    const sendgrid = (path: string, body: unknown, onBehalfOf?: string) =>
+      fetch(`${sg.url}${path}`, {
+        method: "POST",
+        headers: {
+          Authorization: `Bearer ${DEFAULT_EMULATOR_API_KEY}`,
+          "Content-Type": "application/json",
+          ...(onBehalfOf ? { "on-behalf-of": onBehalfOf } : {}),
+        },
+        body: JSON.stringify(body),
+      });
+    const oldId = ((await (await sendgrid("/v3/mail/batch", {})).json()) as { batch_id: string }).batch_id;
+    // The subuser's only paused-or-cancelled slot is taken, so the replacement cannot be paused.
+    await sg.admin.configure({ maxPausedOrCancelled: 1 });
+    const otherId = ((await (await sendgrid("/v3/mail/batch", {}, "subuser-b")).json()) as { batch_id: string }).batch_id;
+    await sendgrid("/v3/user/scheduled_sends", { batch_id: otherId, status: "pause" }, "subuser-b");
+    await sg.admin.clearRequests();
+
+    const { body, calls } = await invoke("replace-1-update-onbehalfof.json", {
+      vars: { PHYSICAL_ID: oldId },
+      env: { SENDGRID_QUOTA_WAIT_SECONDS: "0" },
+    });
+    const replacement = (await sg.admin.batches()).find((b) => b.batch_id !== oldId && b.batch_id !== otherId);
+    expect(replacement).toMatchObject({ onBehalfOf: "subuser-b", status: "active" });
+    expect(body).toMatchObject({ Status: "FAILED", PhysicalResourceId: oldId });
+    expect(String(body.Reason)).toMatch(/^SendGrid POST \/v3\/user\/scheduled_sends failed: 400 max limit reached\./);
+    expect(String(body.Reason)).toContain(`(replacement batch ${replacement?.batch_id} was created and left unused)`);
+    expect(calls).toEqual([
+      "GET /v3/user/scheduled_sends/{batch_id} 200",
+      "GET /v3/mail/batch/{batch_id} 400",
+      "POST /v3/mail/batch 201",
+      "POST /v3/user/scheduled_sends 400",
+      "GET /v3/user/scheduled_sends/{batch_id} 200",
+    ]);
+  });
+
   test("an event without ResponseURL is logged and dropped (nobody to answer), exit 0", async () => {
     const { run, received } = await invoke("create.json", {
       edit: (e) => {
