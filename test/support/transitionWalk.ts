@@ -3,6 +3,7 @@
 // fail at once, naming it, instead of cascading into confusing diffs.
 import { takeSendGridCalls, type SuiteEmulator } from "./emulator";
 import {
+  SUBUSER,
   TRANSITIONS,
   applyOutOfBand,
   expectedStatuses,
@@ -35,18 +36,27 @@ export function walkTransitions(sg: SuiteEmulator, adapter: () => TransitionAdap
         if (index === 0) await sg.admin.reset();
         await applyOutOfBand(sg.url, row.before ?? [], made, (name) => a.idOf(name));
         await sg.admin.clearRequests();
+        const before = index === 0 ? {} : programAfter(TRANSITIONS, index - 1);
+        const heldBefore = Object.fromEntries(Object.keys(before).map((name) => [name, a.idOf(name).batchId]));
         const program = programAfter(TRANSITIONS, index);
         await a.run(row.op, program, made);
         const deviation = a.deviation?.(row);
         expect(await takeSendGridCalls(sg.admin)).toEqual(deviation?.calls ?? row.calls);
         const batches = await sg.admin.batches();
-        const held: Record<string, string | undefined> = {};
-        for (const name of Object.keys(program)) held[name] = batches.find((b) => b.batch_id === a.idOf(name).batchId)?.status;
-        expect(held).toEqual(expectedStatuses(program, deviation ? deviation.leaves : row.leaves));
-        // A resource the row removed (or destroyed) leaves its batch cancelled, never released.
-        const before = index === 0 ? {} : programAfter(TRANSITIONS, index - 1);
-        for (const name of Object.keys(before).filter((n) => !(n in program))) {
-          expect([name, batches.find((b) => b.batch_id === a.idOf(name).batchId)?.status]).toEqual([name, "cancelled"]);
+        // Each declared resource's batch, in the declared account, holds the declared status.
+        const held: Record<string, [string | null, string] | undefined> = {};
+        const expected: Record<string, [string | null, string]> = {};
+        const statuses = expectedStatuses(program, deviation ? deviation.leaves : row.leaves);
+        for (const [name, d] of Object.entries(program)) {
+          const batch = batches.find((b) => b.batch_id === a.idOf(name).batchId);
+          held[name] = batch && [batch.onBehalfOf, batch.status];
+          expected[name] = [d.account === "subuser" ? SUBUSER : null, statuses[name]];
+        }
+        expect(held).toEqual(expected);
+        // A batch the row removed, destroyed or replaced is left cancelled, never released.
+        for (const [name, batchId] of Object.entries(heldBefore)) {
+          if (name in program && a.idOf(name).batchId === batchId) continue;
+          expect([name, batches.find((b) => b.batch_id === batchId)?.status]).toEqual([name, "cancelled"]);
         }
       } catch (err) {
         failed = row.name;
