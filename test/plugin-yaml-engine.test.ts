@@ -1,8 +1,9 @@
 // The `sendgrid-batch` provider plugin through the real engine, from Pulumi YAML programs, against
-// the emulator over HTTP: one transition table whose SendGrid calls per row are the dynamic
-// resource's (README, "What each operation does, and costs"), a change of account (another
-// provider instance, or another account in the provider's config) as a replace, refresh after
-// drift, destroy of each status; the examples/yaml project as shipped.
+// the emulator over HTTP: several batches side by side through the transitions (the cross-adapter
+// table, one row at a time, is test/support/transitions.ts, walked by test/transitions-*.test.ts),
+// the preview's detailedDiff, a change of account (another provider instance, or another account in
+// the provider's config) as a replace, refresh after drift with several batches, destroy of each
+// status at once; bad input, key handling and the examples/yaml project as shipped.
 import * as path from "node:path";
 import { DEFAULT_EMULATOR_API_KEY } from "../emulator";
 import { takeSendGridCalls, useEmulator } from "./support/emulator";
