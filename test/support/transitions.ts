@@ -209,8 +209,8 @@ export async function applyOutOfBand(
       if (change.status !== "active") await setStatus(batch_id, "main", "active", change.status);
     } else {
       const { batchId, account } = idOf(change.drift);
-      // Only a drift away from a paused/cancelled status needs to know it; the table drifts paused → active.
-      await setStatus(batchId, account, change.to === "active" ? "paused" : "active", change.to);
+      // A drift to paused/cancelled starts from an active batch (POST); to active, from any (DELETE).
+      await setStatus(batchId, account, "active", change.to);
     }
   }
 }
