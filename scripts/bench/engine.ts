@@ -6,15 +6,17 @@ import type { LocalStack } from "../lib/engine";
 import { type Kind, manyStack, stateBytes } from "./programs";
 import { type BenchContext, type Result, coldRequire, log, median, round, sendGridCalls, timed } from "./util";
 
-const KINDS: Kind[] = ["batch", "noop", "installed", "noopProject"];
+const KINDS: Kind[] = ["batch", "noop", "installed", "noopProject", "plugin"];
 const LABEL: Record<Kind, string> = {
   batch: "ScheduledBatch, linked, inline",
   noop: "no-op dynamic, inline",
   installed: "ScheduledBatch, installed, own project",
   noopProject: "no-op dynamic, own project",
+  plugin: "sendgrid-batch plugin, inline",
 };
 /** Each ScheduledBatch kind and the no-op it is compared with (same way of running the program). */
-const BASELINE = { batch: "noop", installed: "noopProject" } as const;
+const BASELINE = { batch: "noop", installed: "noopProject", plugin: "noop" } as const;
+const COMPARED = Object.keys(BASELINE) as (keyof typeof BASELINE)[];
 type Op = "preview (create)" | "up (create)" | "preview (no changes)" | "destroy";
 const OPS: Record<Op, (s: LocalStack) => Promise<unknown>> = {
   "preview (create)": (s) => s.stack.preview(),
@@ -25,7 +27,7 @@ const OPS: Record<Op, (s: LocalStack) => Promise<unknown>> = {
 
 async function timeOps(ctx: BenchContext, n: number, runs: number, env?: Record<string, string>, ops = Object.keys(OPS) as Op[]) {
   const times = {} as Record<Kind, Record<string, number[]>>;
-  const state = {} as Record<Kind, { perResource: number; provider: number }>;
+  const state = {} as Record<Kind, Awaited<ReturnType<typeof stateBytes>>>;
   const calls: Record<string, number> = {};
   const stacks = {} as Record<Kind, LocalStack>;
   try {
@@ -70,9 +72,9 @@ export async function engineOverhead(ctx: BenchContext, n: number, runs: number)
 
   const seconds = (t: typeof main.times) =>
     Object.fromEntries(KINDS.map((k) => [k, Object.fromEntries(Object.entries(t[k]).map(([op, x]) => [op, round(median(x) / 1000)]))]));
-  const ratio = (t: typeof main.times, k: "batch" | "installed", op: string) => median(t[k][op]) / median(t[BASELINE[k]][op]);
+  const ratio = (t: typeof main.times, k: keyof typeof BASELINE, op: string) => median(t[k][op]) / median(t[BASELINE[k]][op]);
   const opRows = (Object.keys(OPS) as Op[]).flatMap((op) =>
-    (["batch", "installed"] as const).map((k) => [
+    COMPARED.map((k) => [
       `${op}, ${n}`,
       LABEL[k],
       round(median(main.times[k][op]) / 1000),
@@ -86,6 +88,7 @@ export async function engineOverhead(ctx: BenchContext, n: number, runs: number)
     n,
     runs,
     stateBytesPerResource: Object.fromEntries(KINDS.map((k) => [k, main.state[k]?.perResource])),
+    entryBytes: Object.fromEntries(KINDS.map((k) => [k, main.state[k]?.entry])),
     providerBytesPerCopy: Object.fromEntries(KINDS.map((k) => [k, main.state[k]?.provider])),
     linkedRuntimeByValueBytes: byValue,
     runtimeLoadMs: round(median(load.init)),
@@ -99,15 +102,15 @@ export async function engineOverhead(ctx: BenchContext, n: number, runs: number)
     tables: [
       {
         title: `State per resource after up of ${n} (checkpoint file ÷ ${n}) and one __provider copy (stored twice per resource)`,
-        headers: ["kind", "state bytes per resource", "__provider bytes"],
+        headers: ["kind", "state bytes per resource", "one entry in stack export", "__provider bytes"],
         rows: [
-          ...KINDS.map((k) => [LABEL[k], main.state[k]?.perResource ?? "?", main.state[k]?.provider ?? "?"]),
-          ["linked runtime module serialized by value (what the guard avoids)", "", byValue],
-          ["(provider start: require of the runtime in a fresh Node process, median of 5, ms)", "", round(median(load.init))],
+          ...KINDS.map((k) => [LABEL[k], main.state[k]?.perResource ?? "?", main.state[k]?.entry ?? "?", main.state[k]?.provider ?? "?"]),
+          ["linked runtime module serialized by value (what the guard avoids)", "", "", byValue],
+          ["(provider start: require of the runtime in a fresh Node process, median of 5, ms)", "", "", round(median(load.init))],
         ],
       },
       {
-        title: `Engine time, median of ${runs} runs (s); ratio = ScheduledBatch ÷ the no-op run the same way; last column: up/destroy with PULUMI_SKIP_CHECKPOINTS=true`,
+        title: `Engine time, median of ${runs} runs (s); ratio = kind ÷ the no-op run the same way; last column: up/destroy with PULUMI_SKIP_CHECKPOINTS=true`,
         headers: ["operation", "kind", "kind s", "no-op s", "ratio", "ratio per run", "ratio, no checkpoints"],
         rows: opRows,
       },

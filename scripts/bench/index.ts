@@ -11,10 +11,9 @@ import { EmulatorAdmin, startEmulator } from "../../emulator";
 import { ensurePulumiCli } from "../lib/engine";
 import { engineOverhead } from "./engine";
 import { lambda } from "./lambda";
-import { pluginOverhead, pluginStateBytes } from "./plugin";
 import { rateLimit } from "./ratelimit";
 import { requestsPerOperation } from "./requests";
-import { type BenchContext, type Result, type Table, envInt, log, round } from "./util";
+import { type BenchContext, type Result, type Table, envInt, log } from "./util";
 
 // One entry per measurement module, run in this order against one emulator (reset before each).
 // A new module is one more line here.
@@ -23,19 +22,7 @@ const MODULES: Record<string, (ctx: BenchContext) => Promise<Result>> = {
   engine: (ctx) => engineOverhead(ctx, envInt("BENCH_N", 100), envInt("BENCH_RUNS", 5)),
   ratelimit: (ctx) => rateLimit(ctx, envInt("BENCH_RL_N", 200)),
   lambda: (ctx) => lambda(ctx, envInt("BENCH_SPAWNS", 15), envInt("BENCH_INVOKES", 100, 6)),
-  plugin: () => plugin(envInt("BENCH_N", 100), Math.min(envInt("BENCH_RUNS", 5), 3)),
 };
-
-/** The provider plugin (./plugin.ts, which starts its own emulator): state bytes and engine ratios. */
-async function plugin(n: number, runs: number): Promise<Result> {
-  const bytes = await pluginStateBytes(n);
-  const o = await pluginOverhead(n, runs, log);
-  const row = (name: string, plugin: number, noop: number) => [name, round(plugin), round(noop), round(plugin / noop)];
-  const rows = [row("state bytes per resource", bytes.plugin, bytes.noop), row(`up, ${n}, ms`, o.upMs.plugin, o.upMs.noop)];
-  rows.push(row(`destroy, ${n}, ms`, o.destroyMs.plugin, o.destroyMs.noop));
-  const title = `Provider plugin vs the no-op dynamic resource (median of ${runs})`;
-  return { tables: [{ title, headers: ["measure", "plugin", "no-op", "ratio"], rows }], json: { ...bytes, ...o } };
-}
 
 function printTable(t: Table): string {
   const text = (r: (string | number)[]) => r.map((c) => (Number.isNaN(c) ? "—" : String(c)));

@@ -4,8 +4,9 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { DEFAULT_EMULATOR_API_KEY } from "../../emulator";
+import { ScheduledBatch as PluginBatch } from "../../plugin";
 import { type BatchStatus, ScheduledBatch } from "../../provider";
-import { type LocalStack, localStack } from "../lib/engine";
+import { type LocalStack, REPO_ROOT, ensurePulumiCli, localStack } from "../lib/engine";
 import { projectWithPackage } from "../lib/packedPackage";
 
 // The baseline: a module-level dynamic provider whose create returns an id at once, no call.
@@ -16,8 +17,9 @@ class Noop extends pulumi.dynamic.Resource {}
  * Inline in this process: `batch` (ScheduledBatch of this checkout, where the package is linked) and
  * `noop` (the baseline). In a project of their own, run by the nodejs language host as a user's
  * program is: `installed` (ScheduledBatch of the packed package) and its baseline `noopProject`.
+ * `plugin`: the `sendgrid-batch` provider plugin's resource, inline (its baseline is `noop`).
  */
-export type Kind = "batch" | "noop" | "installed" | "noopProject";
+export type Kind = "batch" | "noop" | "installed" | "noopProject" | "plugin";
 
 const PROJECT_PROGRAM = `const pulumi = require("@pulumi/pulumi");
 const { ScheduledBatch } = require("pulumi-sendgrid-scheduled-batch");
@@ -62,19 +64,26 @@ export async function manyStack(
     for (let i = 0; i < n; i++) {
       const name = `r${String(i).padStart(4, "0")}`;
       if (kind === "noop") new Noop(noopProvider, name, { key: name }, undefined, "bench", "Noop");
+      else if (kind === "plugin") new PluginBatch(name, { status });
       else new ScheduledBatch(name, { status, apiUrl });
     }
     return {};
   };
-  return localStack({ projectName: `bench-${kind}`, stackName, program, secrets, env });
+  // The plugin: the engine finds its executable on PATH (as in node_modules/.bin), the key in the environment.
+  const PATH = [ensurePulumiCli(), path.join(REPO_ROOT, "bin"), process.env.PATH ?? ""].join(path.delimiter);
+  const plugin = { config: { "sendgrid-batch:apiUrl": apiUrl }, env: { ...env, PATH, SENDGRID_API_KEY: DEFAULT_EMULATOR_API_KEY } };
+  return localStack({ projectName: `bench-${kind}`, stackName, program, ...(kind === "plugin" ? plugin : { secrets, env }) });
 }
 
-/** Bytes of the stack's checkpoint file per resource, and of one `__provider` copy. */
-export async function stateBytes(s: LocalStack, n: number): Promise<{ perResource: number; provider: number }> {
+/** Bytes of the checkpoint file per resource, of one resource's entry in `stack export`, of one `__provider` copy. */
+export async function stateBytes(s: LocalStack, n: number): Promise<{ perResource: number; entry: number; provider: number }> {
   const stacks = path.join(s.backendDir, ".pulumi", "stacks");
   const project = fs.readdirSync(stacks)[0] ?? "";
   const file = path.join(stacks, project, `${s.stack.name}.json`);
-  const exported = (await s.stack.exportStack()).deployment as { resources?: { outputs?: Record<string, unknown> }[] };
-  const provider = exported.resources?.map((r) => r.outputs?.__provider).find((p) => typeof p === "string") as string | undefined;
-  return { perResource: Math.round(fs.statSync(file).size / n), provider: Buffer.byteLength(provider ?? "") };
+  const { resources = [] } = (await s.stack.exportStack()).deployment as {
+    resources?: { type: string; outputs?: { __provider?: unknown } }[];
+  };
+  const provider = resources.map((r) => r.outputs?.__provider).find((p): p is string => typeof p === "string");
+  const entry = Buffer.byteLength(JSON.stringify(resources.find((r) => !r.type.startsWith("pulumi:"))));
+  return { perResource: Math.round(fs.statSync(file).size / n), entry, provider: Buffer.byteLength(provider ?? "") };
 }
