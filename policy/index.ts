@@ -15,7 +15,29 @@ import {
 } from "./rules";
 
 function view(r: PolicyResource | ResourceValidationArgs): BatchView {
-  return { type: r.type, name: r.name, urn: r.urn, props: r.props, protect: r.opts.protect, providerUrn: r.provider?.urn };
+  return {
+    type: r.type,
+    name: r.name,
+    urn: r.urn,
+    props: r.props,
+    protect: r.opts.protect,
+    providerUrn: r.provider?.urn,
+    providerConfig: r.provider ? accountConfig(r.provider.props) : undefined,
+  };
+}
+
+/**
+ * The provider's account config. @pulumi/policy's props throw on reading a value the engine does not
+ * know yet (preview); such a provider is reported as having no known config, and counts on its own.
+ */
+function accountConfig(props: Record<string, unknown>): Record<string, unknown> | undefined {
+  try {
+    const out: Record<string, unknown> = {};
+    for (const k of ["apiKey", "region", "onBehalfOf", "apiUrl"]) if (props[k] !== undefined && props[k] !== null) out[k] = props[k];
+    return out;
+  } catch {
+    return undefined;
+  }
 }
 
 export const sendgridBatchPolicies = new PolicyPack("sendgrid-scheduled-batch", {

@@ -2,6 +2,7 @@
 // resource (type, name, URN, inputs, protect flag, provider). Kept free of @pulumi/policy so the
 // counting can be read (and reasoned about) without the engine.
 
+import { createHash } from "node:crypto";
 import { accountKey, apiOrigin } from "../core/model";
 import { SENDGRID_LIMITS } from "../core/wire";
 
@@ -23,6 +24,11 @@ export interface BatchView {
   protect: boolean;
   /** The URN of the resource's provider, when the engine reports one. */
   providerUrn?: string;
+  /**
+   * The provider's account config (apiKey, region, onBehalfOf, apiUrl) as the engine reports it;
+   * absent when the engine reports no provider or a value is not known yet (preview).
+   */
+  providerConfig?: Record<string, unknown>;
 }
 
 /** `paused` or `cancelled`: SendGrid holds a status entry for the batch, which counts against the limit. */
@@ -36,19 +42,45 @@ export interface Account {
   label: string;
 }
 
+/** The engine's placeholder for a value not known during preview (a string in analyzer requests). */
+const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+
 /**
  * The SendGrid account a batch acts on. The dynamic resource names it in its own inputs (region,
  * onBehalfOf, apiUrl); core/model.ts accountKey makes respellings of one account (a trailing
- * slash, an explicit default host) one key. A plugin resource gets its account (and its API key)
- * from its provider, so each provider is one account: two providers might hold different keys.
+ * slash, an explicit default host) one key. A plugin resource gets its account from its provider's
+ * config, through the same accountKey, plus the API key (see pluginAccount).
  */
 export function accountOf(batch: BatchView): Account {
-  if (batch.type === PLUGIN_TYPE) {
-    const urn = batch.providerUrn ?? "default provider";
-    return { key: `provider|${urn}`, label: `provider ${urn.split("::").pop() ?? urn}` };
-  }
+  if (batch.type === PLUGIN_TYPE) return pluginAccount(batch);
   const subuser = typeof batch.props.onBehalfOf === "string" ? ` on behalf of ${batch.props.onBehalfOf}` : "";
   return { key: `inputs|${accountKey(batch.props)}`, label: `${apiOrigin(batch.props)}${subuser}` };
+}
+
+/**
+ * A plugin batch's account: its provider's host + subuser (accountKey of the provider's config) AND
+ * the API key the provider uses. Host + subuser alone cannot tell two SendGrid accounts apart (every
+ * account lives on api.sendgrid.com), and SendGrid counts the limit per account, which the key
+ * selects. So two providers count together when they have the same host, subuser and key (or both
+ * take the key from SENDGRID_API_KEY, which is one value for the run), and apart when their keys
+ * differ. The pack cannot tell two keys of one account from two accounts: counting them apart can
+ * miss a breach (then `up` meets SendGrid's own "max limit reached", with nothing sent or lost),
+ * while counting them together would make a mandatory rule fail a stack that is fine (two teams'
+ * accounts in one stack) with no fix but disabling the pack. The key is
+ * compared as a SHA-256 digest and never reaches a message. When the engine does not know a
+ * provider's config yet (a computed apiUrl or key at preview), that provider counts on its own.
+ */
+function pluginAccount(batch: BatchView): Account {
+  const urn = batch.providerUrn ?? "default provider";
+  const providerName = urn.split("::").pop() ?? urn;
+  const config = batch.providerConfig;
+  if (config === undefined || Object.values(config).some((v) => v === UNKNOWN)) {
+    return { key: `provider|${urn}`, label: `provider ${providerName}` };
+  }
+  const apiKey = typeof config.apiKey === "string" && config.apiKey !== "" ? config.apiKey : undefined;
+  const credential = apiKey === undefined ? "env" : `sha256:${createHash("sha256").update(apiKey).digest("hex")}`;
+  const subuser = typeof config.onBehalfOf === "string" ? ` on behalf of ${config.onBehalfOf}` : "";
+  return { key: `plugin|${accountKey(config)}|${credential}`, label: `${apiOrigin(config)}${subuser}` };
 }
 
 export interface QuotaViolation {
