@@ -9,5 +9,5 @@ module.exports = {
   modulePathIgnorePatterns: ["<rootDir>/dist/", "<rootDir>/node_modules/pulumi-sendgrid-scheduled-batch/"],
   // Programs import the package by name; in tests that is the source, not dist/.
   moduleNameMapper: { "^pulumi-sendgrid-scheduled-batch$": "<rootDir>/provider/index.ts" },
-  transform: { "^.+\\.ts$": ["ts-jest", { isolatedModules: true }] },
+  transform: { "^.+\\.ts$": "ts-jest" },
 };
