@@ -99,7 +99,8 @@ async function previewDiff(): Promise<{ ok: boolean; text: string }> {
   const onOutput = (chunk: string) => {
     text += chunk;
   };
-  const ok = await s.stack.preview({ diff: true, policyPacks: [PACK], color: "never", onOutput }).then(
+  // One step at a time, so the resources print in program order and the text is the same every run.
+  const ok = await s.stack.preview({ diff: true, parallel: 1, policyPacks: [PACK], color: "never", onOutput }).then(
     () => true,
     () => false,
   );
