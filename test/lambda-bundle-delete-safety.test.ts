@@ -4,18 +4,7 @@
 // - any other refusal is FAILED with SendGrid's message unchanged;
 // - a host that is not SendGrid (404 from a proxy) is FAILED naming the URL, never "gone".
 
-import { DEFAULT_EMULATOR_API_KEY } from "../emulator";
-import {
-  SECRET_ARN,
-  awsEnv,
-  buildBundle,
-  bundleDir,
-  loadEvent,
-  runBundle,
-  startFakeAws,
-  startResponseServer,
-  type FakeAws,
-} from "./support/cfn";
+import { SECRET_ARN, awsEnv, loadEvent, runBundle, startResponseServer, useLambdaBundle } from "./support/cfn";
 import { useEmulator } from "./support/emulator";
 import { createBatch as createRawBatch } from "./support/emulatorCalls";
 import { startSendGridProxy, type SendGridProxy } from "./support/sendgridProxy";
@@ -24,20 +13,16 @@ jest.setTimeout(120_000);
 
 const sg = useEmulator();
 let proxy: SendGridProxy;
-let aws: FakeAws;
-let dir: string;
+const lambda = useLambdaBundle();
 
 // A wording of the refusal that is not the emulator's (SendGrid documents no message for it).
 const REFUSAL = "This scheduled send can no longer be modified";
 
 beforeAll(async () => {
-  dir = bundleDir(buildBundle().file);
   proxy = await startSendGridProxy(sg.url);
-  aws = await startFakeAws({ secrets: { [SECRET_ARN]: DEFAULT_EMULATOR_API_KEY } });
 });
 afterAll(async () => {
   await proxy.close();
-  await aws.close();
 });
 beforeEach(async () => {
   await sg.admin.reset();
@@ -62,7 +47,7 @@ async function deleteEvent(id: string, props: Record<string, string>) {
   try {
     const event = loadEvent("delete.json", { SECRET_ARN, API_URL: proxy.url, PHYSICAL_ID: id }, server.url);
     Object.assign(event.ResourceProperties, props);
-    const run = await runBundle(dir, event, { env: awsEnv(aws) });
+    const run = await runBundle(lambda.dir, event, { env: awsEnv(lambda.aws) });
     expect(server.received).toHaveLength(1);
     return { run, body: server.received[0]!.json, log: run.logLines[0] as { level: string; outcome: Record<string, unknown> } };
   } finally {

@@ -8,16 +8,14 @@ import { DEFAULT_EMULATOR_API_KEY } from "../emulator";
 import {
   SECRET_ARN,
   awsEnv,
-  buildBundle,
-  bundleDir,
   loadEvent,
   runBundle,
   startFakeAws,
   startResponseServer,
   type CfnEvent,
-  type FakeAws,
   MARKER,
   STACK_ID,
+  useLambdaBundle,
 } from "./support/cfn";
 import { useEmulator } from "./support/emulator";
 
@@ -26,17 +24,7 @@ const WRONG_KEY = "SG.revokedKeyThatSendGridRejects.0123456789abcdefghijklmnop";
 const WRONG_KEY_ARN = "arn:aws:secretsmanager:us-east-1:123456789012:secret:revoked-key-XyZ123";
 
 const sg = useEmulator({ resetBeforeEach: true });
-let aws: FakeAws;
-let dir: string;
-
-beforeAll(async () => {
-  dir = bundleDir(buildBundle().file);
-  aws = await startFakeAws({ secrets: { [SECRET_ARN]: DEFAULT_EMULATOR_API_KEY, [WRONG_KEY_ARN]: WRONG_KEY } });
-});
-
-afterAll(async () => {
-  await aws?.close();
-});
+const lambda = useLambdaBundle({ secrets: { [SECRET_ARN]: DEFAULT_EMULATOR_API_KEY, [WRONG_KEY_ARN]: WRONG_KEY } });
 
 beforeEach(async () => {
   await sg.admin.configure({ rateLimit: false, faults: false });
@@ -56,7 +44,7 @@ async function invoke(
     const event = loadEvent(fixture, { SECRET_ARN, API_URL: sg.url, ...opts.vars }, server.url);
     opts.edit?.(event);
     const spawnedAt = Date.now();
-    const run = await runBundle(dir, event, { env: { ...awsEnv(aws), ...opts.env }, timeoutMs: opts.timeoutMs });
+    const run = await runBundle(lambda.dir, event, { env: { ...awsEnv(lambda.aws), ...opts.env }, timeoutMs: opts.timeoutMs });
     // Whatever failed, neither key appears in the output or the response (checked on every run).
     const transcript = [run.stdout, run.stderr, ...server.received.map((r) => r.bytes.toString("utf8"))];
     for (const t of transcript) {
@@ -82,7 +70,7 @@ function failedCreate(reason: string): Record<string, unknown> {
 
 describe("the bundle answers FAILED, once, with an actionable reason", () => {
   test("invalid properties: zero SendGrid calls, zero secret reads, every problem named by its template property", async () => {
-    const awsBefore = aws.calls.length;
+    const awsBefore = lambda.aws.calls.length;
     const { run, received, body, calls } = await invoke("create.json", {
       edit: (e) => {
         e.ResourceProperties.Status = "stopped";
@@ -100,7 +88,7 @@ describe("the bundle answers FAILED, once, with an actionable reason", () => {
       ),
     );
     expect(calls).toEqual([]);
-    expect(aws.calls.length).toBe(awsBefore);
+    expect(lambda.aws.calls.length).toBe(awsBefore);
   });
 
   test("the API key as a plain property is refused without echoing it", async () => {

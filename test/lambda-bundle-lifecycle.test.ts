@@ -11,36 +11,22 @@ import {
   PARAMETER_NAME,
   SECRET_ARN,
   awsEnv,
-  buildBundle,
-  bundleDir,
   loadEvent,
   runBundle,
-  startFakeAws,
   startResponseServer,
   type BundleRun,
   type CfnEvent,
-  type FakeAws,
   type ReceivedResponse,
   MARKER,
   STACK_ID,
+  useLambdaBundle,
 } from "./support/cfn";
 import { useEmulator } from "./support/emulator";
 
 const sg = useEmulator({ resetBeforeEach: true });
-let aws: FakeAws;
-let dir: string;
-
-beforeAll(async () => {
-  const built = buildBundle();
-  dir = bundleDir(built.file);
-  aws = await startFakeAws({
-    secrets: { [SECRET_ARN]: DEFAULT_EMULATOR_API_KEY },
-    parameters: { [PARAMETER_NAME]: DEFAULT_EMULATOR_API_KEY },
-  });
-});
-
-afterAll(async () => {
-  await aws?.close();
+const lambda = useLambdaBundle({
+  secrets: { [SECRET_ARN]: DEFAULT_EMULATOR_API_KEY },
+  parameters: { [PARAMETER_NAME]: DEFAULT_EMULATOR_API_KEY },
 });
 
 async function sendgridCalls(): Promise<string[]> {
@@ -54,18 +40,18 @@ async function sendgridCalls(): Promise<string[]> {
  */
 async function invoke(fixture: string, vars: Record<string, string> = {}, edit?: (e: CfnEvent) => void) {
   await sg.admin.clearRequests();
-  const awsCallsBefore = aws.calls.length;
+  const awsCallsBefore = lambda.aws.calls.length;
   const server = await startResponseServer();
   try {
     const event = loadEvent(fixture, { SECRET_ARN, API_URL: sg.url, ...vars }, server.url);
     edit?.(event);
-    const run: BundleRun = await runBundle(dir, event, { env: awsEnv(aws) });
+    const run: BundleRun = await runBundle(lambda.dir, event, { env: awsEnv(lambda.aws) });
     const transcript = [run.stdout, run.stderr, ...server.received.map((r) => r.bytes.toString("utf8"))];
     for (const t of transcript) expect(t).not.toContain(DEFAULT_EMULATOR_API_KEY);
     expect(run.code).toBe(0);
     expect(server.received).toHaveLength(1);
     const put = server.received[0] as ReceivedResponse;
-    return { run, put, body: put.json, calls: await sendgridCalls(), awsCalls: aws.calls.slice(awsCallsBefore), event, transcript };
+    return { run, put, body: put.json, calls: await sendgridCalls(), awsCalls: lambda.aws.calls.slice(awsCallsBefore), event, transcript };
   } finally {
     await server.close();
   }
@@ -91,7 +77,7 @@ async function statusOf(batchId: string): Promise<string | undefined> {
 
 describe("the bundle, run alone in a fresh Node process", () => {
   test("is one self-contained file that only requires Node built-ins and the runtime's @aws-sdk", () => {
-    const text = fs.readFileSync(`${dir}/index.js`, "utf8");
+    const text = fs.readFileSync(`${lambda.dir}/index.js`, "utf8");
     const required = [...text.matchAll(/require\("([^"]+)"\)/g)].map((m) => m[1] as string);
     const outside = required.filter((r) => !r.startsWith("node:") && !r.startsWith("@aws-sdk/") && !isBuiltin(r));
     expect(outside).toEqual([]);

@@ -7,30 +7,13 @@
 
 import { DEFAULT_EMULATOR_API_KEY } from "../emulator";
 import { type LocalServer, serveLocally } from "../scripts/lib/localServer";
-import {
-  SECRET_ARN,
-  awsEnv,
-  buildBundle,
-  bundleDir,
-  loadEvent,
-  runBundle,
-  startFakeAws,
-  startResponseServer,
-  type FakeAws,
-} from "./support/cfn";
+import { SECRET_ARN, awsEnv, loadEvent, runBundle, startResponseServer, useLambdaBundle } from "./support/cfn";
 import { useEmulator } from "./support/emulator";
 
 const sg = useEmulator({ resetBeforeEach: true });
-let aws: FakeAws;
-let dir: string;
+const lambda = useLambdaBundle();
 
-beforeAll(async () => {
-  dir = bundleDir(buildBundle().file);
-  aws = await startFakeAws({ secrets: { [SECRET_ARN]: DEFAULT_EMULATOR_API_KEY } });
-});
-afterAll(async () => {
-  await aws?.close();
-});
+afterAll(async () => {});
 
 const sendgridRequests = async () => (await sg.admin.requests()).filter((r) => r.path.startsWith("/v3/"));
 
@@ -47,15 +30,15 @@ describe("a ResponseURL that cannot take the answer is caught before any work", 
   ])("%s: logged and dropped, zero secret reads and SendGrid requests, the handler resolves", async (_name, url, reason) => {
     for (const fixture of ["create.json", "delete.json"]) {
       const event = loadEvent(fixture, { SECRET_ARN, API_URL: sg.url, PHYSICAL_ID: "HkJ5yLYULb7Rj8GKSx7u025ouWVlMgAi" }, url);
-      const awsBefore = aws.calls.length;
-      const run = await runBundle(dir, event, { env: awsEnv(aws) });
+      const awsBefore = lambda.aws.calls.length;
+      const run = await runBundle(lambda.dir, event, { env: awsEnv(lambda.aws) });
       expect(run.stderr).toMatch(/RUNNER: done/); // resolved, not rejected
       expect(run.code).toBe(0);
       expect(run.logLines).toHaveLength(1);
       expect(run.logLines[0]).toMatchObject({ level: "error", outcome: { action: "ignored" } });
       expect(String((run.logLines[0]?.outcome as { reason?: string } | undefined)?.reason)).toContain(reason);
       expect(run.stdout).not.toContain("X-Amz-Signature=abc");
-      expect(aws.calls.length).toBe(awsBefore);
+      expect(lambda.aws.calls.length).toBe(awsBefore);
     }
     expect(await sendgridRequests()).toEqual([]);
   });
@@ -63,7 +46,9 @@ describe("a ResponseURL that cannot take the answer is caught before any work", 
   test("loopback http is still answered (the local harness)", async () => {
     const server = await startResponseServer();
     try {
-      const run = await runBundle(dir, loadEvent("create.json", { SECRET_ARN, API_URL: sg.url }, server.url), { env: awsEnv(aws) });
+      const run = await runBundle(lambda.dir, loadEvent("create.json", { SECRET_ARN, API_URL: sg.url }, server.url), {
+        env: awsEnv(lambda.aws),
+      });
       expect(run.code).toBe(0);
       expect(server.received).toHaveLength(1);
       expect(server.received[0]?.json).toMatchObject({ Status: "SUCCESS" });
@@ -91,7 +76,9 @@ describe("the API key never reaches CloudFormation's Reason", () => {
     const echo = await echoingServer(shape);
     const server = await startResponseServer();
     try {
-      const run = await runBundle(dir, loadEvent("create.json", { SECRET_ARN, API_URL: echo.url }, server.url), { env: awsEnv(aws) });
+      const run = await runBundle(lambda.dir, loadEvent("create.json", { SECRET_ARN, API_URL: echo.url }, server.url), {
+        env: awsEnv(lambda.aws),
+      });
       expect(run.code).toBe(0);
       expect(server.received).toHaveLength(1);
       const body = server.received[0]?.json as { Status: string; Reason: string };
@@ -110,9 +97,9 @@ test("a partial Secrets Manager ARN (no 6-character suffix) fails before any sec
   const server = await startResponseServer();
   try {
     const partial = "arn:aws:secretsmanager:us-east-1:123456789012:secret:sendgrid-api-key";
-    const awsBefore = aws.calls.length;
-    const run = await runBundle(dir, loadEvent("create.json", { SECRET_ARN: partial, API_URL: sg.url }, server.url), {
-      env: awsEnv(aws),
+    const awsBefore = lambda.aws.calls.length;
+    const run = await runBundle(lambda.dir, loadEvent("create.json", { SECRET_ARN: partial, API_URL: sg.url }, server.url), {
+      env: awsEnv(lambda.aws),
     });
     expect(run.code).toBe(0);
     expect(server.received[0]?.json).toMatchObject({
@@ -121,7 +108,7 @@ test("a partial Secrets Manager ARN (no 6-character suffix) fails before any sec
         /^Invalid properties: ApiKeySecretArn must be the full ARN of a Secrets Manager secret, ending in the 6 characters/,
       ),
     });
-    expect(aws.calls.length).toBe(awsBefore);
+    expect(lambda.aws.calls.length).toBe(awsBefore);
     expect(await sendgridRequests()).toEqual([]);
   } finally {
     await server.close();

@@ -5,18 +5,7 @@
 // it would: Create for a new resource, Update for a changed one, Update then Delete of the old id
 // for a replace, Delete (with the last properties) for a removed one, nothing for a refresh.
 import { DEFAULT_EMULATOR_API_KEY } from "../emulator";
-import {
-  PARAMETER_NAME,
-  SECRET_ARN,
-  awsEnv,
-  buildBundle,
-  bundleDir,
-  loadEvent,
-  runBundle,
-  startFakeAws,
-  startResponseServer,
-  type FakeAws,
-} from "./support/cfn";
+import { PARAMETER_NAME, SECRET_ARN, awsEnv, loadEvent, runBundle, startResponseServer, useLambdaBundle } from "./support/cfn";
 import { useEmulator } from "./support/emulator";
 import { walkTransitions } from "./support/transitionWalk";
 import { SUBUSER, type Account, type Declared, type Program } from "./support/transitions";
@@ -24,19 +13,9 @@ import { SUBUSER, type Account, type Declared, type Program } from "./support/tr
 jest.setTimeout(120_000);
 
 const sg = useEmulator();
-let aws: FakeAws;
-let dir: string;
-
-beforeAll(async () => {
-  dir = bundleDir(buildBundle().file);
-  aws = await startFakeAws({
-    secrets: { [SECRET_ARN]: DEFAULT_EMULATOR_API_KEY },
-    parameters: { [PARAMETER_NAME]: DEFAULT_EMULATOR_API_KEY },
-  });
-});
-
-afterAll(async () => {
-  await aws?.close();
+const lambda = useLambdaBundle({
+  secrets: { [SECRET_ARN]: DEFAULT_EMULATOR_API_KEY },
+  parameters: { [PARAMETER_NAME]: DEFAULT_EMULATOR_API_KEY },
 });
 
 interface Deployed {
@@ -73,7 +52,7 @@ async function invoke(
     event.LogicalResourceId = logicalId;
     if (next) fill(event.ResourceProperties, next.declared, next.batchId);
     if (old) fill(event.OldResourceProperties as Record<string, unknown>, old.declared, old.batchId);
-    const run = await runBundle(dir, event, { env: awsEnv(aws) });
+    const run = await runBundle(lambda.dir, event, { env: awsEnv(lambda.aws) });
     expect(run.code).toBe(0);
     expect(server.received).toHaveLength(1);
     const body = server.received[0].json;
