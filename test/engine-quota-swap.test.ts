@@ -7,20 +7,16 @@ import { ScheduledBatch, type BatchStatus } from "../provider";
 import { localStack, type LocalStack } from "../scripts/lib/engine";
 import { useEmulator } from "./support/emulator";
 import { setStatus, createBatch as createRawBatch } from "./support/emulatorCalls";
-import { startSendGridProxy, type SendGridProxy } from "./support/sendgridProxy";
+import { useSendGridProxy } from "./support/sendgridProxy";
 
 jest.setTimeout(240_000);
 
 const sg = useEmulator();
-let proxy: SendGridProxy;
+const proxy = useSendGridProxy(sg);
 let s: LocalStack | undefined;
 
-beforeAll(async () => {
-  proxy = await startSendGridProxy(sg.url);
-});
 afterAll(async () => {
   await s?.dispose();
-  await proxy.close();
 });
 
 const NAMES = ["a", "b", "c", "d"] as const;

@@ -5,20 +5,16 @@ import { DEFAULT_EMULATOR_API_KEY } from "../emulator";
 import { ScheduledBatch } from "../provider";
 import { localStack, type LocalStack } from "../scripts/lib/engine";
 import { useEmulator } from "./support/emulator";
-import { startSendGridProxy, type SendGridProxy } from "./support/sendgridProxy";
+import { useSendGridProxy } from "./support/sendgridProxy";
 
 jest.setTimeout(240_000);
 
 const sg = useEmulator();
-let proxy: SendGridProxy;
+const proxy = useSendGridProxy(sg);
 let s: LocalStack | undefined;
 
-beforeAll(async () => {
-  proxy = await startSendGridProxy(sg.url);
-});
 afterAll(async () => {
   await s?.dispose();
-  await proxy.close();
 });
 
 async function recorded(stack: LocalStack): Promise<Array<{ id: string; status: unknown }>> {

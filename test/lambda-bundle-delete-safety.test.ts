@@ -7,23 +7,17 @@
 import { SECRET_ARN, awsEnv, loadEvent, runBundle, startResponseServer, useLambdaBundle } from "./support/cfn";
 import { useEmulator } from "./support/emulator";
 import { createBatch as createRawBatch } from "./support/emulatorCalls";
-import { startSendGridProxy, type SendGridProxy } from "./support/sendgridProxy";
+import { useSendGridProxy } from "./support/sendgridProxy";
 
 jest.setTimeout(120_000);
 
 const sg = useEmulator();
-let proxy: SendGridProxy;
+const proxy = useSendGridProxy(sg);
 const lambda = useLambdaBundle();
 
 // A wording of the refusal that is not the emulator's (SendGrid documents no message for it).
 const REFUSAL = "This scheduled send can no longer be modified";
 
-beforeAll(async () => {
-  proxy = await startSendGridProxy(sg.url);
-});
-afterAll(async () => {
-  await proxy.close();
-});
 beforeEach(async () => {
   await sg.admin.reset();
   proxy.rules.answer = undefined;

@@ -7,6 +7,7 @@ import { promisify } from "node:util";
 import { LocalWorkspace } from "@pulumi/pulumi/automation";
 import { DEFAULT_EMULATOR_API_KEY } from "../emulator";
 import { takeSendGridCalls, useEmulator } from "./support/emulator";
+import { outOfBandBatch } from "./support/emulatorCalls";
 import { PLUGIN_TYPE, pluginProject, stepCollector, type PluginProject } from "./support/pluginProject";
 import { ensurePulumiCli } from "../scripts/lib/engine";
 
@@ -27,19 +28,8 @@ afterAll(async () => {
   await p?.dispose();
 });
 
-async function outOfBand(status?: "pause"): Promise<string> {
-  const made = await fetch(`${sg.url}/v3/mail/batch`, { method: "POST", headers: { Authorization: `Bearer ${KEY}` } });
-  const { batch_id } = (await made.json()) as { batch_id: string };
-  if (status) {
-    await fetch(`${sg.url}/v3/user/scheduled_sends`, {
-      method: "POST",
-      headers: { Authorization: `Bearer ${KEY}`, "Content-Type": "application/json" },
-      body: JSON.stringify({ batch_id, status }),
-    });
-  }
-  await sg.admin.clearRequests();
-  return batch_id;
-}
+/** A batch made outside Pulumi, with `status` (SendGrid's spelling: pause/cancel) if given. */
+const outOfBand = (status?: "pause") => outOfBandBatch(sg.emulator, sg.admin, status);
 
 /** `pulumi import …` in the project directory, as a user types it; its stdout. */
 async function pulumiImport(name: string, batchId: string): Promise<string> {

@@ -7,6 +7,7 @@
 import * as path from "node:path";
 import { DEFAULT_EMULATOR_API_KEY } from "../emulator";
 import { takeSendGridCalls, useEmulator } from "./support/emulator";
+import { outOfBandBatch } from "./support/emulatorCalls";
 import { PLUGIN_TYPE, backendText, pluginProject, stepCollector, type PluginProject, type YamlProgram } from "./support/pluginProject";
 import { REPO_ROOT, localStack } from "../scripts/lib/engine";
 
@@ -24,19 +25,7 @@ const READ_STATUS = "GET /v3/user/scheduled_sends/{batch_id}";
 const VALIDATE = "GET /v3/mail/batch/{batch_id}";
 
 /** A batch made outside Pulumi, with `status` (SendGrid's spelling: pause/cancel) if given. */
-async function outOfBand(status?: "pause" | "cancel"): Promise<string> {
-  const made = await fetch(`${sg.url}/v3/mail/batch`, { method: "POST", headers: { Authorization: `Bearer ${KEY}` } });
-  const { batch_id } = (await made.json()) as { batch_id: string };
-  if (status) {
-    await fetch(`${sg.url}/v3/user/scheduled_sends`, {
-      method: "POST",
-      headers: { Authorization: `Bearer ${KEY}`, "Content-Type": "application/json" },
-      body: JSON.stringify({ batch_id, status }),
-    });
-  }
-  await sg.admin.clearRequests();
-  return batch_id;
-}
+const outOfBand = (status?: "pause" | "cancel") => outOfBandBatch(sg.emulator, sg.admin, status);
 
 async function statusOf(batchId: string): Promise<string | undefined> {
   return (await sg.admin.batches()).find((b) => b.batch_id === batchId)?.status;

@@ -1,6 +1,6 @@
 // Shared helpers for the emulator tests: raw HTTP calls over real sockets (global fetch).
 
-import { DEFAULT_EMULATOR_API_KEY, type Emulator } from "../../emulator";
+import { DEFAULT_EMULATOR_API_KEY, type Emulator, type EmulatorAdmin } from "../../emulator";
 
 export const KEY = DEFAULT_EMULATOR_API_KEY;
 
@@ -56,6 +56,17 @@ export async function createBatch(em: Emulator, opts: CallOptions = {}): Promise
 
 export function setStatus(em: Emulator, batchId: string, status: "pause" | "cancel", opts: CallOptions = {}): Promise<CallResult> {
   return call(em, "POST", "/v3/user/scheduled_sends", { ...opts, body: { batch_id: batchId, status } });
+}
+
+/** A batch made straight at the emulator, as someone outside Pulumi would, with `status` if given; clears the request log. */
+export async function outOfBandBatch(em: Emulator, admin: EmulatorAdmin, status?: "pause" | "cancel"): Promise<string> {
+  const batchId = await createBatch(em);
+  if (status) {
+    const res = await setStatus(em, batchId, status);
+    if (res.status !== 201) throw new Error(`POST /v3/user/scheduled_sends answered ${res.status} ${res.text}`);
+  }
+  await admin.clearRequests();
+  return batchId;
 }
 
 /** A minimal valid Mail Send body. */

@@ -60,3 +60,27 @@ export async function startSendGridProxy(target: string): Promise<SendGridProxy>
   });
   return { url: server.url, rules, close: server.close };
 }
+
+/** A proxy in front of the file's emulator, started before its tests and closed after them. */
+export function useSendGridProxy(emulator: { readonly url: string }): SendGridProxy {
+  let proxy: SendGridProxy | undefined;
+  beforeAll(async () => {
+    proxy = await startSendGridProxy(emulator.url);
+  });
+  afterAll(async () => {
+    await proxy?.close();
+  });
+  const started = (): SendGridProxy => {
+    if (proxy === undefined) throw new Error("the proxy is not started yet (use it inside a test or hook)");
+    return proxy;
+  };
+  return {
+    get url() {
+      return started().url;
+    },
+    get rules() {
+      return started().rules;
+    },
+    close: () => started().close(),
+  };
+}
