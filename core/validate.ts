@@ -33,7 +33,7 @@ export function isBatchId(id: unknown): id is string {
   return typeof id === "string" && BATCH_ID.test(id);
 }
 // ISO 8601 date-time with an explicit offset; a bare date or local time would depend on the machine's zone.
-const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
+const ISO_DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(\.\d{1,9})?)?(Z|[+-](\d{2}):(\d{2}))$/;
 // Seconds after 5138-11-16 are certainly milliseconds (Date.now()), a common mistake with send_at.
 const MAX_PLAUSIBLE_SECONDS = 1e11;
 // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
@@ -52,7 +52,12 @@ export function parseSendAt(value: unknown): { seconds: number } | { reason: str
   if (typeof value === "string") {
     const trimmed = value.trim();
     if (/^\d+$/.test(trimmed)) return parseSendAt(Number(trimmed));
-    if (ISO_DATE_TIME.test(trimmed)) {
+    const iso = ISO_DATE_TIME.exec(trimmed);
+    if (iso) {
+      // Date.parse rolls an impossible date over ("2026-02-30" is 2 March, "T24:00" the next
+      // day): a send time nobody meant. Each field must be in range as written.
+      const impossible = impossibleDateTime(iso);
+      if (impossible) return { reason: `sendAt ${JSON.stringify(value)} is not a real date-time: ${impossible}` };
       const ms = Date.parse(trimmed);
       if (Number.isFinite(ms)) return { seconds: Math.floor(ms / 1000) };
     }
@@ -61,6 +66,23 @@ export function parseSendAt(value: unknown): { seconds: number } | { reason: str
     };
   }
   return { reason: `sendAt must be a number of Unix seconds or an ISO 8601 string (got ${typeof value})` };
+}
+
+const MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"];
+
+/** Why the fields of an ISO_DATE_TIME match do not name a real moment, or undefined. */
+function impossibleDateTime(m: RegExpExecArray): string | undefined {
+  const [year, month, day, hour, minute] = [m[1], m[2], m[3], m[4], m[5]].map(Number);
+  const second = m[6] === undefined ? 0 : Number(m[6]);
+  if (month < 1 || month > 12) return `the month must be 01–12 (got ${m[2]})`;
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  const days = month === 2 ? (leap ? 29 : 28) : [4, 6, 9, 11].includes(month) ? 30 : 31;
+  if (day < 1 || day > days) return `${MONTHS[month - 1]} ${m[1]} has ${days} days (got day ${m[3]})`;
+  if (hour > 23) return `the hour must be 00–23 (got ${m[4]}; midnight at the end of a day is T00:00 of the next)`;
+  if (minute > 59) return `the minutes must be 00–59 (got ${m[5]})`;
+  if (second > 59) return `the seconds must be 00–59 (got ${m[6]})`;
+  if (m[9] !== undefined && (Number(m[9]) > 23 || Number(m[10]) > 59)) return `the zone offset must be at most ±23:59 (got ${m[8]})`;
+  return undefined;
 }
 
 /** Why a URL may not be used as the SendGrid API base, or undefined if it may. */

@@ -21,6 +21,9 @@ const CASES: Array<[string, Record<string, unknown>, RegExp]> = [
   ["sendAt prose", { sendAt: "tomorrow" }, /ISO 8601/],
   ["sendAt date only", { sendAt: "2027-01-15" }, /with a zone/],
   ["sendAt without zone", { sendAt: "2027-01-15T10:00:00" }, /with a zone/],
+  // Date.parse would roll these over to 2 March and the next day: a send time nobody wrote.
+  ["sendAt on 30 February", { sendAt: "2026-02-30T00:00:00Z" }, /not a real date-time: February 2026 has 28 days/],
+  ["sendAt at T24:00", { sendAt: "2026-12-01T24:00Z" }, /not a real date-time: the hour must be 00–23/],
   ["sendAt more than 72 h ahead", { sendAt: now + 80 * 3600 }, /more than 72 hours in advance/],
   [
     "pause within 10 minutes of sendAt",

@@ -47,6 +47,14 @@ describe("input validation (runs at preview, before any SendGrid call)", () => {
     ["sendAt", "2027-01-15", /ISO 8601 date-time with a zone/],
     ["sendAt", "2027-01-15T10:00:00", /with a zone/],
     ["sendAt", { at: 1 }, /number of Unix seconds or an ISO 8601 string/],
+    ["sendAt", "2027-02-30T00:00:00Z", /not a real date-time: February 2027 has 28 days \(got day 30\)/],
+    ["sendAt", "2028-02-30T00:00:00Z", /February 2028 has 29 days/],
+    ["sendAt", "2027-04-31T09:00:00Z", /April 2027 has 30 days/],
+    ["sendAt", "2027-01-15T24:00Z", /not a real date-time: the hour must be 00–23 \(got 24/],
+    ["sendAt", "2027-01-15T24:00:00+01:00", /the hour must be 00–23/],
+    ["sendAt", "2027-01-15T10:60Z", /the minutes must be 00–59/],
+    ["sendAt", "2027-01-15T10:00:60Z", /the seconds must be 00–59/],
+    ["sendAt", "2027-13-01T10:00Z", /the month must be 01–12/],
     ["sendAt", NOW + 73 * 3600, /more than 72 hours in advance/],
     ["batchId", "", /batchId must be a SendGrid batch id/],
     ["batchId", "has space", /batchId must be/],
@@ -139,6 +147,10 @@ describe("API key checks never echo the key", () => {
 
 describe("sendAt formats", () => {
   test("numeric strings are seconds", () => expect(parseSendAt("1800000000")).toEqual({ seconds: 1_800_000_000 }));
+  test("a real leap day and the last second of a day are accepted as written", () => {
+    expect(parseSendAt("2028-02-29T23:59:59Z")).toEqual({ seconds: Date.parse("2028-02-29T23:59:59Z") / 1000 });
+    expect(parseSendAt("2027-01-15T23:59+14:00")).toEqual({ seconds: Date.parse("2027-01-15T09:59:00Z") / 1000 });
+  });
   test("offsets are honoured", () =>
     expect(parseSendAt("2027-01-15T10:00:00+02:00")).toEqual({ seconds: Date.parse("2027-01-15T08:00:00Z") / 1000 }));
   test("https to any host and http to [::1] are allowed API URLs", () => {
