@@ -5,7 +5,7 @@
 // mail is still ahead look clearable).
 
 import { parseArgs } from "node:util";
-import { parseSendAt, validateInputs, type Region } from "../core";
+import { SENDGRID_HOSTS, parseSendAt, validateInputs, type Region } from "../core";
 
 export const COMMANDS = ["list", "clear-cancelled", "orphans"] as const;
 export type Command = (typeof COMMANDS)[number];
@@ -28,6 +28,8 @@ export interface Options {
   marginSeconds: number;
   /** Ids that must never be touched (orphans --keep). */
   keep: string[];
+  /** The batch journal (orphans --journal); default: SENDGRID_BATCH_JOURNAL, else the providers' default path. */
+  journal?: string;
   clear: boolean;
   yes: boolean;
   dryRun: boolean;
@@ -35,17 +37,17 @@ export interface Options {
 
 export type Parsed = { ok: true; options: Options } | { ok: false; help: boolean; error?: string };
 
-type Flag = "api-url" | "region" | "on-behalf-of" | "state" | "sent" | "margin" | "keep" | "clear" | "yes" | "dry-run" | "help";
+type Flag = "api-url" | "region" | "on-behalf-of" | "state" | "sent" | "margin" | "keep" | "journal" | "clear" | "yes" | "dry-run" | "help";
 
 const CONNECTION: Flag[] = ["api-url", "region", "on-behalf-of"];
 /** Which flags each command takes; anything else is refused rather than silently ignored. */
 const ALLOWED: Record<Command, readonly Flag[]> = {
   list: [...CONNECTION, "state", "sent", "margin"],
   "clear-cancelled": [...CONNECTION, "state", "sent", "margin", "yes", "dry-run"],
-  orphans: [...CONNECTION, "state", "keep", "clear", "yes"],
+  orphans: [...CONNECTION, "state", "keep", "journal", "clear", "yes"],
 };
 /** String flags that may be given once only (a second value would silently win). */
-const SINGLE: Flag[] = ["api-url", "region", "on-behalf-of", "margin"];
+const SINGLE: Flag[] = ["api-url", "region", "on-behalf-of", "margin", "journal"];
 
 const fail = (error: string): Parsed => ({ ok: false, help: false, error });
 
@@ -83,6 +85,8 @@ export function parseCommandLine(argv: string[]): Parsed {
     const flagOf: Record<string, string> = { apiUrl: "--api-url", onBehalfOf: "--on-behalf-of", region: "--region" };
     return fail(failures.map((f) => `${flagOf[f.property] ?? f.property}: ${f.reason}`).join("; "));
   }
+  const conflict = connection.region && connection.apiUrl ? regionConflict(connection.region, connection.apiUrl) : undefined;
+  if (conflict) return fail(conflict);
 
   const margin = one("margin");
   let marginSeconds = DEFAULT_MARGIN_SECONDS;
@@ -114,11 +118,29 @@ export function parseCommandLine(argv: string[]): Parsed {
       sent,
       marginSeconds,
       keep: values.keep ?? [],
+      journal: one("journal"),
       clear: values.clear === true,
       yes: values.yes === true,
       dryRun: values["dry-run"] === true,
     },
   };
+}
+
+/**
+ * Why --region and --api-url cannot be given together, or undefined when --api-url is that region's
+ * own host. The client sends every request to --api-url and ignores --region, so `--region eu
+ * --api-url X` would quietly look at X's account instead of the EU one the operator asked for.
+ */
+function regionConflict(region: Region, apiUrl: string): string | undefined {
+  const origin = (u: string) => {
+    const url = new URL(u);
+    return `${url.protocol}//${url.hostname.replace(/\.$/, "")}${url.port ? `:${url.port}` : ""}`;
+  };
+  if (origin(apiUrl) === origin(SENDGRID_HOSTS[region])) return undefined;
+  return (
+    `--region ${region} and --api-url ${apiUrl} disagree: requests would go to ${apiUrl}, not to the ${region} host ${SENDGRID_HOSTS[region]}. ` +
+    "Give --region alone for SendGrid, or --api-url alone for an emulator or proxy"
+  );
 }
 
 function parseRaw(argv: string[]) {
@@ -135,6 +157,7 @@ function parseRaw(argv: string[]) {
       sent: { type: "string", multiple: true },
       margin: { type: "string", multiple: true },
       keep: { type: "string", multiple: true },
+      journal: { type: "string", multiple: true },
       clear: { type: "boolean" },
       yes: { type: "boolean" },
       "dry-run": { type: "boolean" },

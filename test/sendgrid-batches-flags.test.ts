@@ -6,6 +6,7 @@
 
 import { DEFAULT_EMULATOR_API_KEY } from "../emulator";
 import { SendGridBatchClient, createBatch } from "../core";
+import { parseCommandLine } from "../cli/args";
 import { runBatchesBin, stackExport, tempFile } from "./support/batchesBin";
 import { useEmulator } from "./support/emulator";
 
@@ -58,7 +59,24 @@ test.each([
   ["a bad region", ["list", "--region", "mars"], /--region must be "global" or "eu"/],
   ["an apiUrl with a path", ["list", "--api-url", "http://127.0.0.1:9/v3"], /--api-url: apiUrl must be an origin/],
   ["a bad on-behalf-of", ["list", "--on-behalf-of", " sub "], /--on-behalf-of: onBehalfOf must be/],
+  // The client would use --api-url and ignore --region: the EU account asked for would never be read.
+  ["--region eu with --api-url of the emulator", ["list", "--region", "eu"], /--region eu and --api-url http:\/\/127\.0\.0\.1:\d+ disagree/],
+  [
+    "--region eu with the global host as --api-url",
+    ["clear-cancelled", "--yes", "--region", "eu", "--api-url", "https://api.sendgrid.com"],
+    /--region eu and --api-url https:\/\/api\.sendgrid\.com disagree: requests would go to https:\/\/api\.sendgrid\.com, not to the eu host https:\/\/api\.eu\.sendgrid\.com/,
+  ],
   ["a bad --sent", ["list", "--sent", "nonsense"], /--sent nonsense: expected ID=TIME/],
+  [
+    "a --sent on 30 February (Date.parse makes it 2 March)",
+    ["clear-cancelled", "--yes", "--sent", "HkJ5yLYULb7Rj8GKSx7u025ouWVlMgAi=2026-02-30T00:00:00Z"],
+    /--sent HkJ5yLYULb7Rj8GKSx7u025ouWVlMgAi=2026-02-30T00:00:00Z: expected ID=TIME \(.*not a real date-time: February 2026 has 28 days/,
+  ],
+  [
+    "a --sent at T24:00 (Date.parse makes it the next day)",
+    ["clear-cancelled", "--yes", "--sent", "HkJ5yLYULb7Rj8GKSx7u025ouWVlMgAi=2026-03-01T24:00Z"],
+    /not a real date-time: the hour must be 00–23 \(got 24/,
+  ],
   ["orphans --clear without --state", ["orphans", "--clear", "--yes"], /orphans --clear needs at least one --state FILE/],
 ])("%s: exit 2 with a clear message, no stack trace, no request", async (_name, args, message) => {
   const r = await runBatchesBin([...(args.includes("--api-url") ? [] : [`--api-url=${sg.url}`]), ...args]);
@@ -67,6 +85,13 @@ test.each([
   expect(r.stderr).not.toMatch(STACK_TRACE);
   expect(r.stderr).not.toMatch(/UnhandledPromiseRejection|ERR_PARSE_ARGS/);
   expect(await sendgridRequests()).toEqual([]);
+});
+
+test("--region eu with --api-url of the EU host itself is the same place, and accepted", () => {
+  for (const url of ["https://api.eu.sendgrid.com", "https://api.eu.sendgrid.com/", "https://api.eu.sendgrid.com."]) {
+    const parsed = parseCommandLine(["list", "--region", "eu", "--api-url", url]);
+    expect(parsed).toMatchObject({ ok: true, options: { region: "eu" } });
+  }
 });
 
 test.each([
