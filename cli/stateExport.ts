@@ -23,7 +23,8 @@ export interface PendingOperation {
 export function readStateExport(file: string): { state: StateExport } | { problem: string } {
   let text: string;
   try {
-    text = fs.readFileSync(file, "utf8");
+    // A byte-order mark (PowerShell's `>` and Out-File, some editors) is not part of the JSON.
+    text = fs.readFileSync(file, "utf8").replace(/^\uFEFF/, "");
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code ?? "error";
     return { problem: `cannot read --state ${file} (${code}); pass the file written by \`pulumi stack export --file FILE\`` };
