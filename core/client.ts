@@ -6,6 +6,7 @@ import { createHash } from "node:crypto";
 import { Client } from "@sendgrid/client";
 import type { ClientRequest } from "@sendgrid/client/src/request";
 import { SendGridError, type ErrorCode, type SendGridErrorField } from "./errors";
+import { canonicalOrigin } from "./model";
 import { fromWire } from "./plan";
 import { DEFAULT_RETRY, backoffMs, rateLimitWaitMs, realSleep, retry, type RetryOptions, type Sleep } from "./retry";
 import type { BatchStatus, ConnectionSettings } from "./types";
@@ -73,7 +74,7 @@ export class SendGridBatchClient {
     this.client.setApiKey(settings.apiKey);
     if (settings.region === "eu") this.client.setDataResidency("eu");
     if (settings.onBehalfOf) this.client.setImpersonateSubuser(settings.onBehalfOf);
-    this.baseUrl = settings.apiUrl ?? (settings.region === "eu" ? SENDGRID_HOSTS.eu : SENDGRID_HOSTS.global);
+    this.baseUrl = settings.apiUrl ? canonicalOrigin(settings.apiUrl) : SENDGRID_HOSTS[settings.region === "eu" ? "eu" : "global"];
     // setApiKey and setDataResidency both reset baseUrl, so the override comes last. `timeout` and
     // `proxy` are passed through to axios; a loopback emulator must not go through HTTP(S)_PROXY.
     const defaults: ClientRequest & { timeout: number; proxy?: false } = { url: "", baseUrl: this.baseUrl, timeout: this.retry.timeoutMs };

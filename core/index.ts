@@ -14,7 +14,7 @@ export {
   validateInputs,
   type Failure,
 } from "./validate";
-export { accountKey, apiOrigin, batchChanges, normaliseInputs, type BatchChanges } from "./model";
+export { accountKey, apiOrigin, batchChanges, canonicalOrigin, normaliseInputs, type BatchChanges } from "./model";
 export { backoffMs, quotaWaitFromEnv, retry, type RetryOptions, type RetryPolicy, type Sleep } from "./retry";
 export { SendGridBatchClient, clientFor, type AttemptInfo, type ClientOptions } from "./client";
 export {

@@ -4,8 +4,8 @@
 //
 // Why a canonical form matters: a change of account is a replace, and a replace makes a new batch
 // and cancels the old one, so mail already scheduled with the old batch id is discarded at its
-// send time. Respelling the same account ("…3030" → "…3030/", an explicit default host) must
-// therefore never read as a change.
+// send time. Respelling the same account ("…3030" → "…3030/", an explicit default host, a host
+// with its trailing dot) must therefore never read as a change.
 
 import { apiUrlProblem, parseSendAt } from "./validate";
 import { SENDGRID_HOSTS } from "./wire";
@@ -24,9 +24,20 @@ function regionOf(inputs: Inputs): Region {
   return inputs.region === "eu" ? "eu" : DEFAULT_REGION;
 }
 
+/**
+ * A valid API URL as the one origin every adapter compares, records and sends to. A host's trailing
+ * dot is dropped: "api.sendgrid.com." is the fully qualified spelling of "api.sendgrid.com" (one
+ * DNS name, one TLS certificate), so it names the same account.
+ */
+export function canonicalOrigin(apiUrl: string): string {
+  const url = new URL(apiUrl);
+  if (url.hostname.endsWith(".")) url.hostname = url.hostname.slice(0, -1);
+  return url.origin;
+}
+
 /** The API origin a batch's requests go to: `apiUrl` as an origin, else the region's host. */
 export function apiOrigin(inputs: Inputs): string {
-  if (typeof inputs.apiUrl === "string" && apiUrlProblem(inputs.apiUrl) === undefined) return new URL(inputs.apiUrl).origin;
+  if (typeof inputs.apiUrl === "string" && apiUrlProblem(inputs.apiUrl) === undefined) return canonicalOrigin(inputs.apiUrl);
   return SENDGRID_HOSTS[regionOf(inputs)];
 }
 
@@ -36,14 +47,14 @@ export function accountKey(inputs: Inputs): string {
 }
 
 /**
- * Valid inputs in canonical form: `status` defaulted, `apiUrl` reduced to its origin and dropped
- * when it only names the region's own host. Other values are kept as the user wrote them.
+ * Valid inputs in canonical form: `status` defaulted, `apiUrl` reduced to its canonical origin and
+ * dropped when it only names the region's own host. Other values are kept as the user wrote them.
  */
 export function normaliseInputs<T extends Inputs>(inputs: T): T {
   const out: Inputs = { ...inputs };
   if (!given(out.status)) out.status = DEFAULT_STATUS;
   if (typeof out.apiUrl === "string" && apiUrlProblem(out.apiUrl) === undefined) {
-    const origin = new URL(out.apiUrl).origin;
+    const origin = canonicalOrigin(out.apiUrl);
     if (origin === SENDGRID_HOSTS[regionOf(out)]) delete out.apiUrl;
     else out.apiUrl = origin;
   }

@@ -108,7 +108,8 @@ export function apiUrlProblem(value: string): string | undefined {
 }
 
 export function isLoopbackHost(hostname: string): boolean {
-  const h = hostname.replace(/^\[|\]$/g, "").toLowerCase();
+  // "localhost." is the fully qualified spelling of "localhost".
+  const h = hostname.replace(/^\[|\]$|\.$/g, "").toLowerCase();
   return h === "localhost" || h === "::1" || /^127(\.\d{1,3}){3}$/.test(h);
 }
 

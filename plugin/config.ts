@@ -2,7 +2,16 @@
 // Validation reuses the core's rules (region, onBehalfOf, apiUrl as an origin, the key's shape);
 // "which change is another account" is the core's accountKey. Pure: no I/O.
 
-import { SendGridError, accountKey, apiKeyProblem, validateInputs, type ConnectionSettings, type Failure, type Region } from "../core";
+import {
+  SendGridError,
+  accountKey,
+  apiKeyProblem,
+  canonicalOrigin,
+  validateInputs,
+  type ConnectionSettings,
+  type Failure,
+  type Region,
+} from "../core";
 import { CONFIG_KEYS, PACKAGE, type ConfigKey } from "./names";
 
 type Props = Record<string, unknown>;
@@ -101,7 +110,8 @@ export function connectionSettings(config: Props, env: NodeJS.ProcessEnv): Conne
     apiKey,
     region: str("region") as Region | undefined,
     onBehalfOf: str("onBehalfOf"),
-    // The client appends /v3/…: give it the origin ("…:3030/" and "…:3030" are the same account).
-    apiUrl: apiUrl === undefined ? undefined : new URL(apiUrl).origin,
+    // The client appends /v3/…: give it the canonical origin ("…:3030/", "…:3030" and a host with its
+    // trailing dot are the same account).
+    apiUrl: apiUrl === undefined ? undefined : canonicalOrigin(apiUrl),
   };
 }

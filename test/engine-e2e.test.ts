@@ -304,3 +304,26 @@ test("a create that made the batch but could not pause it is recorded, and the n
   expect((await sg.admin.batches()).length).toBe(before);
   expect((await sg.admin.batches()).find((b) => b.batch_id === recordedId)?.status).toBe("paused");
 });
+
+test("an apiUrl host spelled with its trailing dot is the same host: preview says same, up changes nothing, destroy cancels the batch", async () => {
+  await sg.admin.reset();
+  const port = new URL(sg.url).port;
+  const s = await basicStack({ status: "paused", apiUrl: `http://localhost:${port}` });
+  const made = await s.stack.up();
+  const batchId = String(made.outputs.batchId.value);
+  await sendgridCalls();
+
+  // "localhost." is the fully qualified name of "localhost" (it does not even resolve here, so every
+  // request below reaches the emulator only through the canonical origin).
+  await s.stack.setConfig("apiUrl", { value: `http://localhost.:${port}` });
+  const c = collector();
+  await s.stack.preview({ onEvent: c.onEvent });
+  expect(c.steps.map((x) => x.op)).toEqual(["same"]);
+  const again = await s.stack.up();
+  expect(again.summary.resourceChanges).toEqual({ same: 2 });
+  expect(await sendgridCalls()).toEqual([]);
+
+  await s.stack.destroy();
+  expect((await sg.admin.batches()).map((b) => [b.batch_id, b.status])).toEqual([[batchId, "cancelled"]]);
+  expect(await sendgridCalls()).toEqual(["PATCH /v3/user/scheduled_sends/{batch_id}"]);
+});

@@ -158,6 +158,12 @@ test("DiffConfig: another account (host or subuser) replaces, a respelled accoun
     replaces: [],
     kinds: { apiUrl: UPDATE },
   });
+  // A host spelled with its trailing dot is the same host.
+  expect(await diffConfig({ apiUrl: "https://api.sendgrid.com" }, { apiUrl: "https://api.sendgrid.com." })).toEqual({
+    changes: DIFF_SOME,
+    replaces: [],
+    kinds: { apiUrl: UPDATE },
+  });
   expect(await diffConfig({}, { region: "global" })).toEqual({ changes: DIFF_SOME, replaces: [], kinds: { region: 0 } });
   expect(await diffConfig(base, { ...base, apiKey: "SG.two" })).toEqual({ changes: DIFF_SOME, replaces: [], kinds: { apiKey: UPDATE } });
   expect(await diffConfig(base, base)).toEqual({ changes: DIFF_NONE, replaces: [], kinds: {} });

@@ -1,6 +1,6 @@
 // The resource model every adapter shares: respelling an account is no change (a replace would
 // discard the old batch's mail), another account or another adopted id is a replace.
-import { accountKey, batchChanges, normaliseInputs } from "../core";
+import { accountKey, batchChanges, canonicalOrigin, normaliseInputs } from "../core";
 
 const ID = "HkJ5yLYULb7Rj8GKSx7u025ouWVlMgAi";
 
@@ -20,6 +20,13 @@ describe("normaliseInputs", () => {
     expect(normaliseInputs({ region: "eu", apiUrl: "https://api.eu.sendgrid.com" })).toEqual({ status: "active", region: "eu" });
   });
 
+  test("a host with its trailing dot is the same host (the default host's drops, a loopback host's keeps http)", () => {
+    expect(normaliseInputs({ apiUrl: "https://api.sendgrid.com." })).toEqual({ status: "active" });
+    expect(normaliseInputs({ region: "eu", apiUrl: "https://API.EU.SENDGRID.COM.:443/" })).toEqual({ status: "active", region: "eu" });
+    expect(normaliseInputs({ apiUrl: "http://localhost.:3030/" })).toEqual({ status: "active", apiUrl: "http://localhost:3030" });
+    expect(canonicalOrigin("https://api.sendgrid.com.")).toBe("https://api.sendgrid.com");
+  });
+
   test("leaves invalid values for validation to report", () => {
     expect(normaliseInputs({ apiUrl: "https://api.sendgrid.com/v3" })).toEqual({ status: "active", apiUrl: "https://api.sendgrid.com/v3" });
   });
@@ -29,6 +36,8 @@ describe("batchChanges", () => {
   const same: Array<[string, Record<string, unknown>, Record<string, unknown>]> = [
     ["a trailing slash on apiUrl", { apiUrl: "http://127.0.0.1:3030" }, { apiUrl: "http://127.0.0.1:3030/" }],
     ["an explicit default host", {}, { apiUrl: "https://api.sendgrid.com" }],
+    ["the default host with its trailing dot", {}, { apiUrl: "https://api.sendgrid.com." }],
+    ["a host with its trailing dot", { apiUrl: "https://sendgrid-proxy.example.com" }, { apiUrl: "https://sendgrid-proxy.example.com." }],
     ["an explicit global region", {}, { region: "global" }],
     ["the EU host spelled as apiUrl", { region: "eu" }, { apiUrl: "https://api.eu.sendgrid.com" }],
     ["the region beside an explicit apiUrl", { apiUrl: "http://127.0.0.1:3030" }, { apiUrl: "http://127.0.0.1:3030", region: "eu" }],
