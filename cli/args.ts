@@ -28,8 +28,6 @@ export interface Options {
   marginSeconds: number;
   /** Ids that must never be touched (orphans --keep). */
   keep: string[];
-  /** The batch journal (orphans --journal); default: SENDGRID_BATCH_JOURNAL, else the providers' default path. */
-  journal?: string;
   clear: boolean;
   yes: boolean;
   dryRun: boolean;
@@ -37,17 +35,17 @@ export interface Options {
 
 export type Parsed = { ok: true; options: Options } | { ok: false; help: boolean; error?: string };
 
-type Flag = "api-url" | "region" | "on-behalf-of" | "state" | "sent" | "margin" | "trust-sent" | "keep" | "journal" | "clear" | "yes" | "dry-run" | "help";
+type Flag = "api-url" | "region" | "on-behalf-of" | "state" | "sent" | "margin" | "keep" | "clear" | "yes" | "dry-run" | "help";
 
 const CONNECTION: Flag[] = ["api-url", "region", "on-behalf-of"];
 /** Which flags each command takes; anything else is refused rather than silently ignored. */
 const ALLOWED: Record<Command, readonly Flag[]> = {
-  list: [...CONNECTION, "state", "sent", "trust-sent", "margin"],
-  "clear-cancelled": [...CONNECTION, "state", "sent", "trust-sent", "margin", "yes", "dry-run"],
-  orphans: [...CONNECTION, "state", "keep", "journal", "clear", "yes"],
+  list: [...CONNECTION, "state", "sent", "margin"],
+  "clear-cancelled": [...CONNECTION, "state", "sent", "margin", "yes", "dry-run"],
+  orphans: [...CONNECTION, "state", "keep", "clear", "yes"],
 };
 /** String flags that may be given once only (a second value would silently win). */
-const SINGLE: Flag[] = ["api-url", "region", "on-behalf-of", "margin", "journal"];
+const SINGLE: Flag[] = ["api-url", "region", "on-behalf-of", "margin"];
 
 const fail = (error: string): Parsed => ({ ok: false, help: false, error });
 
@@ -118,7 +116,6 @@ export function parseCommandLine(argv: string[]): Parsed {
       sent,
       marginSeconds,
       keep: values.keep ?? [],
-      journal: one("journal"),
       clear: values.clear === true,
       yes: values.yes === true,
       dryRun: values["dry-run"] === true,
@@ -157,7 +154,6 @@ function parseRaw(argv: string[]) {
       sent: { type: "string", multiple: true },
       margin: { type: "string", multiple: true },
       keep: { type: "string", multiple: true },
-      journal: { type: "string", multiple: true },
       clear: { type: "boolean" },
       yes: { type: "boolean" },
       "dry-run": { type: "boolean" },

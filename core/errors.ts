@@ -9,8 +9,6 @@ export type ErrorCode =
   | "FORBIDDEN"
   | "INVALID_BATCH_ID"
   | "BATCH_NOT_FOUND"
-  | "UNKNOWN_BATCH"
-  | "JOURNAL_UNWRITABLE"
   | "NOT_SENDGRID"
   | "STATUS_EXISTS"
   | "QUOTA_EXCEEDED"

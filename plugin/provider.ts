@@ -34,7 +34,7 @@ export function sendgridBatchProvider(
     },
     create: async (urn, inputs) => {
       onlyScheduledBatch(urn);
-      return batches.create(inputs, urn);
+      return batches.create(inputs);
     },
     read: async (id, urn, props) => {
       onlyScheduledBatch(urn);
