@@ -25,6 +25,8 @@ export interface Options {
   states: string[];
   /** Send times given with --sent, by batch id. */
   sent: Map<string, number>;
+  /** --trust-sent: for the ids given with --sent, that time overrides what the --state files say. */
+  trustSent: boolean;
   marginSeconds: number;
   /** Ids that must never be touched (orphans --keep). */
   keep: string[];
@@ -35,13 +37,13 @@ export interface Options {
 
 export type Parsed = { ok: true; options: Options } | { ok: false; help: boolean; error?: string };
 
-type Flag = "api-url" | "region" | "on-behalf-of" | "state" | "sent" | "margin" | "keep" | "clear" | "yes" | "dry-run" | "help";
+type Flag = "api-url" | "region" | "on-behalf-of" | "state" | "sent" | "margin" | "trust-sent" | "keep" | "clear" | "yes" | "dry-run" | "help";
 
 const CONNECTION: Flag[] = ["api-url", "region", "on-behalf-of"];
 /** Which flags each command takes; anything else is refused rather than silently ignored. */
 const ALLOWED: Record<Command, readonly Flag[]> = {
-  list: [...CONNECTION, "state", "sent", "margin"],
-  "clear-cancelled": [...CONNECTION, "state", "sent", "margin", "yes", "dry-run"],
+  list: [...CONNECTION, "state", "sent", "trust-sent", "margin"],
+  "clear-cancelled": [...CONNECTION, "state", "sent", "trust-sent", "margin", "yes", "dry-run"],
   orphans: [...CONNECTION, "state", "keep", "clear", "yes"],
 };
 /** String flags that may be given once only (a second value would silently win). */
@@ -104,8 +106,15 @@ export function parseCommandLine(argv: string[]): Parsed {
     if (!id || "reason" in parsedTime) {
       return fail(`--sent ${s}: expected ID=TIME (${"reason" in parsedTime ? parsedTime.reason : "missing id"})`);
     }
+    // One time per batch: two would leave it to the order of the flags which one decides.
+    const before = sent.get(id);
+    if (before !== undefined && before !== parsedTime.seconds) {
+      return fail(`--sent ${id} is given twice with different times: give it once, with the latest send time of the batch's mail`);
+    }
     sent.set(id, parsedTime.seconds);
   }
+  const trustSent = values["trust-sent"] === true;
+  if (trustSent && sent.size === 0) return fail("--trust-sent needs --sent ID=TIME: it says the --sent times override the --state files");
 
   return {
     ok: true,
@@ -114,6 +123,7 @@ export function parseCommandLine(argv: string[]): Parsed {
       ...connection,
       states: values.state ?? [],
       sent,
+      trustSent,
       marginSeconds,
       keep: values.keep ?? [],
       clear: values.clear === true,
@@ -153,6 +163,7 @@ function parseRaw(argv: string[]) {
       state: { type: "string", multiple: true },
       sent: { type: "string", multiple: true },
       margin: { type: "string", multiple: true },
+      "trust-sent": { type: "boolean" },
       keep: { type: "string", multiple: true },
       clear: { type: "boolean" },
       yes: { type: "boolean" },

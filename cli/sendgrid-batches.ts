@@ -20,6 +20,7 @@ import {
 } from "../core";
 import { parseCommandLine, type Options } from "./args";
 import { findOrphans } from "./orphans";
+import { describeClaims, gatherClaims, sendTimeOf, type SendTimeClaims } from "./sendTimes";
 import { pendingOperations, readStateExport, sendTimesFromState, type StateExport } from "./stateExport";
 
 export { sendTimesFromState } from "./stateExport";
@@ -38,11 +39,16 @@ Connection options (the API key comes from SENDGRID_API_KEY):
   --on-behalf-of NAME  act for a subuser
 Send times (SendGrid's API does not report them):
   --state FILE         a \`pulumi stack export --file FILE\` document; repeatable
-  --sent ID=TIME       the send time of one batch (Unix seconds or ISO 8601); repeatable
+  --sent ID=TIME       the send time of one batch (Unix seconds or ISO 8601); once per batch
+  --trust-sent         for the batches given with --sent, decide by that time, not by --state
   --margin SECONDS     a whole number >= 0 (default 600)
 
 clear-cancelled removes the status of cancelled batches whose send time passed more than
---margin seconds ago, after confirmation (or --yes). Paused batches are never touched.
+--margin seconds ago, after confirmation (or --yes). Paused batches are never touched. A batch
+can carry mail with several send times and a recorded sendAt can be stale, so every source is
+read: the latest time any --state file or --sent gives must have passed, and a batch whose sources
+give different times is left alone (its row says which says what) unless --trust-sent settles it.
+Clearing a status sends any mail of the batch scheduled later than the time shown.
 
 orphans lists the paused/cancelled batches the account holds that no given stack export records
 (left by a \`pulumi up\` that was killed between creating a batch and recording it), and the
@@ -71,28 +77,47 @@ export interface Io {
   confirm?: (q: string) => Promise<boolean>;
 }
 
-/** Decide, per entry, whether clearing its status is safe. Pure. */
-export function classify(entries: ScheduledSendStatus[], sendTimes: Map<string, number>, nowSeconds: number, marginSeconds: number): Row[] {
+/**
+ * Decide, per entry, whether clearing its status is safe, from every source's send time (see
+ * ./sendTimes.ts): the latest must have passed more than `marginSeconds` ago, and the sources
+ * heard must agree (with `trustSent`, a --sent time alone is heard for its batch). Pure.
+ */
+export function classify(
+  entries: ScheduledSendStatus[],
+  claims: SendTimeClaims,
+  nowSeconds: number,
+  marginSeconds: number,
+  trustSent = false,
+): Row[] {
   // A margin that is not a whole number >= 0 would make the comparison below false (NaN) or too
   // eager (negative), i.e. release mail: refuse rather than decide.
   if (!Number.isSafeInteger(marginSeconds) || marginSeconds < 0)
     throw new RangeError(`margin must be a whole number of seconds >= 0 (got ${marginSeconds})`);
-  return entries.map((e) => {
-    const sendAt = sendTimes.get(e.batch_id);
-    if (e.status === "pause")
-      return { batchId: e.batch_id, status: "paused", sendAt, clearable: false, why: "paused: clearing would send its mail" };
-    if (sendAt === undefined)
-      return { batchId: e.batch_id, status: "cancelled", clearable: false, why: "send time unknown: pass --state or --sent" };
-    if (!(sendAt + marginSeconds <= nowSeconds)) {
-      return {
-        batchId: e.batch_id,
-        status: "cancelled",
-        sendAt,
-        clearable: false,
-        why: "send time not yet passed: clearing would release its mail",
-      };
+  return entries.map((e): Row => {
+    const all = claims.get(e.batch_id) ?? [];
+    const known = sendTimeOf(all, trustSent);
+    const sendAt = "seconds" in known ? known.seconds : undefined;
+    const row = (clearable: boolean, why: string): Row => ({ batchId: e.batch_id, status: statusName(e), sendAt, clearable, why });
+    if (e.status === "pause") return row(false, "paused: clearing would send its mail");
+    if (known.kind === "unknown") return row(false, "send time unknown: pass --state or --sent");
+    if (known.kind === "unreadable") return row(false, `a send time cannot be read (${describeClaims(known.claims)}): not decided on it`);
+    const disagree = known.kind === "disagree" ? `; the sources disagree (${describeClaims(known.claims)}), the latest counts` : "";
+    if (known.seconds > nowSeconds) return row(false, `send time not yet passed: clearing would release its mail${disagree}`);
+    if (!(known.seconds + marginSeconds <= nowSeconds)) {
+      return row(
+        false,
+        `send time passed only ${nowSeconds - known.seconds}s ago, within --margin ${marginSeconds}s: SendGrid may still be sending it, clearing could release it${disagree}`,
+      );
     }
-    return { batchId: e.batch_id, status: "cancelled", sendAt, clearable: true, why: "mail already discarded at send time" };
+    if (known.kind === "disagree") {
+      return row(
+        false,
+        `the sources disagree (${describeClaims(known.claims)}): a stale one may hide later mail; give --sent ${e.batch_id}=TIME with --trust-sent to decide by your time`,
+      );
+    }
+    const overridden = all.filter((c) => !known.claims.includes(c));
+    const trusted = known.trusted && overridden.length ? ` (--sent trusted over ${describeClaims(overridden)})` : "";
+    return row(true, `mail already discarded at send time${trusted}`);
   });
 }
 
@@ -154,12 +179,16 @@ export async function main(argv: string[], io: Io): Promise<number> {
   }
 }
 
-async function listOrClearCancelled(client: SendGridBatchClient, o: Options, states: StateExport[], io: Io): Promise<number> {
-  const sendTimes = new Map<string, number>();
-  for (const s of states) for (const [id, t] of sendTimesFromState(s.doc)) sendTimes.set(id, t);
-  for (const [id, t] of o.sent) sendTimes.set(id, t);
+/** Said with every clear (prompt, --dry-run, --yes): what the command cannot know. */
+const LATER_MAIL =
+  "Clearing a cancelled batch's status sends any of its mail scheduled later than the send time shown: SendGrid does not report a batch's send times, only --state and --sent tell them.";
 
-  const rows = classify(await client.listStatuses(), sendTimes, Math.floor(Date.now() / 1000), o.marginSeconds);
+async function listOrClearCancelled(client: SendGridBatchClient, o: Options, states: StateExport[], io: Io): Promise<number> {
+  const claims = gatherClaims(
+    states.map((s) => ({ file: s.file, sendTimes: sendTimesFromState(s.doc) })),
+    o.sent,
+  );
+  const rows = classify(await client.listStatuses(), claims, Math.floor(Date.now() / 1000), o.marginSeconds, o.trustSent);
   io.out(rows.length ? table(rows) : "no paused or cancelled batches");
   io.out(`${rows.length} of ${LIMIT} slots used`);
   if (o.command === "list") return 0;
@@ -169,11 +198,13 @@ async function listOrClearCancelled(client: SendGridBatchClient, o: Options, sta
     io.out("nothing to clear");
     return 0;
   }
+  io.out(LATER_MAIL);
   if (o.dryRun) {
     io.out(`would clear ${clearable.length}: ${clearable.map((r) => r.batchId).join(", ")}`);
     return 0;
   }
-  if (!(await confirmed(o, io, `Clear the status of ${clearable.length} cancelled batch(es)? [y/N] `))) {
+  const question = `Clear the status of ${clearable.length} cancelled batch(es)? Any of their mail scheduled later than the send time shown would be sent. [y/N] `;
+  if (!(await confirmed(o, io, question))) {
     io.err("not confirmed: nothing cleared (use --yes in scripts)");
     return 1;
   }

@@ -48,16 +48,25 @@ function list(value: unknown): unknown[] {
   return Array.isArray(value) ? value : [];
 }
 
-/** Send times recorded for ScheduledBatch resources in a `pulumi stack export` document. */
-export function sendTimesFromState(doc: unknown): Map<string, number> {
-  const out = new Map<string, number>();
+/** A send time a stack records: Unix seconds, or the recorded value that cannot be read as one. */
+export type DeclaredSendTime = { seconds: number } | { unreadable: string };
+
+/**
+ * Send times recorded for ScheduledBatch resources in a `pulumi stack export` document: every
+ * distinct one per batch id (two resources may name one batch), none for a resource without sendAt.
+ */
+export function sendTimesFromState(doc: unknown): Map<string, DeclaredSendTime[]> {
+  const out = new Map<string, DeclaredSendTime[]>();
   const resources = list((doc as { deployment?: { resources?: unknown } } | null)?.deployment?.resources);
   for (const r of resources) {
     const res = r as { type?: unknown; id?: unknown; outputs?: Record<string, unknown> } | null;
     if (typeof res?.type !== "string" || !res.type.endsWith(":ScheduledBatch") || typeof res.id !== "string" || !res.id) continue;
-    if (res.outputs?.sendAt === undefined) continue;
+    if (res.outputs?.sendAt === undefined || res.outputs.sendAt === null) continue;
     const parsed = parseSendAt(res.outputs.sendAt);
-    if ("seconds" in parsed) out.set(res.id, parsed.seconds);
+    // A value we cannot read is kept as such: it must stop a decision, not vanish from it.
+    const time: DeclaredSendTime = "seconds" in parsed ? parsed : { unreadable: String(JSON.stringify(res.outputs.sendAt)) };
+    const known = out.get(res.id) ?? [];
+    if (!known.some((k) => JSON.stringify(k) === JSON.stringify(time))) out.set(res.id, [...known, time]);
   }
   return out;
 }

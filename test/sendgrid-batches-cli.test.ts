@@ -40,9 +40,9 @@ test("classifies each entry: only cancelled batches whose send time has passed a
       { batch_id: "held", status: "pause" },
     ],
     new Map([
-      ["past", NOW - 3600],
-      ["future", NOW + 3600],
-      ["held", NOW - 3600],
+      ["past", [{ source: "a.json", time: { seconds: NOW - 3600 } }]],
+      ["future", [{ source: "a.json", time: { seconds: NOW + 3600 } }]],
+      ["held", [{ source: "a.json", time: { seconds: NOW - 3600 } }]],
     ]),
     NOW,
     600,
@@ -55,7 +55,7 @@ test("classifies each entry: only cancelled batches whose send time has passed a
   ]);
 });
 
-test("reads send times from a `pulumi stack export` document", () => {
+test("reads every send time a `pulumi stack export` document records per batch", () => {
   const doc = {
     deployment: {
       resources: [
@@ -63,12 +63,16 @@ test("reads send times from a `pulumi stack export` document", () => {
         { type: "pulumi-nodejs:dynamic/sendgrid:ScheduledBatch", id: "b", outputs: { sendAt: 1767225600 } },
         { type: "pulumi-nodejs:dynamic/sendgrid:ScheduledBatch", id: "c", outputs: {} },
         { type: "pulumi:pulumi:Stack", id: "d", outputs: { sendAt: 1 } },
+        // Two resources naming one batch: both times are kept; a value that cannot be read stays as such.
+        { type: "sendgrid-batch:index:ScheduledBatch", id: "b", outputs: { sendAt: 1767229200 } },
+        { type: "pulumi-nodejs:dynamic/sendgrid:ScheduledBatch", id: "e", outputs: { sendAt: "2026-02-30T00:00:00Z" } },
       ],
     },
   };
   expect([...sendTimesFromState(doc)]).toEqual([
-    ["a", 1767225600],
-    ["b", 1767225600],
+    ["a", [{ seconds: 1767225600 }]],
+    ["b", [{ seconds: 1767225600 }, { seconds: 1767229200 }]],
+    ["e", [{ unreadable: '"2026-02-30T00:00:00Z"' }]],
   ]);
 });
 
@@ -106,6 +110,24 @@ test("clear-cancelled frees only the safe slots, after confirmation", async () =
   expect(held.get(paused.batchId)).toBe("paused");
   const deletes = (await sg.admin.requests()).filter((r) => r.method === "DELETE");
   expect(deletes.map((r) => r.path)).toEqual([`/v3/user/scheduled_sends/${past.batchId}`]);
+});
+
+test("the confirmation prompt says that mail scheduled later than the send time shown would be sent", async () => {
+  const b = await createBatch(client, "cancelled");
+  const questions: string[] = [];
+  const code = await main(["clear-cancelled", "--sent", `${b.batchId}=${NOW - 7200}`, "--api-url", sg.url], {
+    out: () => undefined,
+    err: () => undefined,
+    confirm: async (q) => {
+      questions.push(q);
+      return false;
+    },
+  });
+  expect(code).toBe(1);
+  expect(questions).toEqual([
+    "Clear the status of 1 cancelled batch(es)? Any of their mail scheduled later than the send time shown would be sent. [y/N] ",
+  ]);
+  expect((await sg.admin.batches()).find((x) => x.batch_id === b.batchId)?.status).toBe("cancelled");
 });
 
 test("without a known send time nothing is cleared, and --sent supplies one", async () => {

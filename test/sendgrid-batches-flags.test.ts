@@ -68,6 +68,13 @@ test.each([
   ],
   ["a bad --sent", ["list", "--sent", "nonsense"], /--sent nonsense: expected ID=TIME/],
   [
+    "one batch given twice with different --sent times (the order of the flags would decide)",
+    ["clear-cancelled", "--yes", "--sent", "HkJ5yLYULb7Rj8GKSx7u025ouWVlMgAi=1000", "--sent", "HkJ5yLYULb7Rj8GKSx7u025ouWVlMgAi=2000"],
+    /--sent HkJ5yLYULb7Rj8GKSx7u025ouWVlMgAi is given twice with different times: give it once, with the latest send time/,
+  ],
+  ["--trust-sent without --sent", ["clear-cancelled", "--yes", "--trust-sent"], /--trust-sent needs --sent ID=TIME/],
+  ["--trust-sent on orphans", ["orphans", "--trust-sent", "--state", "x.json"], /--trust-sent is not an option of `orphans`/],
+  [
     "a --sent on 30 February (Date.parse makes it 2 March)",
     ["clear-cancelled", "--yes", "--sent", "HkJ5yLYULb7Rj8GKSx7u025ouWVlMgAi=2026-02-30T00:00:00Z"],
     /--sent HkJ5yLYULb7Rj8GKSx7u025ouWVlMgAi=2026-02-30T00:00:00Z: expected ID=TIME \(.*not a real date-time: February 2026 has 28 days/,
