@@ -10,4 +10,6 @@ module.exports = {
   // Programs import the package by name; in tests that is the source, not dist/.
   moduleNameMapper: { "^pulumi-sendgrid-scheduled-batch$": "<rootDir>/provider/index.ts" },
   transform: { "^.+\\.ts$": "ts-jest" },
+  // Providers run in-process journal the batches they mint: into a temp file, not the repo.
+  setupFiles: ["<rootDir>/test/support/journalEnv.ts"],
 };

@@ -30,6 +30,8 @@ export interface Options {
   marginSeconds: number;
   /** Ids that must never be touched (orphans --keep). */
   keep: string[];
+  /** The batch journal (orphans --journal); default: SENDGRID_BATCH_JOURNAL, else the providers' default path. */
+  journal?: string;
   clear: boolean;
   yes: boolean;
   dryRun: boolean;
@@ -37,17 +39,17 @@ export interface Options {
 
 export type Parsed = { ok: true; options: Options } | { ok: false; help: boolean; error?: string };
 
-type Flag = "api-url" | "region" | "on-behalf-of" | "state" | "sent" | "margin" | "trust-sent" | "keep" | "clear" | "yes" | "dry-run" | "help";
+type Flag = "api-url" | "region" | "on-behalf-of" | "state" | "sent" | "margin" | "trust-sent" | "keep" | "journal" | "clear" | "yes" | "dry-run" | "help";
 
 const CONNECTION: Flag[] = ["api-url", "region", "on-behalf-of"];
 /** Which flags each command takes; anything else is refused rather than silently ignored. */
 const ALLOWED: Record<Command, readonly Flag[]> = {
   list: [...CONNECTION, "state", "sent", "trust-sent", "margin"],
   "clear-cancelled": [...CONNECTION, "state", "sent", "trust-sent", "margin", "yes", "dry-run"],
-  orphans: [...CONNECTION, "state", "keep", "clear", "yes"],
+  orphans: [...CONNECTION, "state", "keep", "journal", "clear", "yes"],
 };
 /** String flags that may be given once only (a second value would silently win). */
-const SINGLE: Flag[] = ["api-url", "region", "on-behalf-of", "margin"];
+const SINGLE: Flag[] = ["api-url", "region", "on-behalf-of", "margin", "journal"];
 
 const fail = (error: string): Parsed => ({ ok: false, help: false, error });
 
@@ -126,6 +128,7 @@ export function parseCommandLine(argv: string[]): Parsed {
       trustSent,
       marginSeconds,
       keep: values.keep ?? [],
+      journal: one("journal"),
       clear: values.clear === true,
       yes: values.yes === true,
       dryRun: values["dry-run"] === true,
@@ -165,6 +168,7 @@ function parseRaw(argv: string[]) {
       margin: { type: "string", multiple: true },
       "trust-sent": { type: "boolean" },
       keep: { type: "string", multiple: true },
+      journal: { type: "string", multiple: true },
       clear: { type: "boolean" },
       yes: { type: "boolean" },
       "dry-run": { type: "boolean" },

@@ -6,7 +6,8 @@
 // cancelled batch whose send_at is still ahead would *release* its mail, and SendGrid's API does
 // not tell a batch's send_at. So `clear-cancelled` clears a cancelled batch only when its send
 // time is known (from a Pulumi stack export or an explicit --sent) and has passed; paused batches
-// are never touched. `orphans` frees the slots of batches no stack records (see ./orphans.ts).
+// are never touched. `orphans` frees only the slots of batches the journal proves reached no
+// program (see ./orphans.ts).
 
 import * as readline from "node:readline/promises";
 import {
@@ -14,14 +15,16 @@ import {
   apiKeyProblem,
   clientFor,
   describeError,
+  JOURNAL_ENV,
+  journalFromEnv,
   SendGridError,
   type SendGridBatchClient,
   type ScheduledSendStatus,
 } from "../core";
 import { parseCommandLine, type Options } from "./args";
-import { findOrphans } from "./orphans";
+import { classifyHeld, describeHeld, type Evidence, type Verdict } from "./orphans";
 import { describeClaims, gatherClaims, sendTimeOf, type SendTimeClaims } from "./sendTimes";
-import { pendingOperations, readStateExport, sendTimesFromState, type StateExport } from "./stateExport";
+import { batchAccounts, pendingOperations, readStateExport, sendTimesFromState, type StateExport } from "./stateExport";
 
 export { sendTimesFromState } from "./stateExport";
 
@@ -30,7 +33,7 @@ const LIMIT = SENDGRID_LIMITS.maxPausedOrCancelled;
 export const USAGE = `Usage:
   sendgrid-batches list            [connection options] [--state FILE ...] [--sent ID=TIME ...] [--margin SECONDS]
   sendgrid-batches clear-cancelled [connection options] [--state FILE ...] [--sent ID=TIME ...] [--margin SECONDS] [--yes] [--dry-run]
-  sendgrid-batches orphans         [connection options] --state FILE [--state FILE ...] [--keep ID ...] [--clear [--yes]]
+  sendgrid-batches orphans         [connection options] --state FILE [--state FILE ...] [--journal FILE] [--keep ID ...] [--clear [--yes]]
 
 Connection options (the API key comes from SENDGRID_API_KEY):
   --api-url URL        API origin (default by region; http only for loopback, e.g. the emulator);
@@ -50,16 +53,17 @@ read: the latest time any --state file or --sent gives must have passed, and a b
 give different times is left alone (its row says which says what) unless --trust-sent settles it.
 Clearing a status sends any mail of the batch scheduled later than the time shown.
 
-orphans lists the paused/cancelled batches the account holds that no given stack export records
-(left by a \`pulumi up\` that was killed between creating a batch and recording it), and the
-pending creates those exports hold. Pass EVERY stack that uses this SendGrid account with --state,
-and --keep ID for batches made outside Pulumi (CloudFormation, scripts): a batch missing from them
-would look like an orphan. --clear frees the listed orphans' slots (DELETE of their status) after
-confirmation (--yes in scripts). That is safe because the engine gives a batch id to a program only
-after recording it in the stack's state: an id no state holds never reached a program, so no mail
-carries it and clearing releases nothing. --clear needs at least one --state, refuses while a given
-export still has pending operations (a run may still be going), and never touches an id that
-appears anywhere in a given export.
+orphans lists the account's paused/cancelled batches and says what each is: recorded in a given
+stack export, kept (--keep), ours (the batch journal shows a run minted it and ended without handing
+it to Pulumi, so its id reached no program), or unknown. --clear frees the slots of the batches
+marked ours only (DELETE of their status), after confirmation (--yes in scripts). It never touches
+any other batch: a stack's old batch (destroyed, replaced, state-deleted, retained) or one made
+outside Pulumi is absent from every export too, and clearing it would send its mail. --clear needs
+--state, refuses when an export's batches are in another account than the one queried, and while a
+run may still be going (pending operations in an export, or a journaled run still alive). After an
+interrupted run, run \`pulumi up\` first: it takes the pending creates' batches back.
+  --journal FILE       the providers' batch journal (default: $SENDGRID_BATCH_JOURNAL, else
+                       .sendgrid-batches/journal.jsonl here)
 
 Exit status: 0 done, 1 failed or not confirmed, 2 bad command line or unreadable --state file.`;
 
@@ -216,69 +220,123 @@ async function listOrClearCancelled(client: SendGridBatchClient, o: Options, sta
   return 0;
 }
 
-const EVERY_STACK =
-  "Every stack that uses this SendGrid account must be given with --state (and batches made outside Pulumi with --keep): a batch recorded only elsewhere looks like an orphan here.";
+/** Problems with the evidence that make --clear meaningless or unsafe; listing only warns of them. */
+function evidenceProblems(client: SendGridBatchClient, states: StateExport[]): string[] {
+  const problems: string[] = [];
+  for (const s of states) {
+    const accounts = batchAccounts(s);
+    if (accounts.length === 0) {
+      problems.push(`${s.file} holds no ScheduledBatch resource: is it the export of the right stack?`);
+      continue;
+    }
+    if (!accounts.some((a) => a.account === client.accountKey)) {
+      const theirs = [...new Set(accounts.map((a) => a.account.replace("|", a.account.endsWith("|") ? "" : " on behalf of ")))].join(", ");
+      problems.push(
+        `${s.file}: its batches are in ${theirs}, not in ${client.accountLabel} (the account queried): pass the --region, --on-behalf-of or --api-url of that account`,
+      );
+    }
+  }
+  return problems;
+}
 
 async function orphans(client: SendGridBatchClient, o: Options, states: StateExport[], io: Io): Promise<number> {
+  const journal = journalFromEnv(o.journal ? { [JOURNAL_ENV]: o.journal } : process.env);
+  const evidence = (): Evidence => ({
+    states,
+    keep: o.keep,
+    minted: journal?.minted() ?? [],
+    unsettled: new Set((journal?.unsettled(client.accountKey) ?? []).map((b) => b.minted.batchId)),
+  });
   const entries = await client.listStatuses();
-  const { recorded, orphans: found } = findOrphans(entries, states, o.keep);
+  // A --keep that matches nothing protects nothing: a typo ("A,B", a lowercased id) must not pass silently.
+  const strays = o.keep.filter((k) => !entries.some((e) => e.batch_id === k));
+  if (strays.length) {
+    io.err(
+      `error: --keep ${strays.join(", ")}: no paused or cancelled batch of ${client.accountLabel} has that id (ids are case-sensitive; give --keep once per id)`,
+    );
+    return 2;
+  }
+  const held = classifyHeld(entries, evidence());
+  const count = (k: Verdict["kind"]) => held.filter((h) => h.verdict.kind === k).length;
   const pending = states.flatMap(pendingOperations);
+  const problems = evidenceProblems(client, states);
 
-  io.out(`${entries.length} of ${LIMIT} slots used: ${recorded.length} recorded in the given stacks or kept, ${found.length} orphan(s)`);
-  for (const e of found) io.out(`orphan  ${e.batch_id}  ${statusName(e)}`);
+  io.out(`${entries.length} of ${LIMIT} slots used in ${client.accountLabel}; journal ${journal ? journal.file : "off"}`);
+  for (const h of held) io.out(describeHeld(h));
+  io.out(
+    `${count("recorded")} recorded, ${count("kept")} kept, ${count("proven")} ours and clearable, ${count("in-flight")} of a run that may be going, ${count("unknown")} not ours / unknown`,
+  );
+  for (const p of problems) io.err(`warning: ${p}`);
   if (pending.length) {
     io.out(`${pending.length} pending operation(s) in the given stacks (an interrupted or still running \`pulumi up\`):`);
     for (const p of pending) io.out(`pending  ${p.type}  ${p.urn}${p.id ? `  id ${p.id}` : ""}  (${p.file})`);
+    io.out(
+      "Run `pulumi up` again with the same journal: each pending create takes back the batch its run minted, before anything is cleared.",
+    );
   }
-  io.out(EVERY_STACK);
+  if (count("unknown")) io.out(UNKNOWN_NOTE);
   if (!o.clear) {
-    if (found.length) io.out("Run again with --clear to free the orphans' slots.");
+    if (count("proven")) io.out("Run again with --clear to free the slots of the batches marked ours.");
     return 0;
   }
-  if (found.length === 0) {
-    io.out("nothing to clear");
-    return 0;
+  if (problems.length) {
+    io.err("error: not clearing: the given exports do not match the account queried (see the warnings above)");
+    return 2;
   }
-  if (pending.length) {
-    // A pending create is also what a *running* `up` shows between minting a batch and recording
-    // it: clearing that batch would let its mail go out once the run records it as paused.
+  if (pending.length || count("in-flight")) {
+    // A pending create is also what a *running* `up` shows between minting a batch and recording it.
     io.err(
-      "error: not clearing while a given stack has pending operations: make sure no `pulumi up` is running on it, " +
-        "then `pulumi cancel` (if the stack is still locked), `pulumi refresh --clear-pending-creates --yes`, and export it again",
+      "error: not clearing while a run may still be going (pending operations in a given export, or a journaled batch whose run is still alive): " +
+        "make sure no `pulumi up` is running, `pulumi cancel` if the stack is still locked, then `pulumi up` (it takes the pending creates' batches back) and export again",
     );
     return 1;
   }
-  if (!(await confirmed(o, io, `Delete the status of ${found.length} orphan batch(es) no given stack records? [y/N] `))) {
+  const proven = held.filter((h) => h.verdict.kind === "proven");
+  if (proven.length === 0) {
+    io.out("nothing to clear: only batches the journal proves ours are ever cleared");
+    return 0;
+  }
+  if (
+    !(await confirmed(
+      o,
+      io,
+      `Delete the status of ${proven.length} batch(es) the journal proves reached no program (their mail, if any existed, would be sent)? [y/N] `,
+    ))
+  ) {
     io.err("not confirmed: nothing cleared (use --yes in scripts)");
     return 1;
   }
 
-  // Why DELETE and not cancel-then-DELETE: DELETE is the only call that frees a slot, and once a
-  // status is gone SendGrid sends the batch's mail whatever the status was, so a PATCH to cancel
-  // first ends in the same place. It adds a request per batch, and a run stopped between the two
-  // would leave the batch cancelled (mail discarded, slot still held) instead of untouched. The
-  // safety lies in the choice of ids (none recorded, none kept, none in a pending operation),
-  // re-checked on a fresh list right before deleting.
-  const again = findOrphans(await client.listStatuses(), states, o.keep).orphans;
-  const stillOrphans = found.filter((f) => again.some((a) => a.batch_id === f.batch_id));
+  // Right before deleting, the evidence is read again: the account's list (a batch resumed or
+  // re-paused meanwhile) and the journal (a create that took the batch back meanwhile hands it to
+  // Pulumi). Only what is still held and still proven is cleared.
+  // Why DELETE and not cancel-then-DELETE: DELETE is the only call that frees a slot, and the
+  // batch's id reached no program, so there is no mail for either call to release or discard.
+  const again = classifyHeld(await client.listStatuses(), evidence());
+  const still = proven.filter((p) => again.some((a) => a.entry.batch_id === p.entry.batch_id && a.verdict.kind === "proven"));
+  for (const p of proven) if (!still.includes(p)) io.out(`${p.entry.batch_id}: changed since it was listed; not touched`);
   let failures = 0;
-  for (const e of stillOrphans) {
+  for (const p of still) {
     try {
-      await client.clearStatus(e.batch_id);
-      io.out(`cleared ${e.batch_id} (was ${statusName(e)})`);
+      await client.clearStatus(p.entry.batch_id);
+      journal?.append("cleared", p.entry.batch_id);
+      io.out(`cleared ${p.entry.batch_id} (was ${statusName(p.entry)})`);
     } catch (err) {
       if (err instanceof SendGridError && err.code === "BATCH_NOT_FOUND") {
-        io.out(`${e.batch_id}: already has no status`);
+        io.out(`${p.entry.batch_id}: already has no status`);
         continue;
       }
       failures++;
-      io.err(`error: ${e.batch_id}: ${describeError(err)}`);
+      io.err(`error: ${p.entry.batch_id}: ${describeError(err)}`);
     }
   }
   const now = await client.listStatuses();
-  io.out(`freed ${stillOrphans.length - failures} slot(s); ${now.length} of ${LIMIT} slots used`);
+  io.out(`freed ${still.length - failures} slot(s); ${now.length} of ${LIMIT} slots used`);
   return failures ? 1 : 0;
 }
+
+const UNKNOWN_NOTE =
+  "Batches marked unknown may carry mail: a stack's old batch (destroyed, replaced, `pulumi state delete`, retainOnDelete), one made by an application or another tool. Clearing the status of a paused batch sends its mail on schedule, of a cancelled one sends it again: this command never does. Free such a slot by hand only once you know whose it is.";
 
 if (require.main === module) {
   const confirm = process.stdin.isTTY

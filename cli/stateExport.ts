@@ -2,7 +2,7 @@
 // id a stack records, and the operations an interrupted run left pending.
 
 import * as fs from "node:fs";
-import { parseSendAt } from "../core";
+import { accountKey, parseSendAt } from "../core";
 
 export interface StateExport {
   file: string;
@@ -93,4 +93,41 @@ export function pendingOperations(state: StateExport): PendingOperation[] {
  */
 export function recordedIn(states: StateExport[], batchId: string): boolean {
   return states.some((s) => s.text.includes(batchId));
+}
+
+interface ExportedResource {
+  urn?: unknown;
+  type?: unknown;
+  id?: unknown;
+  provider?: unknown;
+  inputs?: Record<string, unknown>;
+  outputs?: Record<string, unknown>;
+}
+
+/** The engine's secret wrapper hides a value; an account setting never needs one, so it reads as absent. */
+function plainOrUndefined(value: unknown): unknown {
+  return typeof value === "object" && value !== null ? undefined : value;
+}
+
+function accountOf(settings: Record<string, unknown> | undefined): string {
+  const s = settings ?? {};
+  return accountKey({ apiUrl: plainOrUndefined(s.apiUrl), region: plainOrUndefined(s.region), onBehalfOf: plainOrUndefined(s.onBehalfOf) });
+}
+
+/**
+ * The account (core accountKey: API origin and subuser) of every ScheduledBatch in an export: the
+ * dynamic resource's own inputs, or the plugin resource's provider's configuration.
+ */
+export function batchAccounts(state: StateExport): { urn: string; account: string }[] {
+  const resources = list(state.doc.deployment.resources) as ExportedResource[];
+  const providers = new Map<string, ExportedResource>();
+  for (const r of resources) if (typeof r?.urn === "string" && typeof r.id === "string") providers.set(`${r.urn}::${r.id}`, r);
+  const out: { urn: string; account: string }[] = [];
+  for (const r of resources) {
+    if (typeof r?.type !== "string" || !r.type.endsWith(":ScheduledBatch") || typeof r.urn !== "string") continue;
+    const provider = typeof r.provider === "string" ? providers.get(r.provider) : undefined;
+    const settings = r.type.startsWith("pulumi-nodejs:dynamic/") ? (r.outputs ?? r.inputs) : (provider?.outputs ?? provider?.inputs);
+    out.push({ urn: r.urn, account: accountOf(settings) });
+  }
+  return out;
 }

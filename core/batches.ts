@@ -47,14 +47,16 @@ export async function applyStatus(
   desired: BatchStatus,
   believed?: BatchStatus,
 ): Promise<BatchStatus> {
-  let current = believed ?? (await client.getStatus(batchId));
+  let current = believed ?? (await requireBatch(client, batchId));
   for (let round = 0; ; round++) {
     try {
       for (const step of plan(current, desired)) await execute(client, batchId, step);
       return desired;
     } catch (err) {
       if (!isStaleBelief(err) || round >= 2) throw err;
-      current = await client.getStatus(batchId);
+      // requireBatch, not getStatus: an id the account does not know also reads as "no status", and
+      // a resume would then "succeed" having changed nothing.
+      current = await requireBatch(client, batchId);
     }
   }
 }
@@ -69,8 +71,10 @@ export async function createBatch(
   onCreated?: (batchId: string) => void,
 ): Promise<{ batchId: string; status: BatchStatus }> {
   const batchId = await client.createBatchId();
-  onCreated?.(batchId);
   try {
+    // Inside the try: a caller that cannot record the id (a journal that cannot be written) stops
+    // the create before the status write, and the id is still reported (PartialFailureError).
+    onCreated?.(batchId);
     return { batchId, status: await applyStatus(client, batchId, desired, "active") };
   } catch (err) {
     // The id exists now. Learn its real status if we can, so the record matches SendGrid.
@@ -99,14 +103,35 @@ export async function adoptBatch(
   return { batchId, status: await applyStatus(client, batchId, desired, current) };
 }
 
-/** The batch's status, or undefined when SendGrid does not know the id (refresh drops it). */
+/** The batch's status, or undefined when SendGrid does not know the id in this account. */
 export async function readBatch(client: SendGridBatchClient, batchId: string): Promise<BatchStatus | undefined> {
   const status = await client.getStatus(batchId);
   if (status !== "active") return status;
   return (await client.validateBatchId(batchId)) ? "active" : undefined;
 }
 
-export type CancelOutcome = "cancelled" | "already-cancelled" | "gone";
+/**
+ * A batch this resource created or adopted that the account does not know. SendGrid has no way to
+ * delete a batch id, so this is never "gone": the key, account, region or subuser is not the one
+ * the batch was made with. Facts only; each adapter says which of its settings to check and how
+ * to stop managing the batch.
+ */
+export function unknownBatch(client: SendGridBatchClient, batchId: string): SendGridError {
+  return new SendGridError({
+    code: "UNKNOWN_BATCH",
+    message: `SendGrid does not know batch ${batchId} in the account this call used (${client.accountLabel})`,
+    hint: "SendGrid cannot delete a batch id, so the API key, account, region or subuser differs from the one the batch was made with. Nothing was changed",
+  });
+}
+
+/** The status of a batch that must exist (one recorded in state): UNKNOWN_BATCH when the account does not know it. */
+export async function requireBatch(client: SendGridBatchClient, batchId: string): Promise<BatchStatus> {
+  const status = await readBatch(client, batchId);
+  if (status === undefined) throw unknownBatch(client, batchId);
+  return status;
+}
+
+export type CancelOutcome = "cancelled" | "already-cancelled";
 
 export interface CancelOptions {
   /** The send time the user declared (Unix seconds), if any: it tells a refusal "too late". */
@@ -117,8 +142,9 @@ export interface CancelOptions {
 
 /**
  * Delete = cancel, never DELETE /scheduled_sends (that would release the mail). Idempotent:
- * an already-cancelled batch costs one read and no write; an id SendGrid calls invalid is success
- * ("gone"). A 400 past the 10-minute cut-off of the declared send time becomes TOO_LATE.
+ * an already-cancelled batch costs one read and no write. An id the account does not know is
+ * UNKNOWN_BATCH, never success. A 400 past the 10-minute cut-off of the declared send time
+ * becomes TOO_LATE.
  */
 export async function cancelBatch(
   client: SendGridBatchClient,
@@ -128,15 +154,15 @@ export async function cancelBatch(
 ): Promise<CancelOutcome> {
   try {
     if (believed === "cancelled" || believed === undefined) {
-      const actual = await readBatch(client, batchId);
-      if (actual === undefined) return "gone";
+      const actual = await requireBatch(client, batchId);
       if (actual === "cancelled") return "already-cancelled";
       believed = actual;
     }
     await applyStatus(client, batchId, "cancelled", believed);
     return "cancelled";
   } catch (err) {
-    if (err instanceof SendGridError && err.code === "INVALID_BATCH_ID") return "gone";
+    // POST /scheduled_sends answers `invalid batch id` for an id the account does not know.
+    if (err instanceof SendGridError && err.code === "INVALID_BATCH_ID") throw unknownBatch(client, batchId);
     throw tooLate(err, opts.sendAt, opts.now ?? Math.floor(Date.now() / 1000)) ?? err;
   }
 }

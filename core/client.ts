@@ -6,7 +6,7 @@ import { createHash } from "node:crypto";
 import { Client } from "@sendgrid/client";
 import type { ClientRequest } from "@sendgrid/client/src/request";
 import { SendGridError, type ErrorCode, type SendGridErrorField } from "./errors";
-import { canonicalOrigin } from "./model";
+import { accountKey, canonicalOrigin } from "./model";
 import { fromWire } from "./plan";
 import { DEFAULT_RETRY, backoffMs, rateLimitWaitMs, realSleep, retry, type RetryOptions, type Sleep } from "./retry";
 import type { BatchStatus, ConnectionSettings } from "./types";
@@ -57,6 +57,10 @@ export class SendGridBatchClient {
   private readonly onAttempt?: (info: AttemptInfo) => void;
   private readonly account: string;
   readonly baseUrl: string;
+  /** The account as the resource model names it (API origin and subuser, no key): see accountKey. */
+  readonly accountKey: string;
+  /** The account in words, for messages: the origin, and the subuser when there is one. */
+  readonly accountLabel: string;
 
   constructor(settings: ConnectionSettings, opts: ClientOptions = {}) {
     if (settings.apiUrl) {
@@ -80,6 +84,8 @@ export class SendGridBatchClient {
     const defaults: ClientRequest & { timeout: number; proxy?: false } = { url: "", baseUrl: this.baseUrl, timeout: this.retry.timeoutMs };
     if (isLoopbackHost(new URL(this.baseUrl).hostname)) defaults.proxy = false;
     this.client.setDefaultRequest(defaults);
+    this.accountKey = accountKey({ apiUrl: this.baseUrl, onBehalfOf: settings.onBehalfOf });
+    this.accountLabel = settings.onBehalfOf ? `${this.baseUrl} on behalf of ${settings.onBehalfOf}` : this.baseUrl;
     this.account = createHash("sha256")
       .update(`${this.baseUrl}\n${settings.apiKey}\n${settings.onBehalfOf ?? ""}`)
       .digest("hex")

@@ -9,6 +9,8 @@ export type ErrorCode =
   | "FORBIDDEN"
   | "INVALID_BATCH_ID"
   | "BATCH_NOT_FOUND"
+  | "UNKNOWN_BATCH"
+  | "JOURNAL_UNWRITABLE"
   | "NOT_SENDGRID"
   | "STATUS_EXISTS"
   | "QUOTA_EXCEEDED"

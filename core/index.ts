@@ -24,15 +24,19 @@ export {
   cancelBatch,
   createBatch,
   readBatch,
+  requireBatch,
+  unknownBatch,
   type CancelOptions,
   type CancelOutcome,
 } from "./batches";
+export { DEFAULT_JOURNAL_PATH, JOURNAL_ENV, Journal, journalFromEnv, mayBeRunning, type JournalEntry, type MintedBatch } from "./journal";
 export {
   MustRecordError,
   converge,
   provision,
   refresh,
   retire,
+  type Provenance,
   type Provisioned,
   type RecordedBatch,
   type Refreshed,

@@ -4,9 +4,20 @@
 // throws, as MustRecordError) what state must record next; the adapters only translate their
 // host's shapes. Same SendGrid calls whichever adapter runs it.
 
-import { PartialFailureError, adoptBatch, applyStatus, cancelBatch, createBatch, readBatch, type CancelOutcome } from "./batches";
+import {
+  PartialFailureError,
+  adoptBatch,
+  applyStatus,
+  cancelBatch,
+  createBatch,
+  readBatch,
+  requireBatch,
+  unknownBatch,
+  type CancelOutcome,
+} from "./batches";
 import type { SendGridBatchClient } from "./client";
 import { describeError } from "./errors";
+import type { Journal } from "./journal";
 import type { BatchStatus } from "./types";
 import { parseSendAt } from "./validate";
 
@@ -42,21 +53,80 @@ export interface Provisioned {
 }
 
 /**
- * Create: adopt `batchId` when given (checked to be this account's), else mint a new batch; then
- * bring it to `status` (default active). A batch minted but not brought to its status throws
- * MustRecordError with the status it has ("unknown" is recorded as active, the status of a new id).
+ * Where a create records the ids it mints (see core/journal.ts): the journal, the resource the host
+ * names (the plugin's URN), and a line through the host's log (the engine's diagnostics, so the id
+ * also reaches the CI log).
  */
-export async function provision(client: SendGridBatchClient, desired: { status?: BatchStatus; batchId?: string }): Promise<Provisioned> {
+export interface Provenance {
+  journal: Journal;
+  resource?: string;
+  log?: (line: string) => void;
+}
+
+/**
+ * Create: adopt `batchId` when given (checked to be this account's), else take over a batch an
+ * interrupted run minted and never handed over (the journal's proof that no program has its id),
+ * else mint a new batch; then bring it to `status` (default active). A batch minted but not brought
+ * to its status throws MustRecordError with the status it has ("unknown" is recorded as active, the
+ * status of a new id). With `provenance`, a minted id is journaled (fsynced) before its status write
+ * and marked handed before it is returned or thrown.
+ */
+export async function provision(
+  client: SendGridBatchClient,
+  desired: { status?: BatchStatus; batchId?: string },
+  provenance?: Provenance,
+): Promise<Provisioned> {
   const status = desired.status ?? "active";
   if (desired.batchId !== undefined) return { ...(await adoptBatch(client, desired.batchId, status)), adopted: true };
+  if (provenance) {
+    provenance.journal.ensureWritable(); // fail before minting, not after
+    const recovered = await recover(client, status, provenance);
+    if (recovered) return recovered;
+  }
+  const minted = (batchId: string) => {
+    provenance?.journal.append("minted", batchId, { account: client.accountKey, resource: provenance.resource });
+    provenance?.log?.(
+      `minted batch ${batchId} in ${client.accountLabel}${provenance.resource ? ` for ${provenance.resource}` : ""} (journal ${provenance.journal.file})`,
+    );
+  };
   try {
-    return { ...(await createBatch(client, status)), adopted: false };
+    const made = await createBatch(client, status, provenance && minted);
+    provenance?.journal.append("handed", made.batchId);
+    return { ...made, adopted: false };
   } catch (err) {
     if (err instanceof PartialFailureError) {
+      provenance?.journal.append("handed", err.batchId);
       throw new MustRecordError(err.message, err.batchId, err.status === "unknown" ? "active" : err.status, err);
     }
     throw err;
   }
+}
+
+/**
+ * Take over a batch the journal proves reached no program (minted by a run that is over, never
+ * handed to a host, unclaimed), preferring one minted for the same resource: the create an
+ * interrupted run left pending heals without a new batch and without clearing anything. Costs the
+ * read of the candidate (1–2 requests) and at most one status write.
+ */
+async function recover(client: SendGridBatchClient, status: BatchStatus, p: Provenance): Promise<Provisioned | undefined> {
+  for (let id = p.journal.claim(client.accountKey, p.resource); id !== undefined; id = p.journal.claim(client.accountKey, p.resource)) {
+    const held = await readBatch(client, id);
+    if (held === undefined) {
+      p.log?.(`journal: batch ${id} is not known in ${client.accountLabel}; not taken over`);
+      continue;
+    }
+    try {
+      const now = await applyStatus(client, id, status, held);
+      p.journal.append("handed", id);
+      p.log?.(`took over batch ${id} (minted by an interrupted run, never handed to a program) as ${now}`);
+      return { batchId: id, status: now, adopted: false };
+    } catch (err) {
+      const actual = await client.getStatus(id).catch(() => held);
+      p.journal.append("handed", id);
+      throw new MustRecordError(describeError(err), id, actual, err);
+    }
+  }
+  return undefined;
 }
 
 /**
@@ -73,8 +143,11 @@ export async function converge(
   try {
     return await applyStatus(client, batchId, desired ?? "active", believed);
   } catch (err) {
-    const actual = await client.getStatus(batchId).catch(() => undefined);
-    if (actual !== undefined && actual !== believed) throw new MustRecordError(describeError(err), batchId, actual, err);
+    // readBatch, not getStatus: "no status" is also what an id the account does not know reads as,
+    // and recording that as active would make state disagree with the batch's real account.
+    const actual = await readBatch(client, batchId).catch(() => null);
+    if (actual === undefined) throw unknownBatch(client, batchId);
+    if (actual !== null && actual !== believed) throw new MustRecordError(describeError(err), batchId, actual, err);
     throw err;
   }
 }
@@ -86,10 +159,12 @@ export interface Refreshed {
   inputs: { status: BatchStatus; sendAt?: unknown; batchId?: string };
 }
 
-/** Refresh: what SendGrid holds for `batchId`, or undefined when SendGrid no longer knows it (state drops it). */
-export async function refresh(client: SendGridBatchClient, batchId: string, recorded: RecordedBatch): Promise<Refreshed | undefined> {
-  const status = await readBatch(client, batchId);
-  if (status === undefined) return undefined;
+/**
+ * Refresh: what SendGrid holds for `batchId`. An id the account does not know is UNKNOWN_BATCH,
+ * never "gone" (state must not drop it: SendGrid cannot delete a batch id).
+ */
+export async function refresh(client: SendGridBatchClient, batchId: string, recorded: RecordedBatch): Promise<Refreshed> {
+  const status = await requireBatch(client, batchId);
   const adopted = recorded.adopted === true;
   const inputs: Refreshed["inputs"] = { status };
   if (recorded.sendAt !== undefined && recorded.sendAt !== null) inputs.sendAt = recorded.sendAt;

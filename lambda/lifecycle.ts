@@ -73,6 +73,8 @@ const LAMBDA_HINTS: Partial<Record<string, string>> = {
   NETWORK: "Check ApiUrl/Region and that the function can reach SendGrid (no VPC without NAT), then retry the stack operation",
   TIMEOUT: "SendGrid did not answer in time; retry the stack operation (check status.sendgrid.com)",
   INVALID_BATCH_ID: "The batch id is unknown to this account: check BatchId, OnBehalfOf and Region",
+  UNKNOWN_BATCH:
+    "SendGrid cannot delete a batch id, so the key in the secret/parameter named by ApiKeySecretArn/ApiKeyParameterName, or Region/OnBehalfOf/ApiUrl, is not the account that made this batch; nothing was changed. Put that account's key back and retry the stack operation. To remove the resource without cancelling the batch (it keeps its status: an active batch's mail goes out as scheduled), retain it: DeletionPolicy: Retain, or `aws cloudformation delete-stack --retain-resources <LogicalId>` once the stack is DELETE_FAILED",
   NOT_SENDGRID:
     'Check ApiUrl/Region: ApiUrl must be the origin of SendGrid\'s API (e.g. "https://api.sendgrid.com"), or leave it out and set Region',
 };

@@ -34,7 +34,7 @@ export function sendgridBatchProvider(
     },
     create: async (urn, inputs) => {
       onlyScheduledBatch(urn);
-      return batches.create(inputs);
+      return batches.create(inputs, urn);
     },
     read: async (id, urn, props) => {
       onlyScheduledBatch(urn);

@@ -7,11 +7,13 @@ import {
   batchChanges,
   clientFor,
   converge,
+  journalFromEnv,
   normaliseInputs,
   provision,
   refresh,
   retire,
   validateInputs,
+  SendGridError,
   type BatchStatus,
   type Failure,
   type SendGridBatchClient,
@@ -95,6 +97,21 @@ function partial(message: string, id: string, properties: Props): Error & { id: 
   return Object.assign(new Error(message), { id, properties, reasons: [message] });
 }
 
+/**
+ * An id the provider's account does not know, in this adapter's words: the provider configuration
+ * is the account here. An import is told what to check; refresh, update and delete also how to stop
+ * managing the batch without cancelling it.
+ */
+function inPluginTerms(err: unknown, operation: "import" | "refresh" | "update" | "delete"): unknown {
+  if (!(err instanceof SendGridError) || err.code !== "UNKNOWN_BATCH") return err;
+  const settings = `\`${PACKAGE}:apiKey\` (or SENDGRID_API_KEY), \`${PACKAGE}:onBehalfOf\` (a subuser's batch), \`${PACKAGE}:region\` (an EU batch) and \`${PACKAGE}:apiUrl\``;
+  const hint =
+    operation === "import"
+      ? `Check the id, and the provider's ${settings}: they must name the account that made the batch`
+      : `${err.hint}. Check the provider's ${settings}: they must name the account that made the batch. To stop managing it without cancelling it: \`pulumi state delete <urn>\`, or set the \`retainOnDelete: true\` resource option before \`pulumi destroy\` (the batch then keeps its status: an active batch's mail goes out as scheduled)`;
+  return new SendGridError({ ...err, message: operation === "import" ? `cannot import: ${err.summary}` : err.summary, hint });
+}
+
 /** The lifecycle of one provider instance's batches; `config` is what Configure delivered. */
 export class BatchResource {
   private client?: SendGridBatchClient;
@@ -108,13 +125,17 @@ export class BatchResource {
     return this.client;
   }
 
-  async create(inputs: Props): Promise<{ id: string; outs: Props }> {
+  async create(inputs: Props, urn?: string): Promise<{ id: string; outs: Props }> {
     const desired = {
       status: inputs.status as BatchStatus | undefined,
       batchId: typeof inputs.batchId === "string" ? inputs.batchId : undefined,
     };
     try {
-      const made = await provision(this.sendgrid(), desired);
+      // The provenance journal (core/journal.ts) names the resource, so a pending create of the same
+      // URN takes its own batch back first; the engine shows stderr as a diagnostic (the CI log).
+      const journal = journalFromEnv(this.env);
+      const provenance = journal && { journal, resource: urn, log: (line: string) => process.stderr.write(`${PACKAGE}: ${line}\n`) };
+      const made = await provision(this.sendgrid(), desired, provenance);
       return { id: made.batchId, outs: outputs(inputs, made.batchId, made.status, made.adopted) };
     } catch (err) {
       // A batch now exists: record it so the next `up` converges instead of orphaning it.
@@ -130,7 +151,7 @@ export class BatchResource {
     } catch (err) {
       // SendGrid holds another status than state believed: record it.
       if (err instanceof MustRecordError) throw partial(err.message, id, { ...olds, status: err.status });
-      throw err;
+      throw inPluginTerms(err, "update");
     }
   }
 
@@ -140,13 +161,19 @@ export class BatchResource {
    */
   async read(id: string, props: Props): Promise<{ id: string; props: Props; inputs?: Props }> {
     const importing = Object.keys(props).length === 0;
-    const found = await refresh(this.sendgrid(), id, { sendAt: props.sendAt, adopted: importing || props.adopted === true });
-    if (found === undefined) return { id: "", props: {} }; // SendGrid no longer knows it: refresh drops it
+    // An id the account does not know fails: state keeps the batch, an import says why.
+    const found = await refresh(this.sendgrid(), id, { sendAt: props.sendAt, adopted: importing || props.adopted === true }).catch(
+      (err: unknown) => {
+        throw inPluginTerms(err, importing ? "import" : "refresh");
+      },
+    );
     return { id, props: outputs(props, id, found.status, found.adopted), inputs: found.inputs };
   }
 
   /** Delete cancels; the declared sendAt tells a refusal near send_at as "too late". */
   async delete(id: string, props: Props): Promise<void> {
-    await retire(this.sendgrid(), id, { status: props.status as BatchStatus | undefined, sendAt: props.sendAt });
+    await retire(this.sendgrid(), id, { status: props.status as BatchStatus | undefined, sendAt: props.sendAt }).catch((err: unknown) => {
+      throw inPluginTerms(err, "delete");
+    });
   }
 }

@@ -13,6 +13,7 @@ import {
   batchChanges,
   clientFor,
   converge,
+  journalFromEnv,
   normaliseInputs,
   provision,
   quotaWaitFromEnv,
@@ -118,10 +119,30 @@ function partial(message: string, id: string, properties: Props): Error & { id: 
   return Object.assign(new Error(message), { id, properties, reasons: [message] });
 }
 
+/**
+ * What a ScheduledBatch whose account no longer knows its id must do, in this adapter's words
+ * (SendGrid cannot delete a batch id, so it is another key, account, region or subuser).
+ */
+function inPulumiTerms(err: unknown): unknown {
+  if (!(err instanceof SendGridError) || err.code !== "UNKNOWN_BATCH") return err;
+  return new SendGridError({
+    ...err,
+    message: err.summary,
+    hint:
+      `${err.hint}. Check that SENDGRID_API_KEY or \`sendgrid:apiKey\` is the key of the account that made the batch, and that onBehalfOf, region and apiUrl are as they were. ` +
+      "To stop managing the batch without cancelling it: `pulumi state delete <urn>`, or set the `retainOnDelete: true` resource option before `pulumi destroy` (the batch then keeps its status: an active batch's mail goes out as scheduled)",
+  });
+}
+
 export async function create(inputs: Props): Promise<{ id: string; outs: Props }> {
   const spec = inputs as ScheduledBatchInputs & Props;
   try {
-    const made = await provision(clientOf(spec), spec);
+    // The provenance journal (core/journal.ts) proves which minted ids never reached a program. The
+    // dynamic-provider host does not tell a create its resource, so none is named; the engine shows
+    // this process's stderr as a diagnostic, which puts the id in the CI log too.
+    const journal = journalFromEnv();
+    const provenance = journal && { journal, log: (line: string) => process.stderr.write(`sendgrid-batch: ${line}\n`) };
+    const made = await provision(clientOf(spec), spec, provenance);
     return { id: made.batchId, outs: outputs(spec, made.batchId, made.status, made.adopted) };
   } catch (err) {
     // A batch now exists: record it so the next `up` converges instead of orphaning it.
@@ -140,14 +161,16 @@ export async function update(id: string, olds: Props, news: Props): Promise<{ ou
   } catch (err) {
     // SendGrid holds another status than state believed: record it.
     if (err instanceof MustRecordError) throw partial(err.message, id, { ...olds, status: err.status, [PROVIDER_KEY]: news[PROVIDER_KEY] });
-    throw err;
+    throw inPulumiTerms(err);
   }
 }
 
 export async function read(id: string, props: Props = {}): Promise<{ id: string; props: Props; inputs?: Props }> {
   const state = props as Partial<ScheduledBatchOutputs> & Props;
-  const found = await refresh(clientOf(state), id, state);
-  if (found === undefined) return { id: "", props: {} }; // SendGrid no longer knows it: refresh drops it
+  // An id the account does not know fails the refresh (UNKNOWN_BATCH): state keeps the batch.
+  const found = await refresh(clientOf(state), id, state).catch((err: unknown) => {
+    throw inPulumiTerms(err);
+  });
   const inputs: Props = { ...found.inputs };
   // The account is a resource input here (the plugin takes it from provider configuration).
   for (const k of ["onBehalfOf", "region", "apiUrl"] as const) if (state[k] !== undefined) inputs[k] = state[k];
@@ -156,7 +179,9 @@ export async function read(id: string, props: Props = {}): Promise<{ id: string;
 
 export async function remove(id: string, props: Props): Promise<void> {
   const state = props as Partial<ScheduledBatchOutputs> & Props;
-  await retire(clientOf(state), id, state);
+  await retire(clientOf(state), id, state).catch((err: unknown) => {
+    throw inPulumiTerms(err);
+  });
 }
 
 // `delete` is a reserved word: the dynamic-provider host calls `provider.delete(id, props)`.

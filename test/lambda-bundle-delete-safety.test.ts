@@ -2,16 +2,21 @@
 // - SendGrid refusing the cancel near send_at is recognised from the declared SendAt and the clock,
 //   whatever words SendGrid uses (it documents none), and answers SUCCESS with a warning;
 // - any other refusal is FAILED with SendGrid's message unchanged;
-// - a host that is not SendGrid (404 from a proxy) is FAILED naming the URL, never "gone".
+// - a host that is not SendGrid (404 from a proxy) is FAILED naming the URL, never "gone";
+// - a batch the key's account does not know (another account's key) is FAILED saying so and how to
+//   retain the resource, never "gone": SendGrid cannot delete a batch id.
 
+import { DEFAULT_EMULATOR_API_KEY } from "../emulator";
 import { SECRET_ARN, awsEnv, loadEvent, runBundle, startResponseServer, useLambdaBundle } from "./support/cfn";
 import { useEmulator } from "./support/emulator";
-import { createBatch as createRawBatch } from "./support/emulatorCalls";
+import { createBatch as createRawBatch, setStatus } from "./support/emulatorCalls";
 import { useSendGridProxy } from "./support/sendgridProxy";
 
 jest.setTimeout(120_000);
 
-const sg = useEmulator();
+/** A valid key of a second account on the same host (the emulator gives each key its own account). */
+const OTHER_KEY = "SG.anotherAccountsKey000.of-the-same-shape-as-a-real-key-but-account-2";
+const sg = useEmulator({ apiKeys: [DEFAULT_EMULATOR_API_KEY, OTHER_KEY] });
 const proxy = useSendGridProxy(sg);
 const lambda = useLambdaBundle();
 
@@ -85,3 +90,20 @@ test("a Delete through a host that answers 404 is FAILED naming the URL, never '
   }
   expect((await sg.admin.batches()).map((b) => b.status)).toEqual(["active"]);
 });
+
+test.each(["active", "paused", "cancelled"])(
+  "a Delete of a %s batch the key's account does not know (another account's key) is FAILED, says why and how to retain it, and changes nothing",
+  async (Status) => {
+    proxy.rules.rewrite = undefined;
+    const id = await createRawBatch(sg.emulator, { key: OTHER_KEY });
+    if (Status !== "active") await setStatus(sg.emulator, id, Status === "paused" ? "pause" : "cancel", { key: OTHER_KEY });
+    const { body } = await deleteEvent(id, { Status });
+    expect(body).toMatchObject({ Status: "FAILED", PhysicalResourceId: id });
+    expect(body.Reason).toMatch(new RegExp(`SendGrid does not know batch ${id} in the account this call used`));
+    expect(body.Reason).toMatch(
+      /ApiKeySecretArn\/ApiKeyParameterName, or Region\/OnBehalfOf\/ApiUrl, is not the account that made this batch/,
+    );
+    expect(body.Reason).toMatch(/DeletionPolicy: Retain.*--retain-resources/);
+    expect((await sg.admin.batches()).map((b) => [b.batch_id, b.status])).toEqual([[id, Status]]);
+  },
+);

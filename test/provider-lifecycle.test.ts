@@ -170,9 +170,11 @@ describe("read (refresh)", () => {
     expect(await calls()).toEqual(["GET /v3/user/scheduled_sends/{batch_id}", "GET /v3/mail/batch/{batch_id}"]);
   });
 
-  test("a batch SendGrid no longer knows is dropped (empty id)", async () => {
-    const res = await rt.read("VanishedBatch01", { apiUrl: sg.url, status: "active", batchId: "VanishedBatch01" });
-    expect(res.id).toBe("");
+  test("an id the account does not know fails the read (another key, account, region or subuser), never drops the batch", async () => {
+    const err = await failure(rt.read("VanishedBatch01", { apiUrl: sg.url, status: "active", batchId: "VanishedBatch01" }));
+    expect(err).toMatchObject({ code: "UNKNOWN_BATCH" });
+    expect(err.message).toMatch(/SendGrid does not know batch VanishedBatch01 in the account this call used \(http:\/\/127\.0\.0\.1:\d+\)/);
+    expect(err.message).toMatch(/pulumi state delete <urn>.*retainOnDelete: true/);
   });
 });
 

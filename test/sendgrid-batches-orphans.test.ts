@@ -1,111 +1,269 @@
-// `sendgrid-batches orphans` through the built bin against the emulator: it lists the paused or
-// cancelled batches no given stack export records, frees only those, and only when told to.
-// (The whole story, with a real `pulumi up` killed mid-run, is test/engine-interrupted-up.)
+// `sendgrid-batches orphans` through the built bin against the emulator. Absence from a state
+// export proves nothing: each scenario below once ended with held mail delivered (issue 16 §1). Now
+// only a batch the journal proves reached no program (minted by a run that ended, never handed to
+// Pulumi) is cleared; everything else is listed and left alone, and the mail it holds is never sent.
+// (The whole story with a real `pulumi up` killed mid-run is test/engine-interrupted-up.)
 
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import { DEFAULT_EMULATOR_API_KEY } from "../emulator";
-import { SendGridBatchClient, createBatch } from "../core";
+import { SendGridBatchClient, createBatch, type JournalEntry } from "../core";
+import * as rt from "../provider/runtime";
 import { runBatchesBin, stackExport, tempFile } from "./support/batchesBin";
 import { useEmulator } from "./support/emulator";
+import { useSendGridProxy } from "./support/sendgridProxy";
 
 const sg = useEmulator();
+const proxy = useSendGridProxy(sg);
 let client: SendGridBatchClient;
+let journal: string;
 beforeAll(() => {
+  process.env.SENDGRID_API_KEY = DEFAULT_EMULATOR_API_KEY;
   client = new SendGridBatchClient({ apiKey: DEFAULT_EMULATOR_API_KEY, apiUrl: sg.url });
 });
-beforeEach(() => sg.admin.reset());
+beforeEach(async () => {
+  await sg.admin.reset();
+  proxy.rules.meanwhile = undefined;
+  proxy.rules.holdAnswerMs = undefined;
+  journal = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "sgb-orphans-")), "journal.jsonl");
+  process.env.SENDGRID_BATCH_JOURNAL = journal;
+});
 
-const held = async () => new Map((await sg.admin.batches()).map((b) => [b.batch_id, b.status]));
 const deletes = async () => (await sg.admin.requests()).filter((r) => r.method === "DELETE").map((r) => r.path.split("/").pop());
+const statusOf = async (id: string) => (await sg.admin.batches()).find((b) => b.batch_id === id)?.status ?? "active";
+const orphans = (...args: string[]) => runBatchesBin(["orphans", "--api-url", sg.url, "--journal", journal, ...args]);
 
-async function account() {
-  const recordedA = await createBatch(client, "paused");
-  const recordedB = await createBatch(client, "cancelled");
-  const adopted = await createBatch(client, "paused"); // named only as an adopted batchId input
-  const kept = await createBatch(client, "paused"); // e.g. a CloudFormation stack's batch
-  const orphanPaused = await createBatch(client, "paused");
-  const orphanCancelled = await createBatch(client, "cancelled");
-  const stackA = stackExport([{ id: recordedA.batchId }]);
-  const stackB = stackExport([{ id: recordedB.batchId, status: "cancelled" }]);
-  (stackB.deployment.resources as Record<string, unknown>[]).push({
-    urn: "urn:pulumi:dev::p::pulumi-nodejs:dynamic/sendgrid:ScheduledBatch::adopted",
-    type: "pulumi-nodejs:dynamic/sendgrid:ScheduledBatch",
-    id: "not-the-batch-id",
-    inputs: { batchId: adopted.batchId },
-  });
-  await sg.admin.clearRequests();
-  return {
-    ids: { recordedA, recordedB, adopted, kept, orphanPaused, orphanCancelled },
-    files: [tempFile("a.json", stackA), tempFile("b.json", stackB)],
-  };
+/** A message of the account's scheduled with `batchId` two hours from the emulator's now. */
+async function mailFor(batchId: string, onBehalfOf: string | null = null): Promise<void> {
+  await sg.admin.seedMessage({ batch_id: batchId, send_at: (await sg.admin.now()) + 7200, onBehalfOf, subject: batchId });
 }
 
-test("lists the orphans, says every stack must be passed, and changes nothing without --clear", async () => {
-  const { ids, files } = await account();
-  const r = await runBatchesBin(["orphans", "--api-url", sg.url, "--state", files[0]!, "--state", files[1]!, "--keep", ids.kept.batchId]);
-  expect(r.code).toBe(0);
-  expect(r.stdout).toContain("6 of 10 slots used: 4 recorded in the given stacks or kept, 2 orphan(s)");
-  expect(r.stdout).toContain(`orphan  ${ids.orphanPaused.batchId}  paused`);
-  expect(r.stdout).toContain(`orphan  ${ids.orphanCancelled.batchId}  cancelled`);
-  expect(r.stdout).toMatch(/Every stack that uses this SendGrid account must be given with --state/);
-  for (const id of [ids.recordedA, ids.recordedB, ids.adopted, ids.kept]) expect(r.stdout).not.toContain(id.batchId);
-  expect(await deletes()).toEqual([]);
-});
+/** Past every send time: how many messages SendGrid delivered. */
+async function deliveredAfterSendTime(): Promise<number> {
+  await sg.admin.advanceClock(3 * 3600);
+  return (await sg.admin.messages()).filter((m) => m.fate === "delivered").length;
+}
 
-test("--clear frees only the orphans, after --yes; recorded, adopted and kept batches are untouched", async () => {
-  const { ids, files } = await account();
-  const args = ["orphans", "--api-url", sg.url, "--state", files[0]!, "--state", files[1]!, "--keep", ids.kept.batchId, "--clear"];
-
-  const unconfirmed = await runBatchesBin(args); // stdin is not a terminal: nobody to confirm
-  expect(unconfirmed.code).toBe(1);
-  expect(unconfirmed.stderr).toMatch(/not confirmed: nothing cleared \(use --yes in scripts\)/);
-  expect(await deletes()).toEqual([]);
-
-  const r = await runBatchesBin([...args, "--yes"]);
-  expect(r.code).toBe(0);
-  expect(r.stdout).toContain(`cleared ${ids.orphanPaused.batchId} (was paused)`);
-  expect(r.stdout).toContain(`cleared ${ids.orphanCancelled.batchId} (was cancelled)`);
-  expect(r.stdout).toContain("freed 2 slot(s); 4 of 10 slots used");
-  expect((await deletes()).sort()).toEqual([ids.orphanPaused.batchId, ids.orphanCancelled.batchId].sort());
-  const now = await held();
-  expect(now.get(ids.recordedA.batchId)).toBe("paused");
-  expect(now.get(ids.recordedB.batchId)).toBe("cancelled");
-  expect(now.get(ids.adopted.batchId)).toBe("paused");
-  expect(now.get(ids.kept.batchId)).toBe("paused");
-  expect(now.get(ids.orphanPaused.batchId)).toBe("active"); // no status: the slot is free
-});
-
-test("--clear refuses while a given export holds pending operations (a run may still be creating)", async () => {
-  const orphan = await createBatch(client, "paused");
-  const file = tempFile(
-    "stack.json",
-    stackExport([], [{ type: "creating", urn: "urn:pulumi:dev::p::pulumi-nodejs:dynamic/sendgrid:ScheduledBatch::b7" }]),
+/** Journal lines as a CI runner's killed `pulumi up` left them: minted, never handed (another host: that run is over). */
+function journalOfKilledRun(ids: string[], account = client.accountKey): void {
+  const lines = ids.map((batchId, i) =>
+    JSON.stringify({
+      event: "minted",
+      batchId,
+      run: "killed-run",
+      host: "ci-runner-7",
+      pid: 4242,
+      time: "2026-12-03T01:00:00.000Z",
+      account,
+      resource: `urn:pulumi:dev::p::sendgrid-batch:index:ScheduledBatch::b${i}`,
+    } satisfies JournalEntry),
   );
-  await sg.admin.clearRequests();
-  const listed = await runBatchesBin(["orphans", "--api-url", sg.url, "--state", file]);
-  expect(listed.code).toBe(0);
-  expect(listed.stdout).toContain(`orphan  ${orphan.batchId}  paused`);
-  expect(listed.stdout).toMatch(/pending {2}creating {2}urn:pulumi:dev::p::pulumi-nodejs:dynamic\/sendgrid:ScheduledBatch::b7/);
+  fs.appendFileSync(journal, `${lines.join("\n")}\n`);
+}
 
-  const r = await runBatchesBin(["orphans", "--api-url", sg.url, "--state", file, "--clear", "--yes"]);
-  expect(r.code).toBe(1);
-  expect(r.stderr).toMatch(/not clearing while a given stack has pending operations.*pulumi refresh --clear-pending-creates/);
-  expect(await deletes()).toEqual([]);
-  expect((await held()).get(orphan.batchId)).toBe("paused");
+/** An export of a stack whose batches are `ids` (and, for the account check, in this emulator's account). */
+function exportOf(ids: string[], settings: Record<string, unknown> = { apiUrl: sg.url }): string {
+  const doc = stackExport(ids.map((id) => ({ id })));
+  for (const r of doc.deployment.resources as { outputs: Record<string, unknown> }[]) Object.assign(r.outputs, settings);
+  return tempFile("stack.json", doc);
+}
+
+describe("only a batch the journal proves reached no program is cleared", () => {
+  test("a killed run's batches are listed as ours and cleared; recorded, kept and unknown ones are untouched", async () => {
+    const recorded = (await createBatch(client, "paused")).batchId;
+    const kept = (await createBatch(client, "paused")).batchId;
+    const app = (await createBatch(client, "cancelled")).batchId; // an application's own
+    const ours = [(await createBatch(client, "paused")).batchId, (await createBatch(client, "cancelled")).batchId];
+    journalOfKilledRun(ours);
+    await sg.admin.clearRequests();
+
+    const listed = await orphans("--state", exportOf([recorded]), "--keep", kept);
+    expect(listed.code).toBe(0);
+    expect(listed.stdout).toContain(`recorded  ${recorded}  paused`);
+    expect(listed.stdout).toContain(`kept      ${kept}  paused`);
+    expect(listed.stdout).toMatch(
+      new RegExp(`unknown {3}${app} {2}cancelled {2}not ours / unknown: not touched \\(clearing its status would send its mail again\\)`),
+    );
+    for (const id of ours) expect(listed.stdout).toMatch(new RegExp(`ours {6}${id} .*its id reached no program`));
+    expect(listed.stdout).toContain("1 recorded, 1 kept, 2 ours and clearable, 0 of a run that may be going, 1 not ours / unknown");
+    expect(await deletes()).toEqual([]);
+
+    const cleared = await orphans("--state", exportOf([recorded]), "--keep", kept, "--clear", "--yes");
+    expect(cleared.code).toBe(0);
+    expect((await deletes()).sort()).toEqual([...ours].sort());
+    for (const id of [recorded, kept]) expect(await statusOf(id)).toBe("paused");
+    expect(await statusOf(app)).toBe("cancelled");
+    const lines = fs
+      .readFileSync(journal, "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as JournalEntry);
+    expect(
+      lines
+        .filter((l) => l.event === "cleared")
+        .map((l) => l.batchId)
+        .sort(),
+    ).toEqual([...ours].sort());
+  });
+
+  test("a stack's retired batches (destroyed = cancelled, retained, state-deleted, replaced) keep their mail: 0 delivered", async () => {
+    // Made by the provider itself, so the journal holds exactly what a real run writes: minted, handed.
+    const destroyed = (await rt.create({ apiUrl: sg.url, status: "paused" })).id;
+    await rt.delete(destroyed, { apiUrl: sg.url, status: "paused" }); // the documented way to discard its mail
+    const retained = (await rt.create({ apiUrl: sg.url, status: "paused" })).id; // retainOnDelete / state delete
+    const replacedOld = (await rt.create({ apiUrl: sg.url, status: "paused" })).id;
+    await rt.delete(replacedOld, { apiUrl: sg.url, status: "paused" }); // a replace cancels the old batch
+    const current = (await rt.create({ apiUrl: sg.url, status: "paused" })).id;
+    for (const id of [destroyed, retained, replacedOld, current]) await mailFor(id);
+    await sg.admin.clearRequests();
+
+    const r = await orphans("--state", exportOf([current]), "--clear", "--yes");
+    expect(r.code).toBe(0);
+    for (const id of [destroyed, retained, replacedOld]) expect(r.stdout).toMatch(new RegExp(`unknown {3}${id} .*not touched`));
+    expect(r.stdout).toMatch(/nothing to clear: only batches the journal proves ours are ever cleared/);
+    expect(await deletes()).toEqual([]);
+    expect(await deliveredAfterSendTime()).toBe(0);
+  });
+
+  test("an application's own paused and cancelled batches keep their mail, and the listing says clearing would send it", async () => {
+    const paused = (await createBatch(client, "paused")).batchId;
+    const cancelled = (await createBatch(client, "cancelled")).batchId;
+    const mine = (await rt.create({ apiUrl: sg.url, status: "paused" })).id;
+    for (const id of [paused, cancelled]) await mailFor(id);
+    await sg.admin.clearRequests();
+
+    const r = await orphans("--state", exportOf([mine]), "--clear", "--yes");
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(
+      new RegExp(`${paused} {2}paused {2}not ours / unknown: not touched \\(clearing its status would send its mail on schedule\\)`),
+    );
+    expect(r.stdout).toMatch(
+      /Clearing the status of a paused batch sends its mail on schedule, of a cancelled one sends it again: this command never does/,
+    );
+    expect(await deletes()).toEqual([]);
+    expect(await deliveredAfterSendTime()).toBe(0);
+  });
+
+  test("a subuser's stack compared with the parent account, or an EU stack with another host, refuses --clear", async () => {
+    const sub = new SendGridBatchClient({ apiKey: DEFAULT_EMULATOR_API_KEY, apiUrl: sg.url, onBehalfOf: "subuser-a" });
+    const subBatch = (await createBatch(sub, "paused")).batchId;
+    const parentOrphan = (await createBatch(client, "paused")).batchId;
+    journalOfKilledRun([parentOrphan]);
+    await mailFor(subBatch, "subuser-a");
+    await sg.admin.clearRequests();
+
+    const subStack = exportOf([subBatch], { apiUrl: sg.url, onBehalfOf: "subuser-a" });
+    const r = await orphans("--state", subStack, "--clear", "--yes");
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(
+      /its batches are in http:\/\/127\.0\.0\.1:\d+ on behalf of subuser-a, not in http:\/\/127\.0\.0\.1:\d+ \(the account queried\)/,
+    );
+    const eu = await orphans("--state", exportOf([subBatch], { region: "eu" }), "--clear", "--yes");
+    expect(eu.code).toBe(2);
+    expect(eu.stderr).toMatch(/its batches are in https:\/\/api\.eu\.sendgrid\.com, not in/);
+    expect(await deletes()).toEqual([]);
+
+    // Queried as the subuser, the same export matches.
+    const right = await orphans("--on-behalf-of", "subuser-a", "--state", subStack);
+    expect(right.code).toBe(0);
+    expect(right.stdout).toContain(`recorded  ${subBatch}  paused`);
+    expect(await deliveredAfterSendTime()).toBe(0);
+  });
+
+  test("an export holding no ScheduledBatch (the wrong stack) refuses --clear", async () => {
+    journalOfKilledRun([(await createBatch(client, "paused")).batchId]);
+    const wrong = tempFile("other.json", {
+      deployment: { resources: [{ urn: "urn:pulumi:dev::web::aws:s3/bucket:Bucket::site", type: "aws:s3/bucket:Bucket", id: "site" }] },
+    });
+    const r = await orphans("--state", wrong, "--clear", "--yes");
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/holds no ScheduledBatch resource: is it the export of the right stack\?/);
+    expect(await deletes()).toEqual([]);
+  });
+
+  test.each([
+    ["two ids in one --keep", (a: string, b: string) => `${a},${b}`],
+    ["a lowercased id", (a: string) => a.toLowerCase()],
+    ["an id that is no batch", () => "x"],
+  ])("--keep with %s is an error, before anything is cleared", async (_name, keep) => {
+    const a = (await createBatch(client, "paused")).batchId;
+    const b = (await createBatch(client, "paused")).batchId;
+    journalOfKilledRun([a, b]);
+    await sg.admin.clearRequests();
+    const r = await orphans("--state", exportOf([(await createBatch(client, "paused")).batchId]), "--keep", keep(a, b), "--clear", "--yes");
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(
+      /--keep .*: no paused or cancelled batch of .* has that id \(ids are case-sensitive; give --keep once per id\)/,
+    );
+    expect(await deletes()).toEqual([]);
+  });
 });
 
-test("no orphans: nothing to clear, no request but the list", async () => {
-  const b = await createBatch(client, "paused");
-  await sg.admin.clearRequests();
-  const r = await runBatchesBin([
-    "orphans",
-    "--api-url",
-    sg.url,
-    "--state",
-    tempFile("s.json", stackExport([{ id: b.batchId }])),
-    "--clear",
-    "--yes",
-  ]);
-  expect(r.code).toBe(0);
-  expect(r.stdout).toMatch(/0 orphan\(s\)[\s\S]*nothing to clear/);
-  expect((await sg.admin.requests()).map((x) => `${x.method} ${x.route}`)).toEqual(["GET /v3/user/scheduled_sends"]);
+describe("a run that may still be going", () => {
+  test("a batch the running `up` just paused, missing from an export taken before, is not cleared; state and SendGrid agree", async () => {
+    const viaProxy = new SendGridBatchClient({ apiKey: DEFAULT_EMULATOR_API_KEY, apiUrl: proxy.url });
+    const earlier = (await createBatch(viaProxy, "paused")).batchId;
+    const before = exportOf([earlier], { apiUrl: proxy.url }); // taken before the run started
+    // The status write is applied at once but answered 3 s later: the create is mid-flight.
+    proxy.rules.holdAnswerMs = { POST: 3000 };
+    const creating = rt.create({ apiUrl: proxy.url, status: "paused" });
+    let paused: string | undefined;
+    while (paused === undefined) {
+      paused = (await sg.admin.batches()).find((b) => b.status === "paused" && b.batch_id !== earlier)?.batch_id;
+      if (paused === undefined) await new Promise((r) => setTimeout(r, 20));
+    }
+    const r = await runBatchesBin(["orphans", "--api-url", proxy.url, "--journal", journal, "--state", before, "--clear", "--yes"]);
+    const made = await creating;
+    proxy.rules.holdAnswerMs = undefined;
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(
+      new RegExp(`running {3}${paused} {2}paused {2}minted .* by a run that may still be going \\(pid ${process.pid} on `),
+    );
+    expect(r.stderr).toMatch(/not clearing while a run may still be going/);
+    expect(await deletes()).toEqual([]);
+    expect(made).toMatchObject({ id: paused, outs: { status: "paused" } });
+    expect(await statusOf(paused)).toBe("paused");
+  });
+
+  test("what changes between the list and the deletes is re-read: a batch resumed meanwhile, or taken back by a create, is not deleted", async () => {
+    const [resumed, takenBack, left] = [
+      (await createBatch(client, "paused")).batchId,
+      (await createBatch(client, "paused")).batchId,
+      (await createBatch(client, "paused")).batchId,
+    ];
+    const recorded = (await createBatch(client, "paused")).batchId;
+    journalOfKilledRun([resumed, takenBack, left], `${proxy.url}|`);
+    let lists = 0;
+    proxy.rules.meanwhile = async (req) => {
+      if (req.method !== "GET" || req.path !== "/v3/user/scheduled_sends" || ++lists !== 2) return;
+      // Between the first list and the re-check: someone resumes one batch, and a `pulumi up` takes another back.
+      await fetch(`${sg.url}/v3/user/scheduled_sends/${resumed}`, {
+        method: "DELETE",
+        headers: { Authorization: `Bearer ${DEFAULT_EMULATOR_API_KEY}` },
+      });
+      fs.appendFileSync(
+        journal,
+        `${JSON.stringify({ event: "handed", batchId: takenBack, run: "next-up", host: "ci-runner-8", pid: 1, time: new Date().toISOString() })}\n`,
+      );
+    };
+    const r = await runBatchesBin([
+      "orphans",
+      "--api-url",
+      proxy.url,
+      "--journal",
+      journal,
+      "--state",
+      exportOf([recorded], { apiUrl: proxy.url }),
+      "--clear",
+      "--yes",
+    ]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(`${takenBack}: changed since it was listed; not touched`);
+    expect(r.stdout).toContain(`${resumed}: changed since it was listed; not touched`);
+    expect(r.stdout).toContain(`cleared ${left} (was paused)`);
+    // One DELETE by "someone" (the resume), one by the command.
+    expect((await deletes()).sort()).toEqual([resumed, left].sort());
+    expect(await statusOf(takenBack)).toBe("paused");
+  });
 });

@@ -77,6 +77,8 @@ export async function localStack(opts: LocalStackOptions): Promise<LocalStack> {
     PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
     PULUMI_SKIP_CONFIRMATIONS: "true",
     PATH: `${bin}${path.delimiter}${process.env.PATH ?? ""}`,
+    // The provider's batch journal (core/journal.ts) lives and goes with the throwaway backend.
+    SENDGRID_BATCH_JOURNAL: path.join(backendDir, "journal.jsonl"),
     ...opts.env,
   };
   const stackName = opts.stackName ?? "dev";

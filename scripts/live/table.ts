@@ -116,7 +116,7 @@ export async function runTable(ctx: TableContext, rows: Row[]): Promise<void> {
   await must("cancel a paused batch", () => cancelBatch(client, a, "paused"), "cancelled");
   const d = (await must("create active (to cancel)", () => createBatch(client, "active"))).batchId;
   await must("cancel an active batch", () => cancelBatch(client, d, "active"), "cancelled");
-  await must("cancel an id no account has", () => cancelBatch(client, ctx.unknownId), "gone");
+  await mustFail("cancel an id no account has", () => cancelBatch(client, ctx.unknownId), "UNKNOWN_BATCH");
 
   await probe("malformed id: validate", "malformedId.validate", () => client.validateBatchId(MALFORMED_ID));
   await probe("malformed id: read", "malformedId.read", () => client.getStatus(MALFORMED_ID));

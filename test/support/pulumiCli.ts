@@ -92,6 +92,8 @@ export async function cliProject(opts: {
     PULUMI_CONFIG_PASSPHRASE: "local-test-passphrase",
     PULUMI_SKIP_UPDATE_CHECK: "true",
     PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+    // The provider's batch journal (core/journal.ts), beside the project as a CI artifact would be.
+    SENDGRID_BATCH_JOURNAL: path.join(root, "journal.jsonl"),
     ...opts.env,
   });
 

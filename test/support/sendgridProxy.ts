@@ -15,8 +15,12 @@ export interface ProxyRules {
   answer?: ProxyAnswer;
   /** Hold requests of these methods this long before forwarding them (ms). */
   delayMs?: Partial<Record<string, number>>;
+  /** Hold the emulator's answer to requests of these methods this long (ms): the change is applied, the caller still waits. */
+  holdAnswerMs?: Partial<Record<string, number>>;
   /** Replace the body of a forwarded response (given the request and the emulator's answer). */
   rewrite?: (req: { method: string; path: string }, res: { status: number; body: string }) => string;
+  /** Run before a request is forwarded: something else happens to the account meanwhile. */
+  meanwhile?: (req: { method: string; path: string }) => Promise<void>;
 }
 
 export interface SendGridProxy {
@@ -39,6 +43,7 @@ export async function startSendGridProxy(target: string): Promise<SendGridProxy>
         res.end(rules.answer.body);
         return;
       }
+      await rules.meanwhile?.({ method, path });
       const delay = rules.delayMs?.[method];
       if (delay) await new Promise((resolve) => setTimeout(resolve, delay));
       const headers: Record<string, string> = {};
@@ -46,6 +51,8 @@ export async function startSendGridProxy(target: string): Promise<SendGridProxy>
       const body = received.length ? received : undefined;
       const answer = await fetch(target + path, { method, headers, body });
       let text = await answer.text();
+      const hold = rules.holdAnswerMs?.[method];
+      if (hold) await new Promise((resolve) => setTimeout(resolve, hold));
       if (rules.rewrite) text = rules.rewrite({ method, path }, { status: answer.status, body: text });
       const out: Record<string, string> = {};
       for (const h of FORWARDED_HEADERS) {
