@@ -18,6 +18,7 @@ import {
   JOURNAL_ENV,
   journalFromEnv,
   SendGridError,
+  type ClientHints,
   type SendGridBatchClient,
   type ScheduledSendStatus,
 } from "../core";
@@ -66,6 +67,19 @@ interrupted run, run \`pulumi up\` first: it takes the pending creates' batches 
                        .sendgrid-batches/journal.jsonl here)
 
 Exit status: 0 done, 1 failed or not confirmed, 2 bad command line or unreadable --state file.`;
+
+// Where this command's key and settings come from, said once: the key only from the environment,
+// the account from the connection options; a failed request is simply run again (no state to heal).
+const SET_KEY = "set the SENDGRID_API_KEY environment variable to the account's API key";
+const CLI_HINTS: ClientHints = {
+  AUTH_REJECTED:
+    "The API key was rejected (mistyped, revoked or deleted, or not a key of this region): set SENDGRID_API_KEY to an active key",
+  NETWORK: "Check --api-url/--region and the network, then run the command again",
+  TIMEOUT:
+    "SendGrid did not answer in time (check status.sendgrid.com); the request may still have been applied: run `sendgrid-batches list` to see what SendGrid holds, then run the command again",
+  NOT_SENDGRID:
+    'Check --api-url/--region: --api-url must be the origin of SendGrid\'s API (e.g. "https://api.sendgrid.com"), or leave it out and give --region',
+};
 
 export interface Row {
   batchId: string;
@@ -160,7 +174,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
   const apiKey = process.env.SENDGRID_API_KEY;
   const keyProblem = apiKeyProblem(apiKey);
   if (keyProblem || !apiKey) {
-    io.err(`error: ${keyProblem}`);
+    io.err(`error: ${keyProblem?.reason ?? "no SendGrid API key"}: ${SET_KEY}`);
     return 2;
   }
   const states: StateExport[] = [];
@@ -174,7 +188,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
   }
 
   try {
-    const client = clientFor({ apiKey, apiUrl: o.apiUrl, region: o.region, onBehalfOf: o.onBehalfOf });
+    const client = clientFor({ apiKey, apiUrl: o.apiUrl, region: o.region, onBehalfOf: o.onBehalfOf }, { hints: CLI_HINTS });
     if (o.command === "orphans") return await orphans(client, o, states, io);
     return await listOrClearCancelled(client, o, states, io);
   } catch (err) {

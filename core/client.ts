@@ -27,7 +27,16 @@ export interface ClientOptions {
   now?: () => number;
   /** Called once per HTTP attempt (for counting and debugging; never receives the key). */
   onAttempt?: (info: AttemptInfo) => void;
+  /**
+   * The adapter's advice per error code, replacing the core's neutral hint: where that adapter's
+   * key and settings come from, and what its user does next (e.g. `pulumi config set --secret
+   * sendgrid:apiKey` for the dynamic provider, SENDGRID_API_KEY for the CLI).
+   */
+  hints?: ClientHints;
 }
+
+/** An adapter's hint per error code (see ClientOptions.hints). */
+export type ClientHints = Partial<Record<ErrorCode, string>>;
 
 export interface AttemptInfo {
   method: string;
@@ -56,6 +65,7 @@ export class SendGridBatchClient {
   private readonly now: () => number;
   private readonly onAttempt?: (info: AttemptInfo) => void;
   private readonly account: string;
+  private readonly hints: ClientHints;
   readonly baseUrl: string;
   /** The account as the resource model names it (API origin and subuser, no key): see accountKey. */
   readonly accountKey: string;
@@ -67,6 +77,7 @@ export class SendGridBatchClient {
       const problem = apiUrlProblem(settings.apiUrl);
       if (problem) throw new SendGridError({ code: "INVALID_INPUT", message: problem });
     }
+    this.hints = opts.hints ?? {};
     this.retry = { ...DEFAULT_RETRY, ...opts.retry };
     this.sleep = opts.sleep ?? realSleep;
     this.random = opts.random ?? Math.random;
@@ -99,7 +110,7 @@ export class SendGridBatchClient {
     });
     const body = res.body as Partial<MailBatchResponse> | undefined;
     if (!body || typeof body.batch_id !== "string" || body.batch_id === "") {
-      throw unexpected("POST", "/v3/mail/batch", res.status, "no batch_id in the response");
+      throw this.fail(unexpected("POST", "/v3/mail/batch", res.status, "no batch_id in the response"));
     }
     return body.batch_id;
   }
@@ -126,18 +137,18 @@ export class SendGridBatchClient {
       throw err;
     }
     const path = `/v3/user/scheduled_sends/${enc(batchId)}`;
-    const entries = parseStatusList(res.body, "GET", path, res.status);
+    const entries = parseStatusList(res.body, (what) => this.fail(unexpected("GET", path, res.status, what)));
     if (entries.length === 0) return "active";
     // Only this batch's entry counts: another batch's status must never be reported as this one's.
     const mine = entries.find((e) => e.batch_id === batchId);
-    if (!mine) throw unexpected("GET", path, res.status, `no entry for batch ${batchId}`);
+    if (!mine) throw this.fail(unexpected("GET", path, res.status, `no entry for batch ${batchId}`));
     return fromWire(mine.status);
   }
 
   /** GET /v3/user/scheduled_sends: every paused or cancelled batch of the account. */
   async listStatuses(): Promise<ScheduledSendStatus[]> {
     const res = await this.send("GET", "/v3/user/scheduled_sends", "/v3/user/scheduled_sends");
-    return parseStatusList(res.body, "GET", "/v3/user/scheduled_sends", res.status);
+    return parseStatusList(res.body, (what) => this.fail(unexpected("GET", "/v3/user/scheduled_sends", res.status, what)));
   }
 
   /** POST /v3/user/scheduled_sends: give an active batch a pause or cancel status. */
@@ -220,14 +231,25 @@ export class SendGridBatchClient {
     } catch (err) {
       if (err instanceof SendGridError && err.code === "QUOTA_EXCEEDED" && quotaSince !== undefined && policy.maxQuotaWaitMs > 0) {
         const seconds = Math.round((this.now() - quotaSince) / 1000);
-        throw new SendGridError({
-          ...err,
-          message: err.summary,
-          hint: `${err.hint}. No slot came free in the ${seconds} s it was retried`,
-        });
+        throw this.fail(
+          new SendGridError({
+            ...err,
+            message: err.summary,
+            hint: `${err.hint}. No slot came free in the ${seconds} s it was retried`,
+          }),
+        );
       }
-      throw err;
+      throw this.fail(err);
     }
+  }
+
+  /** Every SendGridError leaves the client through here: the adapter's hint for its code replaces the core's neutral one. */
+  private fail(err: SendGridError): SendGridError;
+  private fail(err: unknown): unknown;
+  private fail(err: unknown): unknown {
+    if (!(err instanceof SendGridError)) return err;
+    const hint = this.hints[err.code];
+    return hint === undefined ? err : new SendGridError({ ...err, message: err.summary, hint });
   }
 
   private noteRateLimit(gateKey: string, headers: Record<string, string>): void {
@@ -253,7 +275,7 @@ const clients = new Map<string, SendGridBatchClient>();
 export function clientFor(settings: ConnectionSettings, opts: ClientOptions = {}): SendGridBatchClient {
   if (opts.sleep || opts.random || opts.now || opts.onAttempt) return new SendGridBatchClient(settings, opts);
   const key = createHash("sha256")
-    .update(JSON.stringify([settings.apiKey, settings.onBehalfOf, settings.region, settings.apiUrl, opts.retry]))
+    .update(JSON.stringify([settings.apiKey, settings.onBehalfOf, settings.region, settings.apiUrl, opts.retry, opts.hints]))
     .digest("hex");
   let client = clients.get(key);
   if (!client) {
@@ -278,9 +300,9 @@ function lowerHeaders(headers: unknown): Record<string, string> {
   return out;
 }
 
-function parseStatusList(body: unknown, method: string, path: string, status: number): ScheduledSendStatus[] {
+function parseStatusList(body: unknown, unexpectedBody: (what: string) => SendGridError): ScheduledSendStatus[] {
   if (body === "" || body === undefined || body === null) return [];
-  if (!Array.isArray(body)) throw unexpected(method, path, status, "expected a JSON array");
+  if (!Array.isArray(body)) throw unexpectedBody("expected a JSON array");
   return body.filter(
     (e): e is ScheduledSendStatus =>
       typeof e === "object" && e !== null && typeof e.batch_id === "string" && (e.status === "pause" || e.status === "cancel"),
@@ -344,7 +366,7 @@ export function toSendGridError(
       new SendGridError({ code, status, method, path, fields, message: base, hint, retryable, resetAt });
 
     if (status === 401)
-      return make("AUTH_REJECTED", "The API key was rejected: check sendgrid:apiKey / SENDGRID_API_KEY and that the key is active");
+      return make("AUTH_REJECTED", "The API key was rejected: it is mistyped, revoked or deleted, or not a key of this region");
     if (status === 403) {
       return make(
         "FORBIDDEN",
@@ -395,6 +417,8 @@ export function toSendGridError(
     path,
     retryable: true,
     message: `SendGrid ${method} ${path} failed: ${timedOut ? "no answer in time" : "could not reach"} ${baseUrl}${code ? ` (${code})` : ""}`,
-    hint: "Check apiUrl/region and the network; the request will be retried on the next run",
+    hint: timedOut
+      ? "SendGrid or the network was too slow or down (check status.sendgrid.com); the request may still have reached SendGrid"
+      : "Check that the host is right and reachable from here (network, proxy, firewall)",
   });
 }

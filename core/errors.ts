@@ -5,6 +5,8 @@
 export type ErrorCode =
   | "INVALID_INPUT"
   | "MISSING_API_KEY"
+  | "BLANK_API_KEY"
+  | "MALFORMED_API_KEY"
   | "AUTH_REJECTED"
   | "FORBIDDEN"
   | "INVALID_BATCH_ID"

@@ -12,11 +12,12 @@ export {
   isLoopbackHost,
   parseSendAt,
   validateInputs,
+  type ApiKeyProblem,
   type Failure,
 } from "./validate";
 export { accountKey, apiOrigin, batchChanges, canonicalOrigin, normaliseInputs, type BatchChanges } from "./model";
 export { backoffMs, quotaWaitFromEnv, retry, type RetryOptions, type RetryPolicy, type Sleep } from "./retry";
-export { SendGridBatchClient, clientFor, type AttemptInfo, type ClientOptions } from "./client";
+export { SendGridBatchClient, clientFor, type AttemptInfo, type ClientHints, type ClientOptions } from "./client";
 export {
   PartialFailureError,
   adoptBatch,

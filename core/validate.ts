@@ -1,6 +1,7 @@
 // Pure input validation shared by the Pulumi `check` and the Lambda. No I/O: preview and
 // CloudFormation validation make zero SendGrid calls. Each failure names the property and the rule.
 
+import type { ErrorCode } from "./errors";
 import { BATCH_STATUSES, REGIONS, type BatchSpec, type BatchStatus, type Region } from "./types";
 import { SENDGRID_LIMITS } from "./wire";
 
@@ -93,8 +94,7 @@ export function apiUrlProblem(value: string): string | undefined {
   } catch {
     return `apiUrl must be an absolute URL such as "https://api.sendgrid.com" (got ${JSON.stringify(value)})`;
   }
-  if (url.username || url.password)
-    return "apiUrl must not contain credentials; the API key comes from sendgrid:apiKey or SENDGRID_API_KEY";
+  if (url.username || url.password) return "apiUrl must not contain credentials: the API key is configured on its own, never in the URL";
   // Origin only: the client appends /v3/… itself, so "https://api.sendgrid.com/v3" would make every
   // call 404, and a 404 must never be mistaken for "this batch has no status".
   if (url.pathname !== "/" || url.search || url.hash || /[?#]/.test(value)) {
@@ -113,14 +113,26 @@ export function isLoopbackHost(hostname: string): boolean {
   return h === "localhost" || h === "::1" || /^127(\.\d{1,3}){3}$/.test(h);
 }
 
-/** Why an API key cannot be used, or undefined. The key itself never appears in the reason. */
-export function apiKeyProblem(key: string | undefined): string | undefined {
-  if (key === undefined) {
-    return "no SendGrid API key: set it with `pulumi config set --secret sendgrid:apiKey <key>` or the SENDGRID_API_KEY environment variable";
+/** Why an API key cannot be used: a code and a reason that names no adapter's setting. */
+export interface ApiKeyProblem {
+  code: Extract<ErrorCode, "MISSING_API_KEY" | "BLANK_API_KEY" | "MALFORMED_API_KEY">;
+  reason: string;
+}
+
+/**
+ * Why an API key cannot be used, or undefined. The key itself never appears in the reason, and
+ * neither does where a key comes from: each adapter says that (Pulumi config, the environment, a
+ * Secrets Manager secret) in its own words.
+ */
+export function apiKeyProblem(key: string | undefined): ApiKeyProblem | undefined {
+  if (key === undefined) return { code: "MISSING_API_KEY", reason: "no SendGrid API key" };
+  if (key.trim() === "") return { code: "BLANK_API_KEY", reason: "the SendGrid API key is blank" };
+  if (/\s/.test(key) || CONTROL_CHARS.test(key)) {
+    return {
+      code: "MALFORMED_API_KEY",
+      reason: "the SendGrid API key contains whitespace or control characters (copy it again without spaces or line breaks)",
+    };
   }
-  if (key.trim() === "") return "the SendGrid API key is blank: set sendgrid:apiKey (as a secret) or SENDGRID_API_KEY to a real key";
-  if (/\s/.test(key) || CONTROL_CHARS.test(key))
-    return "the SendGrid API key contains whitespace or control characters; copy it again without spaces or line breaks";
   return undefined;
 }
 

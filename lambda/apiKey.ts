@@ -91,11 +91,11 @@ function extractKey(raw: string | undefined): string | undefined {
   return raw;
 }
 
-/** The core's check, worded for this adapter (its own messages point at Pulumi config). */
+/** The core's check; the message names the secret or parameter, and where a JSON secret keeps the key. */
 function keyProblem(value: string): string | undefined {
-  if (apiKeyProblem(value) === undefined) return undefined;
-  if (value.trim() === "") return 'it is blank (for a JSON secret, put the key under "apiKey")';
-  return "it contains whitespace or control characters; store the key without spaces or line breaks";
+  const problem = apiKeyProblem(value);
+  if (problem === undefined) return undefined;
+  return problem.code === "BLANK_API_KEY" ? `${problem.reason} (for a JSON secret, put the key under "apiKey")` : problem.reason;
 }
 
 // A `require` inside the function, not `import()`: esbuild keeps a dynamic import as a real ESM

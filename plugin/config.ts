@@ -8,6 +8,8 @@ import {
   apiKeyProblem,
   canonicalOrigin,
   validateInputs,
+  type ApiKeyProblem,
+  type ClientHints,
   type ConnectionSettings,
   type Failure,
   type Region,
@@ -38,10 +40,17 @@ export function configFromVariables(variables: ReadonlyMap<string, string>): Pro
   return out;
 }
 
-/** Our messages name the dynamic provider's config key; the plugin's is namespaced by package. */
-function forPlugin(reason: string): string {
-  return reason.replaceAll("sendgrid:apiKey", `${PACKAGE}:apiKey`);
-}
+// Where this adapter's key and settings come from, said once: the core's errors carry a code and
+// facts, and these words for the codes that need them (the account is the provider's configuration).
+const SET_KEY = `\`pulumi config set --secret ${PACKAGE}:apiKey <key>\` (or the provider's apiKey) or the SENDGRID_API_KEY environment variable`;
+const keyMessage = (problem: ApiKeyProblem): string => `${problem.reason}: set it with ${SET_KEY}`;
+
+/** The hints the plugin's SendGrid client gives its errors. */
+export const PLUGIN_HINTS: ClientHints = {
+  AUTH_REJECTED: `The API key was rejected (mistyped, revoked or deleted, or not a key of this region): set an active key with ${SET_KEY}`,
+  NETWORK: `Check the provider's apiUrl/region (\`${PACKAGE}:apiUrl\`, \`${PACKAGE}:region\`) and the network; the next \`pulumi up\` tries again`,
+  TIMEOUT: "SendGrid did not answer in time (check status.sendgrid.com); the next `pulumi up` reads SendGrid again and finishes the change",
+};
 
 /**
  * CheckConfig: every problem with a provider's configuration, found at preview with no request.
@@ -63,11 +72,11 @@ export function checkConfig(news: Props, env: NodeJS.ProcessEnv): { inputs: Prop
   }
   const { apiKey, ...account } = values;
   const checked = validateInputs(account, { now: Math.floor(Date.now() / 1000), isUnknown: (v) => v === UNKNOWN });
-  failures.push(...checked.failures.map((f) => ({ property: f.property, reason: forPlugin(f.reason) })));
+  failures.push(...checked.failures);
   if (apiKey !== UNKNOWN) {
     const key = apiKey === undefined || apiKey === null ? env.SENDGRID_API_KEY : typeof apiKey === "string" ? apiKey : "";
     const problem = apiKeyProblem(key);
-    if (problem) failures.push({ property: "apiKey", reason: forPlugin(problem) });
+    if (problem) failures.push({ property: "apiKey", reason: keyMessage(problem) });
   }
   return { inputs: news, failures };
 }
@@ -100,7 +109,8 @@ export function connectionSettings(config: Props, env: NodeJS.ProcessEnv): Conne
   const configured = plain(config.apiKey);
   const apiKey = typeof configured === "string" && configured !== "" ? configured : env.SENDGRID_API_KEY;
   const problem = apiKeyProblem(apiKey);
-  if (problem || apiKey === undefined) throw new SendGridError({ code: "MISSING_API_KEY", message: forPlugin(problem ?? "no API key") });
+  if (problem) throw new SendGridError({ code: problem.code, message: keyMessage(problem) });
+  if (apiKey === undefined) throw new SendGridError({ code: "MISSING_API_KEY", message: "no SendGrid API key" });
   const str = (k: ConfigKey): string | undefined => {
     const v = plain(config[k]);
     return typeof v === "string" && v !== "" ? v : undefined;

@@ -18,7 +18,7 @@ import {
   type Failure,
   type SendGridBatchClient,
 } from "../core";
-import { UNKNOWN, connectionSettings } from "./config";
+import { PLUGIN_HINTS, UNKNOWN, connectionSettings } from "./config";
 import { CONFIG_KEYS, PACKAGE, RESOURCE_INPUTS } from "./names";
 
 type Props = Record<string, unknown>;
@@ -121,7 +121,7 @@ export class BatchResource {
   ) {}
 
   private sendgrid(): SendGridBatchClient {
-    this.client ??= clientFor(connectionSettings(this.config(), this.env));
+    this.client ??= clientFor(connectionSettings(this.config(), this.env), { hints: PLUGIN_HINTS });
     return this.client;
   }
 

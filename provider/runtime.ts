@@ -20,7 +20,9 @@ import {
   refresh,
   retire,
   validateInputs,
+  type ApiKeyProblem,
   type BatchStatus,
+  type ClientHints,
   type ConnectionSettings,
   type Failure,
   type Region,
@@ -70,16 +72,27 @@ function currentApiKey(): string | undefined {
   return configuredKey ?? process.env.SENDGRID_API_KEY;
 }
 
+// Where this adapter's key and settings come from, said once: the core's errors carry a code and
+// facts, and these words for the codes that need them.
+const SET_KEY = "`pulumi config set --secret sendgrid:apiKey <key>` or the SENDGRID_API_KEY environment variable";
+const HINTS: ClientHints = {
+  AUTH_REJECTED: `The API key was rejected (mistyped, revoked or deleted, or not a key of this region): set an active key with ${SET_KEY}`,
+  NETWORK: "Check the resource's apiUrl/region and the network; the next `pulumi up` tries again",
+  TIMEOUT: "SendGrid did not answer in time (check status.sendgrid.com); the next `pulumi up` reads SendGrid again and finishes the change",
+};
+const keyMessage = (problem: ApiKeyProblem): string => `${problem.reason}: set it with ${SET_KEY}`;
+
 function settingsFor(props: ScheduledBatchInputs): ConnectionSettings {
   const apiKey = currentApiKey();
   const problem = apiKeyProblem(apiKey);
-  if (problem || apiKey === undefined) throw new SendGridError({ code: "MISSING_API_KEY", message: problem ?? "no API key" });
+  if (problem) throw new SendGridError({ code: problem.code, message: keyMessage(problem) });
+  if (apiKey === undefined) throw new SendGridError({ code: "MISSING_API_KEY", message: "no SendGrid API key" });
   return { apiKey, onBehalfOf: props.onBehalfOf, region: props.region, apiUrl: props.apiUrl };
 }
 
 function clientOf(props: ScheduledBatchInputs): SendGridBatchClient {
   // SENDGRID_QUOTA_WAIT_SECONDS shortens (or, at 0, turns off) the wait for a free quota slot.
-  return clientFor(settingsFor(props), { retry: quotaWaitFromEnv() });
+  return clientFor(settingsFor(props), { retry: quotaWaitFromEnv(), hints: HINTS });
 }
 
 export async function check(olds: Props, news: Props): Promise<{ inputs: Props; failures: Failure[] }> {
@@ -90,7 +103,7 @@ export async function check(olds: Props, news: Props): Promise<{ inputs: Props; 
     isUnknown: (v) => v === UNKNOWN,
   });
   const keyProblem = apiKeyProblem(currentApiKey());
-  if (keyProblem) failures.push({ property: "", reason: keyProblem });
+  if (keyProblem) failures.push({ property: "", reason: keyMessage(keyProblem) });
   // The canonical form (status defaulted, apiUrl as an origin) is what diff compares and state
   // records, so respelling the same account never reads as a change.
   return { inputs: failures.length ? news : normaliseInputs(news), failures };

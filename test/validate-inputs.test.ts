@@ -132,16 +132,23 @@ describe("input validation (runs at preview, before any SendGrid call)", () => {
 
 describe("API key checks never echo the key", () => {
   test.each([
-    [undefined, /no SendGrid API key/],
-    ["", /blank/],
-    ["   ", /blank/],
-    ["SG.abc def", /whitespace/],
-    ["SG.abc\n", /whitespace/],
-  ])("key %p is refused", (key, reason) => {
+    [undefined, "MISSING_API_KEY", /no SendGrid API key/],
+    ["", "BLANK_API_KEY", /blank/],
+    ["   ", "BLANK_API_KEY", /blank/],
+    ["SG.abc def", "MALFORMED_API_KEY", /whitespace/],
+    ["SG.abc\n", "MALFORMED_API_KEY", /whitespace/],
+  ])("key %p is refused with a code and a reason", (key, code, reason) => {
     const problem = apiKeyProblem(key);
-    expect(problem).toMatch(reason);
-    if (key?.trim()) expect(problem).not.toContain(key.trim());
+    expect(problem?.code).toBe(code);
+    expect(problem?.reason).toMatch(reason);
+    if (key?.trim()) expect(problem?.reason).not.toContain(key.trim());
   });
+  test.each([undefined, "", "SG.abc def"])(
+    "the reason for key %p names no adapter's setting (each adapter says where its key comes from)",
+    (key) => {
+      expect(apiKeyProblem(key)?.reason).not.toMatch(/sendgrid:apiKey|sendgrid-batch|pulumi|SENDGRID_API_KEY|ApiKeySecretArn/);
+    },
+  );
   test("a well-formed key passes", () => expect(apiKeyProblem("SG.abc.def")).toBeUndefined());
 });
 
