@@ -25,7 +25,7 @@ import {
 import { parseCommandLine, type Options } from "./args";
 import { classifyHeld, describeHeld, type Evidence, type Verdict } from "./orphans";
 import { describeClaims, gatherClaims, sendTimeOf, type SendTimeClaims } from "./sendTimes";
-import { batchAccounts, pendingOperations, readStateExport, sendTimesFromState, type StateExport } from "./stateExport";
+import { batchAccounts, hasResources, pendingOperations, readStateExport, sendTimesFromState, type StateExport } from "./stateExport";
 
 export { sendTimesFromState } from "./stateExport";
 
@@ -240,7 +240,8 @@ function evidenceProblems(client: SendGridBatchClient, states: StateExport[]): s
   for (const s of states) {
     const accounts = batchAccounts(s);
     if (accounts.length === 0) {
-      problems.push(`${s.file} holds no ScheduledBatch resource: is it the export of the right stack?`);
+      // An empty stack (new, or destroyed) has nothing to compare; one of other resources is likely another stack.
+      if (hasResources(s)) problems.push(`${s.file} holds no ScheduledBatch resource: is it the export of the right stack?`);
       continue;
     }
     if (!accounts.some((a) => a.account === client.accountKey)) {
@@ -272,7 +273,8 @@ async function orphans(client: SendGridBatchClient, o: Options, states: StateExp
   }
   const held = classifyHeld(entries, evidence());
   const count = (k: Verdict["kind"]) => held.filter((h) => h.verdict.kind === k).length;
-  const pending = states.flatMap(pendingOperations);
+  const allPending = states.flatMap(pendingOperations);
+  const pending = allPending.filter((p) => !p.resolved);
   const problems = evidenceProblems(client, states);
 
   io.out(`${entries.length} of ${LIMIT} slots used in ${client.accountLabel}; journal ${journal ? journal.file : "off"}`);
@@ -288,6 +290,8 @@ async function orphans(client: SendGridBatchClient, o: Options, states: StateExp
       "Run `pulumi up` again with the same journal: each pending create takes back the batch its run minted, before anything is cleared.",
     );
   }
+  const resolved = allPending.length - pending.length;
+  if (resolved) io.out(`${resolved} pending create(s) whose resource the export records already (\`pulumi refresh --clear-pending-creates\` drops them)`);
   if (count("unknown")) io.out(UNKNOWN_NOTE);
   if (!o.clear) {
     if (count("proven")) io.out("Run again with --clear to free the slots of the batches marked ours.");

@@ -17,6 +17,11 @@ export interface PendingOperation {
   type: string;
   urn: string;
   id?: string;
+  /**
+   * A create whose resource the same export records with an id: a later `pulumi up` made it, and
+   * the engine keeps the stale entry until `pulumi refresh --clear-pending-creates`.
+   */
+  resolved: boolean;
 }
 
 /** Read and check one export; a problem is a sentence naming the file (exit 2 for the caller). */
@@ -73,15 +78,15 @@ export function sendTimesFromState(doc: unknown): Map<string, DeclaredSendTime[]
 
 /** The operations a run left pending (a live run has them too). */
 export function pendingOperations(state: StateExport): PendingOperation[] {
+  const recorded = new Set(
+    (list(state.doc.deployment.resources) as ExportedResource[]).filter((r) => typeof r?.id === "string" && r.id).map((r) => r.urn),
+  );
   return list(state.doc.deployment.pending_operations).map((p) => {
     const op = p as { type?: unknown; resource?: { urn?: unknown; id?: unknown } } | null;
     const id = op?.resource?.id;
-    return {
-      file: state.file,
-      type: typeof op?.type === "string" ? op.type : "unknown",
-      urn: typeof op?.resource?.urn === "string" ? op.resource.urn : "(no urn)",
-      ...(typeof id === "string" && id ? { id } : {}),
-    };
+    const type = typeof op?.type === "string" ? op.type : "unknown";
+    const urn = typeof op?.resource?.urn === "string" ? op.resource.urn : "(no urn)";
+    return { file: state.file, type, urn, ...(typeof id === "string" && id ? { id } : {}), resolved: type === "creating" && recorded.has(urn) };
   });
 }
 
@@ -130,4 +135,11 @@ export function batchAccounts(state: StateExport): { urn: string; account: strin
     out.push({ urn: r.urn, account: accountOf(settings) });
   }
   return out;
+}
+
+/** Whether the stack has resources of its own (not just the stack and its providers). */
+export function hasResources(state: StateExport): boolean {
+  return (list(state.doc.deployment.resources) as ExportedResource[]).some(
+    (r) => typeof r?.type === "string" && r.type !== "pulumi:pulumi:Stack" && !r.type.startsWith("pulumi:providers:"),
+  );
 }

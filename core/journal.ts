@@ -48,9 +48,23 @@ export function mayBeRunning(e: Pick<JournalEntry, "host" | "pid" | "run">): boo
   if (e.host !== RUN.host) return false;
   try {
     process.kill(e.pid, 0);
-    return true;
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === "EPERM"; // alive, owned by someone else
+  }
+  return !isZombie(e.pid);
+}
+
+/**
+ * A killed process whose parent died too stays a zombie until someone reaps it (in a container,
+ * often nobody): it answers signal 0 but runs nothing. Linux only; elsewhere it counts as running.
+ */
+function isZombie(pid: number): boolean {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+    const state = stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3);
+    return state === "Z" || state === "X";
+  } catch {
+    return false;
   }
 }
 

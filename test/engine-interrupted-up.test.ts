@@ -4,16 +4,20 @@
 // - gracefully (SIGINT, SIGTERM to the CLI): the engine finishes the steps in flight and records
 //   them, so no batch is left that state does not know;
 // - brutally (SIGKILL of the CLI, its language host and the provider plugin, as when a CI runner
-//   is stopped): batches paused but not yet recorded are orphans holding quota slots, and the
-//   documented runbook (docs/reliability.md "After an interrupted run") frees them, recreates what
-//   is missing, and leaves every recorded batch as it was.
+//   is stopped): batches paused but not yet recorded hold quota slots, and the provider's journal
+//   shows each was minted and never handed to the engine. The documented runbook (docs/reliability.md
+//   "After an interrupted run") runs `pulumi up` again, whose creates take those batches back; or,
+//   with the pending creates dropped, `sendgrid-batches orphans --clear` clears exactly them. Every
+//   recorded batch stays as it was, and nothing that could carry mail is ever cleared.
 //
 // Timing is made deterministic by the emulator, not by sleeps: every SendGrid request is applied
 // at once but answered 3 s later (a "slow" fault in the "after" phase), so a batch that has just
 // become paused is certain to be unrecorded for 3 s; the test interrupts right after the count of
 // paused batches passes a threshold.
 
+import * as fs from "node:fs";
 import * as path from "node:path";
+import type { JournalEntry } from "../core";
 import { DEFAULT_EMULATOR_API_KEY } from "../emulator";
 import { REPO_ROOT } from "../scripts/lib/engine";
 import { useEmulator } from "./support/emulator";
@@ -115,71 +119,115 @@ describe.each([["SIGINT" as const], ["SIGTERM" as const]])("a graceful %s mid-up
   });
 });
 
+/** The journal's lines (core/journal.ts) as the provider processes wrote them. */
+function journalLines(p: CliProject): JournalEntry[] {
+  return fs
+    .readFileSync(p.journal, "utf8")
+    .trim()
+    .split("\n")
+    .map((l) => JSON.parse(l) as JournalEntry);
+}
+
+/** Ids minted and never handed to the engine: the batches a killed run left that only the journal knows. */
+function neverHanded(lines: JournalEntry[]): string[] {
+  const handed = new Set(lines.filter((l) => l.event === "handed").map((l) => l.batchId));
+  return lines.filter((l) => l.event === "minted" && !handed.has(l.batchId)).map((l) => l.batchId);
+}
+
 describe("SIGKILL of the CLI, language host and provider plugin mid-up", () => {
-  test("strands paused batches; the runbook finds and frees them, recorded batches are untouched, state and SendGrid agree", async () => {
-    const p = await project("killed");
+  /** A killed `up`, the lock released, and what it left: the recorded batches and the never-handed ones. */
+  async function killedUp(name: string) {
+    const p = await project(name);
     let killed = 0;
     await interruptedUp(p, (pid) => {
       killed = killTree(pid);
     });
     // The CLI, the language host (and its node) and the dynamic provider plugin (and its node).
     expect(killed).toBeGreaterThanOrEqual(3);
-    const exported = await p.exportState();
-    const before = await compare(exported);
+    const before = await compare(await p.exportState());
     const recordedBefore = new Map(before.held.filter((b) => !before.orphans.includes(b.batch_id)).map((b) => [b.batch_id, b.status]));
-    console.log(
-      `SIGKILL (${killed} processes): SendGrid holds ${before.held.length} paused, state records ${recordedBefore.size}; ` +
-        `orphans before recovery: ${before.orphans.length}; pending creates ${before.pendingCreates}`,
-    );
-    // Batches paused in the last SLOW_MS before the kill had no answer yet: they are orphans.
+    // Batches paused in the last SLOW_MS before the kill had no answer yet: unrecorded, and the
+    // journal shows each was minted and never handed to the engine.
     expect(before.orphans.length).toBeGreaterThan(0);
     expect(before.pendingCreates).toBeGreaterThan(0);
-
-    // The runbook, command by command.
+    const unhanded = neverHanded(journalLines(p));
+    for (const id of before.orphans) expect(unhanded).toContain(id);
     const cancel = await p.pulumi(["cancel", "--yes"]);
     expect(cancel.code).toBe(0);
-    const listed = await p.node(CLI, ["orphans", "--state", await exportFile(p, "before"), "--api-url", sg.url]);
-    expect(listed.code).toBe(0);
-    for (const id of before.orphans) expect(listed.stdout).toContain(`orphan  ${id}  paused`);
-    expect(listed.stdout).toMatch(new RegExp(`${before.pendingCreates} pending operation`));
-    // Clearing is refused while the export still has pending creates (a run might still be going).
-    const refused = await p.node(CLI, ["orphans", "--state", await exportFile(p, "before2"), "--api-url", sg.url, "--clear", "--yes"]);
-    expect(refused.code).toBe(1);
-    expect(refused.stderr).toMatch(/not clearing while a given stack has pending operations/);
+    return { p, killed, before, recordedBefore, unhanded };
+  }
 
-    const refresh = await p.pulumi(["refresh", "--clear-pending-creates", "--yes", "--non-interactive"]);
-    expect(refresh.code).toBe(0);
-    await sg.admin.clearRequests();
-    const cleared = await p.node(CLI, [
-      "orphans",
-      "--state",
-      await exportFile(p, "after-refresh"),
-      "--api-url",
-      sg.url,
-      "--clear",
-      "--yes",
-    ]);
-    expect(cleared.code).toBe(0);
-    for (const id of before.orphans) expect(cleared.stdout).toContain(`cleared ${id} (was paused)`);
-    const deletes = (await sg.admin.requests()).filter((r) => r.method === "DELETE").map((r) => r.path.split("/").pop());
-    expect(deletes.sort()).toEqual([...before.orphans].sort());
+  /** `sendgrid-batches orphans` as the runbook runs it, against a fresh export. */
+  async function orphansCommand(p: CliProject, name: string, ...extra: string[]) {
+    return p.node(CLI, ["orphans", "--state", await exportFile(p, name), "--api-url", sg.url, "--journal", p.journal, ...extra]);
+  }
 
-    const up = await p.pulumi(["up", "--yes", "--skip-preview", "--non-interactive"]);
-    expect(up.code).toBe(0);
-
+  /** After recovery: every batch SendGrid holds is recorded, the recorded ones kept their id and status, nothing was released. */
+  async function expectRecovered(p: CliProject, recordedBefore: Map<string, string>) {
     const final = await compare(await p.exportState());
-    console.log(`SIGKILL: orphans after recovery: ${final.orphans.length}; SendGrid holds ${final.held.length} paused, all recorded`);
     expect(final.orphans).toEqual([]);
     expect(final.mismatches).toEqual([]);
     expect(final.pendingCreates).toBe(0);
     expect(final.held).toHaveLength(COUNT);
-    // Every batch recorded before the recovery is still there, under the same id, still paused.
     const finalIds = new Set(final.held.map((b) => b.batch_id));
     for (const [id, status] of recordedBefore) {
       expect(status).toBe("paused");
       expect(finalIds.has(id)).toBe(true);
     }
-    for (const id of before.orphans) expect(finalIds.has(id)).toBe(false);
+    return final;
+  }
+
+  test("the runbook: `pulumi up` again takes back every batch the killed run minted; nothing is cleared, state and SendGrid agree", async () => {
+    const { p, killed, before, recordedBefore, unhanded } = await killedUp("killed-adopt");
+    const listed = await orphansCommand(p, "before");
+    expect(listed.code).toBe(0);
+    for (const id of before.orphans) expect(listed.stdout).toMatch(new RegExp(`ours {6}${id} {2}paused .*its id reached no program`));
+    expect(listed.stdout).toMatch(new RegExp(`${before.pendingCreates} pending operation`));
+    // Clearing is refused while the export still has pending creates: `pulumi up` comes first.
+    const refused = await orphansCommand(p, "before2", "--clear", "--yes");
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/not clearing while a run may still be going/);
+
+    // The engine keeps pending creates until told to drop them; the creates of the next `up` take
+    // the batches back whether or not the entries are there.
+    const refresh = await p.pulumi(["refresh", "--clear-pending-creates", "--yes", "--non-interactive"]);
+    expect(refresh.code).toBe(0);
+    await sg.admin.clearRequests();
+    const up = await p.pulumi(["up", "--yes", "--skip-preview", "--non-interactive"]);
+    expect(up.code).toBe(0);
+    expect(up.stdout + up.stderr).toMatch(/took over batch \S+ \(minted by an interrupted run, never handed to a program\)/);
+    const lines = journalLines(p);
+    const takenBack = new Set(lines.filter((l) => l.event === "claimed").map((l) => l.batchId));
+    expect([...takenBack].sort()).toEqual([...unhanded].sort());
+    expect((await sg.admin.requests()).filter((r) => r.method === "DELETE")).toEqual([]);
+
+    const after = await orphansCommand(p, "after", "--clear", "--yes");
+    expect(after.code).toBe(0);
+    expect(after.stdout).toMatch(/0 ours and clearable/);
+    const final = await expectRecovered(p, recordedBefore);
+    for (const id of unhanded) expect(final.held.map((b) => b.batch_id)).toContain(id);
+    console.log(
+      `SIGKILL (${killed} processes) of 20 paused: ${recordedBefore.size} recorded, ${unhanded.length} minted and never handed ` +
+        `(${before.orphans.length} of them paused): adopted ${takenBack.size}, cleared 0, left 0`,
+    );
+  });
+
+  test("pending creates dropped instead: `orphans --clear` clears exactly the never-handed batches, then `up` recreates; 0 left", async () => {
+    const { p, before, recordedBefore, unhanded } = await killedUp("killed-clear");
+    const refresh = await p.pulumi(["refresh", "--clear-pending-creates", "--yes", "--non-interactive"]);
+    expect(refresh.code).toBe(0);
+    await sg.admin.clearRequests();
+    const cleared = await orphansCommand(p, "after-refresh", "--clear", "--yes");
+    expect(cleared.code).toBe(0);
+    for (const id of before.orphans) expect(cleared.stdout).toContain(`cleared ${id} (was paused)`);
+    const deletes = (await sg.admin.requests()).filter((r) => r.method === "DELETE").map((r) => r.path.split("/").pop());
+    expect(deletes.sort()).toEqual([...before.orphans].sort());
+    for (const id of deletes) expect(unhanded).toContain(id);
+
+    const up = await p.pulumi(["up", "--yes", "--skip-preview", "--non-interactive"]);
+    expect(up.code).toBe(0);
+    await expectRecovered(p, recordedBefore);
+    console.log(`SIGKILL, pending creates dropped: cleared with proof ${deletes.length}, adopted 0, left 0`);
   });
 });
 

@@ -24,6 +24,8 @@ export interface StackExport {
 
 export interface CliProject {
   dir: string;
+  /** The provider's batch journal (SENDGRID_BATCH_JOURNAL) of this project's runs. */
+  journal: string;
   env: NodeJS.ProcessEnv;
   /** Run `pulumi ARGS` to completion (killed after timeoutMs). */
   pulumi(args: string[], timeoutMs?: number): Promise<CliResult>;
@@ -118,6 +120,7 @@ export async function cliProject(opts: {
 
   return {
     dir,
+    journal: env.SENDGRID_BATCH_JOURNAL as string,
     env,
     pulumi,
     start,
