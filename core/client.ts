@@ -8,6 +8,7 @@ import type { ClientRequest } from "@sendgrid/client/src/request";
 import { SendGridError, type ErrorCode, type SendGridErrorField } from "./errors";
 import { accountKey, canonicalOrigin } from "./model";
 import { fromWire } from "./plan";
+import { redactError } from "./redact";
 import { DEFAULT_RETRY, backoffMs, rateLimitWaitMs, realSleep, retry, type RetryOptions, type Sleep } from "./retry";
 import type { BatchStatus, ConnectionSettings } from "./types";
 import { apiUrlProblem, isLoopbackHost } from "./validate";
@@ -65,6 +66,8 @@ export class SendGridBatchClient {
   private readonly now: () => number;
   private readonly onAttempt?: (info: AttemptInfo) => void;
   private readonly account: string;
+  /** Never shown in an error: the key (a server or proxy may echo the Authorization header). */
+  private readonly secrets: readonly string[];
   private readonly hints: ClientHints;
   readonly baseUrl: string;
   /** The account as the resource model names it (API origin and subuser, no key): see accountKey. */
@@ -75,8 +78,9 @@ export class SendGridBatchClient {
   constructor(settings: ConnectionSettings, opts: ClientOptions = {}) {
     if (settings.apiUrl) {
       const problem = apiUrlProblem(settings.apiUrl);
-      if (problem) throw new SendGridError({ code: "INVALID_INPUT", message: problem });
+      if (problem) throw redactError(new SendGridError({ code: "INVALID_INPUT", message: problem }), [settings.apiKey]);
     }
+    this.secrets = [settings.apiKey];
     this.hints = opts.hints ?? {};
     this.retry = { ...DEFAULT_RETRY, ...opts.retry };
     this.sleep = opts.sleep ?? realSleep;
@@ -243,13 +247,18 @@ export class SendGridBatchClient {
     }
   }
 
-  /** Every SendGridError leaves the client through here: the adapter's hint for its code replaces the core's neutral one. */
+  /**
+   * Every SendGridError leaves the client through here: the adapter's hint for its code replaces
+   * the core's neutral one, and the key, any `Bearer <token>` and any SendGrid-key-shaped text are
+   * removed from message, summary, hint and SendGrid's fields, whatever the server echoed.
+   */
   private fail(err: SendGridError): SendGridError;
   private fail(err: unknown): unknown;
   private fail(err: unknown): unknown {
     if (!(err instanceof SendGridError)) return err;
     const hint = this.hints[err.code];
-    return hint === undefined ? err : new SendGridError({ ...err, message: err.summary, hint });
+    const advised = hint === undefined ? err : new SendGridError({ ...err, message: err.summary, hint });
+    return redactError(advised, this.secrets);
   }
 
   private noteRateLimit(gateKey: string, headers: Record<string, string>): void {

@@ -15,6 +15,7 @@ export {
   type ApiKeyProblem,
   type Failure,
 } from "./validate";
+export { REDACTED, redactError, redactSecrets, secretParts } from "./redact";
 export { accountKey, apiOrigin, batchChanges, canonicalOrigin, normaliseInputs, type BatchChanges } from "./model";
 export { backoffMs, quotaWaitFromEnv, retry, type RetryOptions, type RetryPolicy, type Sleep } from "./retry";
 export { SendGridBatchClient, clientFor, type AttemptInfo, type ClientHints, type ClientOptions } from "./client";

@@ -118,7 +118,8 @@ export function makeHandler(opts: HandlerOptions = {}): (event: CustomResourceEv
       deadline.clear();
 
       // SendGrid's error texts reach the Reason, and a server or proxy may echo the Authorization
-      // header in them: the key is scrubbed here as it is from the log line.
+      // header in them. The core's client already redacts its errors (core/redact.ts); the Reason
+      // and body go through the same redaction once more, as the log line does, for any other text.
       const body: ResponseBody = {
         Status: outcome.status,
         ...(outcome.status === "FAILED" ? { Reason: log.scrub(outcome.reason ?? "failed") } : {}),

@@ -2,8 +2,11 @@
 // What never goes in: the ResponseURL's query string (it is a pre-signed write capability:
 // whoever reads it can fake our answer, aws/aws-cdk PR #20899), the API key, SendGrid's raw
 // bodies or headers, and properties we do not know (allow-list, so a key pasted into a wrong
-// property is not echoed).
+// property is not echoed). Redaction itself is the core's (core/redact.ts): the client already
+// removes the key from every error it makes; the log line and the Reason go through it once more,
+// as a last line of defence for text that did not come from the client (AWS errors, a thrown bug).
 
+import { redactSecrets } from "../core";
 import { KNOWN_PROPERTIES } from "./properties";
 
 export type LogFields = Record<string, unknown>;
@@ -36,24 +39,6 @@ function clip(s: string, max: number): string {
   return s.length > max ? `${s.slice(0, max)}…` : s;
 }
 
-/**
- * What of a secret must never be shown: the whole value, and each long part of a SendGrid key
- * (`SG.<id>.<secret>`), since a server or proxy may echo the key without its prefix (e.g. after
- * "Bearer SG."). Short values are skipped: replacing them would garble ordinary text.
- */
-export function secretParts(secret: string): string[] {
-  const parts = secret.length >= 8 ? [secret] : [];
-  for (const p of secret.split(".")) if (p.length >= 16 && p !== secret) parts.push(p);
-  return parts;
-}
-
-/** `text` with each secret replaced by `<redacted>`, the longest first (a part never hides its whole). */
-export function scrub(text: string, secrets: Iterable<string>): string {
-  let out = text;
-  for (const s of [...secrets].sort((a, b) => b.length - a.length)) out = out.split(s).join("<redacted>");
-  return out;
-}
-
 /** Collects the fields of one event's log line; `write` emits it once. */
 export class EventLog {
   private readonly fields: LogFields;
@@ -74,17 +59,17 @@ export class EventLog {
 
   /** Register a value that must never appear in the line (nor in what `scrub` cleans). */
   forbid(secret: string): void {
-    for (const s of secretParts(secret)) this.secrets.add(s);
+    this.secrets.add(secret);
   }
 
-  /** `text` with every forbidden value replaced: for what leaves the function other than the log (Reason). */
+  /** `text` with every forbidden value redacted (core/redact.ts): for what leaves the function other than the log (Reason). */
   scrub(text: string): string {
-    return scrub(text, this.secrets);
+    return redactSecrets(text, this.secrets);
   }
 
   write(level: "info" | "warn" | "error"): void {
     if (this.written) return;
     this.written = true;
-    this.sink(scrub(JSON.stringify({ level, ...this.fields }), this.secrets));
+    this.sink(this.scrub(JSON.stringify({ level, ...this.fields })));
   }
 }

@@ -30,6 +30,11 @@ export function plain(value: unknown): unknown {
   return value;
 }
 
+/** `value` in the engine's secret wrapper (once). */
+export function secret(value: unknown): Props {
+  return { [SECRET_SIG_KEY]: SECRET_SIG, value: plain(value) };
+}
+
 /** Config from Configure's variables, spelled `sendgrid-batch:config:<key>` (or `sendgrid-batch:<key>`). */
 export function configFromVariables(variables: ReadonlyMap<string, string>): Props {
   const out: Props = {};
@@ -54,7 +59,9 @@ export const PLUGIN_HINTS: ClientHints = {
 
 /**
  * CheckConfig: every problem with a provider's configuration, found at preview with no request.
- * `env` supplies SENDGRID_API_KEY when the config has no key.
+ * `env` supplies SENDGRID_API_KEY when the config has no key. The key comes back as a secret, as
+ * for any `secret: true` config variable: set without `--secret` (or as a plain property of an
+ * explicit provider), it would otherwise be stored in state in plaintext.
  */
 export function checkConfig(news: Props, env: NodeJS.ProcessEnv): { inputs: Props; failures: Failure[] } {
   const failures: Failure[] = [];
@@ -78,7 +85,8 @@ export function checkConfig(news: Props, env: NodeJS.ProcessEnv): { inputs: Prop
     const problem = apiKeyProblem(key);
     if (problem) failures.push({ property: "apiKey", reason: keyMessage(problem) });
   }
-  return { inputs: news, failures };
+  const inputs = typeof apiKey === "string" && apiKey !== UNKNOWN ? { ...news, apiKey: secret(news.apiKey) } : news;
+  return { inputs, failures };
 }
 
 export interface ConfigDiff {
