@@ -246,9 +246,10 @@ describe("the bundle, run alone in a fresh Node process", () => {
     expect(await statusOf(ssmId)).toBe("cancelled");
   });
 
-  test("Delete of a well-formed id SendGrid does not know succeeds after one refused cancel", async () => {
+  test("Delete of a well-formed id the account does not know is FAILED after one refused cancel (never 'gone'), saying how to retain it", async () => {
     const { body, calls } = await invoke("delete.json", { PHYSICAL_ID: "HkJ5yLYULb7Rj8GKSx7u025ouWVlMgAi" });
-    expect(body).toMatchObject({ Status: "SUCCESS", PhysicalResourceId: "HkJ5yLYULb7Rj8GKSx7u025ouWVlMgAi" });
+    expect(body).toMatchObject({ Status: "FAILED", PhysicalResourceId: "HkJ5yLYULb7Rj8GKSx7u025ouWVlMgAi" });
+    expect(body.Reason).toMatch(/SendGrid does not know batch HkJ5yLYULb7Rj8GKSx7u025ouWVlMgAi .*DeletionPolicy: Retain/);
     expect(calls).toEqual(["POST /v3/user/scheduled_sends 400"]);
   });
 

@@ -146,8 +146,10 @@ describe("delete cancels, never resumes", () => {
     expect(await calls()).toEqual(["GET /v3/user/scheduled_sends/{batch_id}"]);
   });
 
-  test("deleting a batch SendGrid does not know succeeds: its one cancel call is refused and nothing is created", async () => {
-    await rt.remove("UnknownBatch0001", { apiUrl: sg.url, status: "active" });
+  test("deleting a batch the account does not know fails (never 'gone'): its one cancel call is refused and nothing is created", async () => {
+    const err = await failure(rt.remove("UnknownBatch0001", { apiUrl: sg.url, status: "active" }));
+    expect(err).toMatchObject({ code: "UNKNOWN_BATCH" });
+    expect(err.message).toMatch(/SendGrid does not know batch UnknownBatch0001 .*pulumi state delete <urn>/);
     expect(await calls()).toEqual(["POST /v3/user/scheduled_sends"]);
     expect(await sg.admin.batches()).toEqual([]);
   });

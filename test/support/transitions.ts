@@ -152,9 +152,9 @@ export const TRANSITIONS: readonly Row[] = [
     op: { destroy: true },
     calls: [CHANGE_STATUS],
     lambda: {
-      // lambda/lifecycle.ts onDelete: one call for the declared status; a refusal is reconciled by one read.
-      why: "the Delete acts on the declared status (paused, CloudFormation never learned of the drift): SendGrid refuses the PATCH, one read finds the batch active, then cancel",
-      calls: [CHANGE_STATUS, READ_STATUS, ADD_STATUS],
+      // lambda/lifecycle.ts onDelete: one call for the declared status; a refusal is reconciled by a read.
+      why: "the Delete acts on the declared status (paused, CloudFormation never learned of the drift): SendGrid refuses the PATCH, the read finds no status and the validation confirms the account knows the batch (an id another account's key cannot see reads the same way), then cancel",
+      calls: [CHANGE_STATUS, READ_STATUS, VALIDATE, ADD_STATUS],
     },
   },
 ];
