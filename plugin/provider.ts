@@ -46,7 +46,7 @@ export function sendgridBatchProvider(
     },
     delete: async (id, urn, props) => {
       onlyScheduledBatch(urn);
-      return batches.delete(id, props);
+      return batches.delete(id, props, urn);
     },
   };
 

@@ -112,6 +112,22 @@ function inPluginTerms(err: unknown, operation: "import" | "refresh" | "update" 
   return new SendGridError({ ...err, message: operation === "import" ? `cannot import: ${err.summary}` : err.summary, hint });
 }
 
+/**
+ * A cancel SendGrid refused within its 10-minute cut-off (TOO_LATE), in this adapter's words: the
+ * batch keeps its status and the stack keeps resource `urn`, and the ways to remove it anyway.
+ */
+function lateCancelInPluginTerms(err: unknown, urn: string): unknown {
+  if (!(err instanceof SendGridError) || err.code !== "TOO_LATE") return err;
+  return new SendGridError({
+    ...err,
+    message: err.summary,
+    hint:
+      `${err.hint}. Nothing was cancelled, and the stack still holds the batch. To remove it from the stack anyway, leaving the batch as it is: ` +
+      `\`pulumi state delete '${urn}'\`, or set the \`retainOnDelete: true\` resource option, run \`pulumi up\`, then destroy again. ` +
+      "Or destroy again once the send time has passed: SendGrid takes the cancel then (an active batch's mail has gone out; a paused batch's held mail is discarded)",
+  });
+}
+
 /** The lifecycle of one provider instance's batches; `config` is what Configure delivered. */
 export class BatchResource {
   private client?: SendGridBatchClient;
@@ -171,9 +187,9 @@ export class BatchResource {
   }
 
   /** Delete cancels; the declared sendAt tells a refusal near send_at as "too late". */
-  async delete(id: string, props: Props): Promise<void> {
+  async delete(id: string, props: Props, urn = "<urn>"): Promise<void> {
     await retire(this.sendgrid(), id, { status: props.status as BatchStatus | undefined, sendAt: props.sendAt }).catch((err: unknown) => {
-      throw inPluginTerms(err, "delete");
+      throw inPluginTerms(lateCancelInPluginTerms(err, urn), "delete");
     });
   }
 }

@@ -28,6 +28,7 @@ import {
   type Region,
   type SendGridBatchClient,
 } from "../core";
+import { messageOnly } from "./hostErrors";
 
 /** What a program passes (after `check`, `status` is always set). */
 export interface ScheduledBatchInputs {
@@ -95,7 +96,7 @@ function clientOf(props: ScheduledBatchInputs): SendGridBatchClient {
   return clientFor(settingsFor(props), { retry: quotaWaitFromEnv(), hints: HINTS });
 }
 
-export async function check(olds: Props, news: Props): Promise<{ inputs: Props; failures: Failure[] }> {
+async function checkInputs(olds: Props, news: Props): Promise<{ inputs: Props; failures: Failure[] }> {
   const hadInputs = Object.keys(olds).some((k) => k !== PROVIDER_KEY);
   const { failures } = validateInputs(news, {
     now: Math.floor(Date.now() / 1000),
@@ -109,7 +110,7 @@ export async function check(olds: Props, news: Props): Promise<{ inputs: Props; 
   return { inputs: failures.length ? news : normaliseInputs(news), failures };
 }
 
-export async function diff(
+async function diffInputs(
   id: string,
   olds: Props,
   news: Props,
@@ -147,6 +148,22 @@ function inPulumiTerms(err: unknown): unknown {
   });
 }
 
+/**
+ * A cancel SendGrid refused within its 10-minute cut-off (TOO_LATE), in this adapter's words: the
+ * batch keeps its status and the stack keeps the resource, and the ways to remove it anyway.
+ */
+function lateCancelInPulumiTerms(err: unknown): unknown {
+  if (!(err instanceof SendGridError) || err.code !== "TOO_LATE") return err;
+  return new SendGridError({
+    ...err,
+    message: err.summary,
+    hint:
+      `${err.hint}. Nothing was cancelled, and the stack still holds the batch. To remove it from the stack anyway, leaving the batch as it is: ` +
+      "`pulumi state delete <urn>` (`pulumi stack --show-urns` lists the URNs), or set the `retainOnDelete: true` resource option, run `pulumi up`, then destroy again. " +
+      "Or destroy again once the send time has passed: SendGrid takes the cancel then (an active batch's mail has gone out; a paused batch's held mail is discarded)",
+  });
+}
+
 export async function create(inputs: Props): Promise<{ id: string; outs: Props }> {
   const spec = inputs as ScheduledBatchInputs & Props;
   try {
@@ -178,7 +195,7 @@ export async function update(id: string, olds: Props, news: Props): Promise<{ ou
   }
 }
 
-export async function read(id: string, props: Props = {}): Promise<{ id: string; props: Props; inputs?: Props }> {
+async function readBatch(id: string, props: Props = {}): Promise<{ id: string; props: Props; inputs?: Props }> {
   const state = props as Partial<ScheduledBatchOutputs> & Props;
   // An id the account does not know fails the refresh (UNKNOWN_BATCH): state keeps the batch.
   const found = await refresh(clientOf(state), id, state).catch((err: unknown) => {
@@ -190,12 +207,18 @@ export async function read(id: string, props: Props = {}): Promise<{ id: string;
   return { id, props: { ...state, batchId: id, status: found.status, adopted: found.adopted }, inputs };
 }
 
-export async function remove(id: string, props: Props): Promise<void> {
+async function retireBatch(id: string, props: Props): Promise<void> {
   const state = props as Partial<ScheduledBatchOutputs> & Props;
   await retire(clientOf(state), id, state).catch((err: unknown) => {
-    throw inPulumiTerms(err);
+    throw inPulumiTerms(lateCancelInPulumiTerms(err));
   });
 }
 
+// What the host calls. Its answer to a failed check, diff, read or delete is the error's message;
+// messageOnly keeps it from also writing the message again with a JS stack trace (hostErrors.ts).
+export const check = messageOnly(checkInputs);
+export const diff = messageOnly(diffInputs);
+export const read = messageOnly(readBatch);
+export const remove = messageOnly(retireBatch);
 // `delete` is a reserved word: the dynamic-provider host calls `provider.delete(id, props)`.
 export { remove as delete };
