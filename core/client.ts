@@ -9,7 +9,7 @@ import { SendGridError, type ErrorCode, type SendGridErrorField } from "./errors
 import { accountKey, canonicalOrigin } from "./model";
 import { fromWire } from "./plan";
 import { redactError } from "./redact";
-import { DEFAULT_RETRY, backoffMs, rateLimitWaitMs, realSleep, retry, type RetryOptions, type Sleep } from "./retry";
+import { DEFAULT_RETRY, backoffMs, rateLimitWaitMs, realSleep, retry, type QuotaWaitInfo, type RetryOptions, type Sleep } from "./retry";
 import type { BatchStatus, ConnectionSettings } from "./types";
 import { apiUrlProblem, isLoopbackHost } from "./validate";
 import {
@@ -28,6 +28,12 @@ export interface ClientOptions {
   now?: () => number;
   /** Called once per HTTP attempt (for counting and debugging; never receives the key). */
   onAttempt?: (info: AttemptInfo) => void;
+  /**
+   * Called while a pause or cancel refused with `max limit reached` waits for a free slot: at the
+   * first refusal, then about every 10 s. Adapters print it (describeQuotaWait), so a user sees
+   * what the run waits for instead of a silent pause.
+   */
+  onQuotaWait?: (info: QuotaWaitInfo) => void;
   /**
    * The adapter's advice per error code, replacing the core's neutral hint: where that adapter's
    * key and settings come from, and what its user does next (e.g. `pulumi config set --secret
@@ -65,6 +71,7 @@ export class SendGridBatchClient {
   private readonly random: () => number;
   private readonly now: () => number;
   private readonly onAttempt?: (info: AttemptInfo) => void;
+  private readonly onQuotaWait?: (info: QuotaWaitInfo) => void;
   private readonly account: string;
   /** Never shown in an error: the key (a server or proxy may echo the Authorization header). */
   private readonly secrets: readonly string[];
@@ -87,6 +94,7 @@ export class SendGridBatchClient {
     this.random = opts.random ?? Math.random;
     this.now = opts.now ?? Date.now;
     this.onAttempt = opts.onAttempt;
+    this.onQuotaWait = opts.onQuotaWait;
 
     // A fresh instance per configuration: the package's default export is a process-wide singleton.
     this.client = new Client();
@@ -184,6 +192,7 @@ export class SendGridBatchClient {
     let transient = 0;
     let rateLimited = 0;
     let quotaSince: number | undefined;
+    let quotaNoticed = -1; // the last 10-second step of the quota wait reported to onQuotaWait
     const attempt = async (n: number): Promise<RawResponse> => {
       const gate = gates.get(gateKey);
       if (gate !== undefined && gate > this.now()) await this.sleep(gate - this.now());
@@ -224,6 +233,18 @@ export class SendGridBatchClient {
             // Slots free up as fast as the other changes of the run reach SendGrid: poll at about
             // 1–2 s once the first quick retries fail, never past the wait.
             const waited = this.now() - (quotaSince ?? this.now());
+            if (this.onQuotaWait && Math.floor(waited / 10_000) > quotaNoticed) {
+              quotaNoticed = Math.floor(waited / 10_000);
+              const asked = body !== null && typeof body === "object" ? (body as { batch_id?: unknown; status?: unknown }) : {};
+              this.onQuotaWait({
+                method,
+                path,
+                batchId: typeof asked.batch_id === "string" ? asked.batch_id : undefined,
+                status: typeof asked.status === "string" ? asked.status : undefined,
+                waitedMs: waited,
+                maxWaitMs: policy.maxQuotaWaitMs,
+              });
+            }
             const step = Math.min(2000, 250 * 2 ** Math.min(3, Math.floor(waited / 500)));
             return Math.min(Math.round(step / 2 + this.random() * (step / 2)), Math.max(0, policy.maxQuotaWaitMs - waited));
           }
@@ -282,7 +303,7 @@ export class SendGridBatchClient {
 const clients = new Map<string, SendGridBatchClient>();
 
 export function clientFor(settings: ConnectionSettings, opts: ClientOptions = {}): SendGridBatchClient {
-  if (opts.sleep || opts.random || opts.now || opts.onAttempt) return new SendGridBatchClient(settings, opts);
+  if (opts.sleep || opts.random || opts.now || opts.onAttempt || opts.onQuotaWait) return new SendGridBatchClient(settings, opts);
   const key = createHash("sha256")
     .update(JSON.stringify([settings.apiKey, settings.onBehalfOf, settings.region, settings.apiUrl, opts.retry, opts.hints]))
     .digest("hex");

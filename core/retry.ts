@@ -2,6 +2,8 @@
 // loop that both the SendGrid client and the Lambda's CloudFormation response use. SendGrid's
 // client (@sendgrid/client) has no retry and no timeout of its own, so this layer owns both.
 
+import { SendGridError } from "./errors";
+
 export interface RetryOptions {
   /** Attempts for 5xx, connection errors and timeouts (including the first). Default 4. */
   maxAttempts: number;
@@ -35,13 +37,66 @@ export const DEFAULT_RETRY: RetryOptions = {
   timeoutMs: 20_000,
 };
 
+/** The environment variable that sets `maxQuotaWaitMs` in every adapter, in whole seconds. */
+export const QUOTA_WAIT_ENV = "SENDGRID_QUOTA_WAIT_SECONDS";
+
 /**
- * `maxQuotaWaitMs` from `SENDGRID_QUOTA_WAIT_SECONDS` (whole seconds ≥ 0), for the adapters; empty
- * when unset or not such a number, so the caller's default stands.
+ * The longest wait for a free quota slot that may be asked for: 600 s. A slot comes free when
+ * another change of the same run reaches SendGrid, which takes seconds; after minutes nothing in
+ * the run is going to free one, and a longer wait only holds the engine (and the CI job) with no
+ * progress while the batch stays unchanged. The Lambda's own budget is shorter still (its timeout,
+ * at most 900 s, less the time to answer CloudFormation): there the deadline ends the wait first.
+ */
+export const MAX_QUOTA_WAIT_SECONDS = 600;
+
+/**
+ * Why `SENDGRID_QUOTA_WAIT_SECONDS` cannot be used, or undefined when it is unset, blank or a whole
+ * number of seconds from 0 to MAX_QUOTA_WAIT_SECONDS. A value we cannot read is refused, never
+ * ignored: "60s", "off" or "-1" each mean something to whoever wrote it.
+ */
+export function quotaWaitProblem(env: Record<string, string | undefined> = process.env): string | undefined {
+  const raw = env[QUOTA_WAIT_ENV];
+  if (raw === undefined || raw.trim() === "") return undefined;
+  const value = raw.trim();
+  if (/^\d+$/.test(value) && Number(value) <= MAX_QUOTA_WAIT_SECONDS) return undefined;
+  return `${QUOTA_WAIT_ENV} must be a whole number of seconds from 0 to ${MAX_QUOTA_WAIT_SECONDS} (how long a pause or cancel refused with "max limit reached" waits for a free slot; 0 turns the wait off), got ${JSON.stringify(raw)}`;
+}
+
+/**
+ * `maxQuotaWaitMs` from `SENDGRID_QUOTA_WAIT_SECONDS`, for the adapters; empty when unset, so the
+ * caller's default stands. A value quotaWaitProblem refuses throws INVALID_INPUT: adapters check
+ * it first (at preview, before any request) and this only backs that up.
  */
 export function quotaWaitFromEnv(env: Record<string, string | undefined> = process.env): Partial<RetryOptions> {
-  const raw = env.SENDGRID_QUOTA_WAIT_SECONDS?.trim();
-  return raw !== undefined && /^\d{1,6}$/.test(raw) ? { maxQuotaWaitMs: Number(raw) * 1000 } : {};
+  const problem = quotaWaitProblem(env);
+  if (problem) throw new SendGridError({ code: "INVALID_INPUT", message: problem });
+  const raw = env[QUOTA_WAIT_ENV]?.trim();
+  return raw ? { maxQuotaWaitMs: Number(raw) * 1000 } : {};
+}
+
+/** What a client waiting for a free quota slot reports (ClientOptions.onQuotaWait). */
+export interface QuotaWaitInfo {
+  /** The refused request, e.g. POST /v3/user/scheduled_sends. */
+  method: string;
+  path: string;
+  /** The batch it would pause or cancel, and how, when the request says. */
+  batchId?: string;
+  status?: string;
+  /** How long it has waited so far, and will at most, in ms. */
+  waitedMs: number;
+  maxWaitMs: number;
+}
+
+/** The line an adapter prints while its client waits for a free quota slot. */
+export function describeQuotaWait(info: QuotaWaitInfo): string {
+  const verb = info.status === "pause" ? "pause" : info.status === "cancel" ? "cancel" : "change";
+  const what = info.batchId ? `${verb} batch ${info.batchId}` : `${info.method} ${info.path}`;
+  const waited = Math.round(info.waitedMs / 1000);
+  const max = Math.round(info.maxWaitMs / 1000);
+  return (
+    `waiting for a free slot to ${what}: SendGrid holds its limit of batches paused or cancelled at once ("max limit reached"). ` +
+    `Retrying while other changes of this run may free one: ${waited} s of at most ${max} s (${QUOTA_WAIT_ENV} sets it, 0 turns it off); nothing is resumed to make room`
+  );
 }
 
 /**

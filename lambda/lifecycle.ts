@@ -17,6 +17,8 @@ import {
   readBatch,
   isBatchId,
   quotaWaitFromEnv,
+  quotaWaitProblem,
+  describeQuotaWait,
   type AttemptInfo,
   type BatchSpec,
   type BatchStatus,
@@ -46,26 +48,41 @@ export interface OperationContext {
   calls: string[];
   /** Called once the key is known, so the log can make sure it never prints it. */
   onKey?: (key: string) => void;
+  /** Where a line goes while the client waits for a free quota slot (default: a JSON line on stdout → CloudWatch). */
+  onQuotaWait?: (line: string) => void;
   /** Set as soon as a Create has minted a batch id, so even a deadline answer can name it. */
   created?: string;
 }
 
 // The Lambda has its own time budget (the deadline timer answers first), so no single SendGrid
 // call may eat most of it: shorter per-request timeout, 429 wait and `max limit reached` wait than
-// the core's defaults (SENDGRID_QUOTA_WAIT_SECONDS in the function's environment overrides the last).
-const LAMBDA_RETRY = { timeoutMs: 15_000, maxRateLimitWaitMs: 30_000, maxQuotaWaitMs: 30_000, ...quotaWaitFromEnv() };
+// the core's defaults (SENDGRID_QUOTA_WAIT_SECONDS in the function's environment overrides the last;
+// it is read per event, in connect, so a bad value is a FAILED answer and not a crash at load).
+const LAMBDA_RETRY = { timeoutMs: 15_000, maxRateLimitWaitMs: 30_000, maxQuotaWaitMs: 30_000 };
 
 function data(batchId: string, status: BatchStatus): Record<string, string> {
   return { BatchId: batchId, Status: status };
 }
 
 async function connect(spec: BatchSpec, keySource: ApiKeySource, ctx: OperationContext): Promise<SendGridBatchClient> {
+  const waitProblem = quotaWaitProblem();
+  if (waitProblem) throw new SendGridError({ code: "INVALID_INPUT", message: `${waitProblem}: fix the function's environment` });
   const apiKey = await fetchApiKey(keySource, { signal: ctx.signal, now: ctx.now });
   ctx.onKey?.(apiKey);
   const onAttempt = (a: AttemptInfo) => ctx.calls.push(`${a.method} ${a.path} ${a.status ?? a.error ?? "?"}`);
   // clientFor builds a fresh client when onAttempt is given; the rate-limit gates stay shared.
-  return clientFor({ apiKey, onBehalfOf: spec.onBehalfOf, region: spec.region, apiUrl: spec.apiUrl }, { retry: LAMBDA_RETRY, onAttempt });
+  return clientFor(
+    { apiKey, onBehalfOf: spec.onBehalfOf, region: spec.region, apiUrl: spec.apiUrl },
+    {
+      retry: { ...LAMBDA_RETRY, ...quotaWaitFromEnv() },
+      onAttempt,
+      onQuotaWait: (info) => (ctx.onQuotaWait ?? logQuotaWait)(describeQuotaWait(info)),
+    },
+  );
 }
+
+/** The wait for a quota slot, said while it lasts (the event's own log line comes only at its end). */
+const logQuotaWait = (line: string): void => console.log(JSON.stringify({ level: "info", message: line }));
 
 // Hints that name the Pulumi adapter's settings are replaced by what a CloudFormation user does.
 const LAMBDA_HINTS: Partial<Record<string, string>> = {

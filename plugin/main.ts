@@ -2,6 +2,7 @@
 // once, then serve the provider with `@pulumi/pulumi/provider`'s `main`.
 
 import { main } from "@pulumi/pulumi/provider";
+import { engineAddressOf, engineLog } from "./engineLog";
 import { sendgridBatchProvider } from "./provider";
 import { addProviderConfigRpcs, allowReadWithoutProperties } from "./sdkServer";
 
@@ -9,7 +10,7 @@ import { addProviderConfigRpcs, allowReadWithoutProperties } from "./sdkServer";
 const { version } = require("../../package.json") as { version: string };
 
 export function serve(args: string[]): Promise<void> {
-  const { provider, rpcs } = sendgridBatchProvider(version);
+  const { provider, rpcs } = sendgridBatchProvider(version, process.env, engineLog(engineAddressOf(args)));
   allowReadWithoutProperties();
   addProviderConfigRpcs(rpcs);
   return main(provider, args);

@@ -3,7 +3,9 @@
 // Configure delivers is this process's account.
 
 import type { Provider } from "@pulumi/pulumi/provider";
+import { quotaWaitProblem } from "../core";
 import { checkConfig, configFromVariables, diffConfig } from "./config";
+import type { EngineLog } from "./engineLog";
 import { RESOURCE_TOKEN } from "./names";
 import { BatchResource, check, detailedDiffOf, diff } from "./resource";
 import { SCHEMA } from "./schema";
@@ -20,9 +22,10 @@ function onlyScheduledBatch(urn: string): void {
 export function sendgridBatchProvider(
   version: string,
   env: NodeJS.ProcessEnv = process.env,
+  log?: EngineLog,
 ): { provider: Provider; rpcs: ProviderConfigRpcs } {
   let config: Props = {};
-  const batches = new BatchResource(() => config, env);
+  const batches = new BatchResource(() => config, env, log);
   const schema = JSON.stringify({ ...SCHEMA, version });
 
   const provider: Provider = {
@@ -30,7 +33,10 @@ export function sendgridBatchProvider(
     schema,
     check: async (urn, olds, news) => {
       onlyScheduledBatch(urn);
-      return check(olds ?? {}, news ?? {});
+      const checked = check(olds ?? {}, news ?? {});
+      // A bad SENDGRID_QUOTA_WAIT_SECONDS is this plugin process's setting: found at preview, before any request.
+      const waitProblem = quotaWaitProblem(env);
+      return waitProblem ? { inputs: news ?? {}, failures: [...checked.failures, { property: "", reason: waitProblem }] } : checked;
     },
     create: async (urn, inputs) => {
       onlyScheduledBatch(urn);

@@ -7,6 +7,8 @@ import {
   batchChanges,
   clientFor,
   converge,
+  describeQuotaWait,
+  quotaWaitFromEnv,
   journalFromEnv,
   normaliseInputs,
   provision,
@@ -16,9 +18,11 @@ import {
   SendGridError,
   type BatchStatus,
   type Failure,
+  type QuotaWaitInfo,
   type SendGridBatchClient,
 } from "../core";
 import { PLUGIN_HINTS, UNKNOWN, connectionSettings } from "./config";
+import { engineLog, type EngineLog } from "./engineLog";
 import { CONFIG_KEYS, PACKAGE, RESOURCE_INPUTS } from "./names";
 
 type Props = Record<string, unknown>;
@@ -134,10 +138,16 @@ export class BatchResource {
   constructor(
     private readonly config: () => Props,
     private readonly env: NodeJS.ProcessEnv = process.env,
+    /** Lines for the user (the engine's log): e.g. what a pause waits for. */
+    private readonly log: EngineLog = engineLog(undefined),
   ) {}
 
   private sendgrid(): SendGridBatchClient {
-    this.client ??= clientFor(connectionSettings(this.config(), this.env), { hints: PLUGIN_HINTS });
+    this.client ??= clientFor(connectionSettings(this.config(), this.env), {
+      hints: PLUGIN_HINTS,
+      retry: quotaWaitFromEnv(this.env),
+      onQuotaWait: (info: QuotaWaitInfo) => this.log(describeQuotaWait(info)),
+    });
     return this.client;
   }
 

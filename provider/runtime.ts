@@ -17,6 +17,8 @@ import {
   normaliseInputs,
   provision,
   quotaWaitFromEnv,
+  quotaWaitProblem,
+  describeQuotaWait,
   refresh,
   retire,
   validateInputs,
@@ -25,6 +27,7 @@ import {
   type ClientHints,
   type ConnectionSettings,
   type Failure,
+  type QuotaWaitInfo,
   type Region,
   type SendGridBatchClient,
 } from "../core";
@@ -91,9 +94,14 @@ function settingsFor(props: ScheduledBatchInputs): ConnectionSettings {
   return { apiKey, onBehalfOf: props.onBehalfOf, region: props.region, apiUrl: props.apiUrl };
 }
 
+/** While the client waits for a free quota slot, say so: the engine shows this process's stderr. */
+const printQuotaWait = (info: QuotaWaitInfo): void => {
+  process.stderr.write(`sendgrid-batch: ${describeQuotaWait(info)}\n`);
+};
+
 function clientOf(props: ScheduledBatchInputs): SendGridBatchClient {
   // SENDGRID_QUOTA_WAIT_SECONDS shortens (or, at 0, turns off) the wait for a free quota slot.
-  return clientFor(settingsFor(props), { retry: quotaWaitFromEnv(), hints: HINTS });
+  return clientFor(settingsFor(props), { retry: quotaWaitFromEnv(), onQuotaWait: printQuotaWait, hints: HINTS });
 }
 
 async function checkInputs(olds: Props, news: Props): Promise<{ inputs: Props; failures: Failure[] }> {
@@ -105,6 +113,9 @@ async function checkInputs(olds: Props, news: Props): Promise<{ inputs: Props; f
   });
   const keyProblem = apiKeyProblem(currentApiKey());
   if (keyProblem) failures.push({ property: "", reason: keyMessage(keyProblem) });
+  // A bad SENDGRID_QUOTA_WAIT_SECONDS is this process's setting, found at preview like the key.
+  const waitProblem = quotaWaitProblem();
+  if (waitProblem) failures.push({ property: "", reason: waitProblem });
   // The canonical form (status defaulted, apiUrl as an origin) is what diff compares and state
   // records, so respelling the same account never reads as a change.
   return { inputs: failures.length ? news : normaliseInputs(news), failures };

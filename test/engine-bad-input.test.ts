@@ -96,3 +96,31 @@ test("a blank API key fails at preview and no request is made", async () => {
     await blank.dispose();
   }
 });
+
+test("a SENDGRID_QUOTA_WAIT_SECONDS that is not 0–600 whole seconds fails at preview, naming the variable, the value and the range; no request is made", async () => {
+  const wait = await localStack({
+    projectName: "sendgrid-bad-quota-wait",
+    program: async () => {
+      new ScheduledBatch("b", { status: "paused", apiUrl: sg.url });
+    },
+    secrets: { "sendgrid:apiKey": DEFAULT_EMULATOR_API_KEY },
+  });
+  try {
+    const outcomes: string[] = [];
+    for (const value of ["-1", "abc", "1e9", "60s", "off", "999999"]) {
+      wait.stack.workspace.envVars.SENDGRID_QUOTA_WAIT_SECONDS = value;
+      const error = await wait.stack.preview().then(
+        () => "preview succeeded",
+        (e: unknown) => String(e instanceof Error ? e.message : e),
+      );
+      const said = `SENDGRID_QUOTA_WAIT_SECONDS must be a whole number of seconds from 0 to 600`;
+      outcomes.push(
+        `${value}: ${error.includes(said) && error.includes(`got ${JSON.stringify(value)}`) ? "ok" : `unexpected: ${error.slice(-400)}`}`,
+      );
+    }
+    expect(outcomes).toEqual(["-1: ok", "abc: ok", "1e9: ok", "60s: ok", "off: ok", "999999: ok"]);
+    expect((await sg.admin.requests()).filter((r) => r.path.startsWith("/v3/"))).toEqual([]);
+  } finally {
+    await wait.dispose();
+  }
+});

@@ -53,13 +53,18 @@ test("swapping which batches are paused at the 10-batch limit succeeds in one up
   await sg.admin.clearRequests();
   proxy.rules.delayMs = { DELETE: 1500 };
   await s.stack.setConfig("swapped", { value: "true" });
-  const second = await s.stack.up();
+  let output = "";
+  const second = await s.stack.up({ onOutput: (text) => (output += text) });
   proxy.rules.delayMs = undefined;
 
   expect(second.summary.result).toBe("succeeded");
   const log = (await sg.admin.requests()).filter((r) => r.path.startsWith("/v3/"));
   // The race really happened: a pause was refused before a slot was free …
   expect(log.some((r) => r.method === "POST" && r.status === 400)).toBe(true);
+  // … and the run said what it was waiting for, through the engine's output (the CI log).
+  expect(output).toMatch(
+    /sendgrid-batch: waiting for a free slot to pause batch [\w-]+: SendGrid holds its limit of batches paused or cancelled at once \("max limit reached"\)\. Retrying while other changes of this run may free one: \d+ s of at most 30 s/,
+  );
   // … and nothing was released to make room: exactly the two resumes the plan asks for.
   expect(
     log

@@ -276,6 +276,51 @@ describe("the bundle answers FAILED, once, with an actionable reason", () => {
     expect((await sg.admin.batches()).find((b) => b.batch_id === newId)?.status).toBe("cancelled");
   });
 
+  test.each(["abc", "60s", "999999"])(
+    "SENDGRID_QUOTA_WAIT_SECONDS=%s in the function's environment: FAILED naming the variable, the value and the range; no secret read, no SendGrid call",
+    async (value) => {
+      const awsBefore = lambda.aws.calls.length;
+      const { run, body, calls } = await invoke("create.json", { env: { SENDGRID_QUOTA_WAIT_SECONDS: value } });
+      expect(run.code).toBe(0);
+      expect(body).toEqual(
+        failedCreate(
+          `SENDGRID_QUOTA_WAIT_SECONDS must be a whole number of seconds from 0 to 600 (how long a pause or cancel refused with "max limit reached" waits for a free slot; 0 turns the wait off), got ${JSON.stringify(value)}: fix the function's environment`,
+        ),
+      );
+      expect(calls).toEqual([]);
+      expect(lambda.aws.calls.length).toBe(awsBefore);
+    },
+  );
+
+  test("while a pause waits for a free quota slot, the log says what it waits for", async () => {
+    await sg.admin.configure({ maxPausedOrCancelled: 1 });
+    const other = await fetch(`${sg.url}/v3/mail/batch`, {
+      method: "POST",
+      headers: { Authorization: `Bearer ${DEFAULT_EMULATOR_API_KEY}` },
+    });
+    const otherId = ((await other.json()) as { batch_id: string }).batch_id;
+    await fetch(`${sg.url}/v3/user/scheduled_sends`, {
+      method: "POST",
+      headers: { Authorization: `Bearer ${DEFAULT_EMULATOR_API_KEY}`, "Content-Type": "application/json" },
+      body: JSON.stringify({ batch_id: otherId, status: "pause" }),
+    });
+    await sg.admin.clearRequests();
+
+    const { run, body } = await invoke("create.json", { env: { SENDGRID_QUOTA_WAIT_SECONDS: "1" } });
+    const newId = String(body.PhysicalResourceId);
+    expect(body).toMatchObject({ Status: "FAILED", PhysicalResourceId: newId });
+    const waiting = run.stdout
+      .split("\n")
+      .filter((line) => line.includes("waiting for a free slot"))
+      .map((line) => JSON.parse(line) as { level: string; message: string });
+    expect(waiting[0]).toEqual({
+      level: "info",
+      message:
+        `waiting for a free slot to pause batch ${newId}: SendGrid holds its limit of batches paused or cancelled at once ("max limit reached"). ` +
+        "Retrying while other changes of this run may free one: 0 s of at most 1 s (SENDGRID_QUOTA_WAIT_SECONDS sets it, 0 turns it off); nothing is resumed to make room",
+    });
+  });
+
   test("a replacing Update whose pause step fails keeps the OLD id and names the unused replacement batch", async () => {
     const sendgrid = (path: string, body: unknown, onBehalfOf?: string) =>
       fetch(`${sg.url}${path}`, {

@@ -210,6 +210,44 @@ test("a missing API key fails at preview through the plugin, with 0 requests", a
   }
 });
 
+test("a SENDGRID_QUOTA_WAIT_SECONDS that is not 0–600 whole seconds fails at preview through the plugin, with 0 requests", async () => {
+  await sg.admin.reset();
+  const p = await pluginProject(
+    "plugin-bad-quota-wait",
+    { batches: { b: { status: "paused" } } },
+    { config: { "sendgrid-batch:apiUrl": sg.url }, env: { SENDGRID_API_KEY: KEY, SENDGRID_QUOTA_WAIT_SECONDS: "60s" } },
+  );
+  try {
+    await expect(p.s.stack.preview()).rejects.toThrow(
+      /SENDGRID_QUOTA_WAIT_SECONDS must be a whole number of seconds from 0 to 600 \(.*\), got "60s"/,
+    );
+    expect(await sg.admin.requests()).toEqual([]);
+  } finally {
+    await p.dispose();
+  }
+});
+
+test("while a pause waits for a free quota slot, the plugin says what it waits for in the engine's output", async () => {
+  await sg.admin.reset();
+  await sg.admin.configure({ maxPausedOrCancelled: 1 });
+  await outOfBandBatch(sg.emulator, sg.admin, "pause"); // someone else's paused batch holds the only slot
+  const p = await pluginProject(
+    "plugin-quota-wait",
+    { batches: { b: { status: "paused" } } },
+    { config: { "sendgrid-batch:apiUrl": sg.url }, env: { SENDGRID_API_KEY: KEY, SENDGRID_QUOTA_WAIT_SECONDS: "1" } },
+  );
+  try {
+    let output = "";
+    await expect(p.s.stack.up({ onOutput: (text) => (output += text) })).rejects.toThrow(/max limit reached/);
+    expect(output).toMatch(
+      /sendgrid-batch: waiting for a free slot to pause batch [\w-]+: SendGrid holds its limit of batches paused or cancelled at once \("max limit reached"\)\. Retrying while other changes of this run may free one: 0 s of at most 1 s/,
+    );
+  } finally {
+    await sg.admin.configure({ maxPausedOrCancelled: 10 });
+    await p.dispose();
+  }
+});
+
 /** preview, up, refresh, destroy at -v=9; what the engine and the plugin printed, and the state. */
 async function verboseLifecycle(keyOpts: { secrets?: Record<string, string>; env?: Record<string, string> }) {
   await sg.admin.reset();

@@ -1,4 +1,4 @@
-import { backoffMs, quotaWaitFromEnv, rateLimitWaitMs, retry } from "../core/retry";
+import { backoffMs, quotaWaitFromEnv, quotaWaitProblem, rateLimitWaitMs, retry } from "../core/retry";
 
 describe("waiting for SendGrid's rate-limit window", () => {
   const now = 1_800_000_000_000; // ms
@@ -93,8 +93,23 @@ describe("retry: the one loop the SendGrid client and the CloudFormation respons
   });
 });
 
-test("SENDGRID_QUOTA_WAIT_SECONDS sets the wait for a free quota slot; anything but whole seconds is ignored", () => {
+test("SENDGRID_QUOTA_WAIT_SECONDS sets the wait for a free quota slot, 0 to 600 whole seconds; unset or blank leaves the default", () => {
   expect(quotaWaitFromEnv({ SENDGRID_QUOTA_WAIT_SECONDS: "5" })).toEqual({ maxQuotaWaitMs: 5000 });
   expect(quotaWaitFromEnv({ SENDGRID_QUOTA_WAIT_SECONDS: "0" })).toEqual({ maxQuotaWaitMs: 0 });
-  for (const bad of [undefined, "", "-1", "1.5", "soon"]) expect(quotaWaitFromEnv({ SENDGRID_QUOTA_WAIT_SECONDS: bad })).toEqual({});
+  expect(quotaWaitFromEnv({ SENDGRID_QUOTA_WAIT_SECONDS: " 600 " })).toEqual({ maxQuotaWaitMs: 600_000 });
+  for (const unset of [undefined, "", "  "]) {
+    expect(quotaWaitProblem({ SENDGRID_QUOTA_WAIT_SECONDS: unset })).toBeUndefined();
+    expect(quotaWaitFromEnv({ SENDGRID_QUOTA_WAIT_SECONDS: unset })).toEqual({});
+  }
 });
+
+test.each(["-1", "abc", "1e9", "60s", "off", "1.5", "999999", "601"])(
+  "SENDGRID_QUOTA_WAIT_SECONDS=%s is refused with the variable, the value and the accepted range, never ignored",
+  (value) => {
+    const problem = `SENDGRID_QUOTA_WAIT_SECONDS must be a whole number of seconds from 0 to 600 (how long a pause or cancel refused with "max limit reached" waits for a free slot; 0 turns the wait off), got ${JSON.stringify(value)}`;
+    expect(quotaWaitProblem({ SENDGRID_QUOTA_WAIT_SECONDS: value })).toBe(problem);
+    expect(() => quotaWaitFromEnv({ SENDGRID_QUOTA_WAIT_SECONDS: value })).toThrow(
+      expect.objectContaining({ code: "INVALID_INPUT", message: problem }),
+    );
+  },
+);
