@@ -60,7 +60,11 @@ test.each([
   ["an apiUrl with a path", ["list", "--api-url", "http://127.0.0.1:9/v3"], /--api-url: apiUrl must be an origin/],
   ["a bad on-behalf-of", ["list", "--on-behalf-of", " sub "], /--on-behalf-of: onBehalfOf must be/],
   // The client would use --api-url and ignore --region: the EU account asked for would never be read.
-  ["--region eu with --api-url of the emulator", ["list", "--region", "eu"], /--region eu and --api-url http:\/\/127\.0\.0\.1:\d+ disagree/],
+  [
+    "--region eu with --api-url of the emulator",
+    ["list", "--region", "eu"],
+    /--region eu and --api-url http:\/\/127\.0\.0\.1:\d+ disagree/,
+  ],
   [
     "--region eu with the global host as --api-url",
     ["clear-cancelled", "--yes", "--region", "eu", "--api-url", "https://api.sendgrid.com"],
