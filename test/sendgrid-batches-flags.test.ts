@@ -120,10 +120,11 @@ test.each([
   expect(await sendgridRequests()).toEqual([]);
 });
 
-test("--help prints the usage and exits 0; the usage says the whole account's stacks must be passed to orphans", async () => {
+test("--help prints the usage and exits 0; the usage says orphans clears only what the journal proves ours, never by absence from state", async () => {
   const r = await runBatchesBin(["--help"]);
   expect(r.code).toBe(0);
   expect(r.stdout).toMatch(/sendgrid-batches orphans/);
-  expect(r.stdout).toMatch(/Pass EVERY stack that uses this SendGrid account with --state/);
-  expect(r.stdout).toMatch(/no mail\s+carries it/);
+  expect(r.stdout).toMatch(/--clear frees the slots of the batches\s+marked ours only/);
+  expect(r.stdout).toMatch(/absent from every export too, and clearing it would send its mail/);
+  expect(r.stdout).toMatch(/--journal FILE/);
 });
