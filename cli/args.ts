@@ -39,7 +39,20 @@ export interface Options {
 
 export type Parsed = { ok: true; options: Options } | { ok: false; help: boolean; error?: string };
 
-type Flag = "api-url" | "region" | "on-behalf-of" | "state" | "sent" | "margin" | "trust-sent" | "keep" | "journal" | "clear" | "yes" | "dry-run" | "help";
+type Flag =
+  | "api-url"
+  | "region"
+  | "on-behalf-of"
+  | "state"
+  | "sent"
+  | "margin"
+  | "trust-sent"
+  | "keep"
+  | "journal"
+  | "clear"
+  | "yes"
+  | "dry-run"
+  | "help";
 
 const CONNECTION: Flag[] = ["api-url", "region", "on-behalf-of"];
 /** Which flags each command takes; anything else is refused rather than silently ignored. */

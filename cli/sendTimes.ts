@@ -19,7 +19,10 @@ export interface SendTimeClaim {
 export type SendTimeClaims = Map<string, SendTimeClaim[]>;
 
 /** The claims of each --state file (by file name) and of --sent. */
-export function gatherClaims(states: { file: string; sendTimes: Map<string, DeclaredSendTime[]> }[], sent: Map<string, number>): SendTimeClaims {
+export function gatherClaims(
+  states: { file: string; sendTimes: Map<string, DeclaredSendTime[]> }[],
+  sent: Map<string, number>,
+): SendTimeClaims {
   const claims: SendTimeClaims = new Map();
   const add = (id: string, claim: SendTimeClaim) => claims.set(id, [...(claims.get(id) ?? []), claim]);
   for (const s of states) for (const [id, times] of s.sendTimes) for (const time of times) add(id, { source: s.file, time });
@@ -55,5 +58,7 @@ const iso = (seconds: number) => new Date(seconds * 1000).toISOString().replace(
 
 /** "a.json says 2026-…Z, --sent says 2026-…Z": which source says what. */
 export function describeClaims(claims: SendTimeClaim[]): string {
-  return claims.map((c) => `${c.source} says ${"seconds" in c.time ? iso(c.time.seconds) : `${c.time.unreadable} (unreadable)`}`).join(", ");
+  return claims
+    .map((c) => `${c.source} says ${"seconds" in c.time ? iso(c.time.seconds) : `${c.time.unreadable} (unreadable)`}`)
+    .join(", ");
 }
