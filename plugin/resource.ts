@@ -158,9 +158,10 @@ export class BatchResource {
     };
     try {
       // The provenance journal (core/journal.ts) names the resource, so a pending create of the same
-      // URN takes its own batch back first; the engine shows stderr as a diagnostic (the CI log).
+      // URN takes its own batch back first. Each line also goes through the engine's log, attributed
+      // to the resource, so the id reaches `pulumi up`'s output, the CI log and the event stream.
       const journal = journalFromEnv(this.env);
-      const provenance = journal && { journal, resource: urn, log: (line: string) => process.stderr.write(`${PACKAGE}: ${line}\n`) };
+      const provenance = journal && { journal, resource: urn, log: (line: string) => this.log(line, urn) };
       const made = await provision(this.sendgrid(), desired, provenance);
       return { id: made.batchId, outs: outputs(inputs, made.batchId, made.status, made.adopted) };
     } catch (err) {
