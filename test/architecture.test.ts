@@ -51,6 +51,32 @@ test("the Pulumi adapter reaches SendGrid only through the core", () => {
   expect(offending).toEqual([]);
 });
 
+test("the CDK constructs reach SendGrid only through the core, and the handler only through its property rules", () => {
+  // cdk/ writes the properties the handler reads: it may use the core's rules and the handler's
+  // property parser (lambda/properties.ts), never the handler itself, a client or another adapter.
+  const offending = sources("cdk").flatMap((f) =>
+    importsOf(f)
+      .filter((i) =>
+        i.startsWith("./")
+          ? !i.startsWith("./cdk/") && !i.startsWith("./core/") && i !== "./lambda/properties"
+          : !i.startsWith("node:") && i !== "aws-cdk-lib" && !i.startsWith("aws-cdk-lib/") && i !== "constructs",
+      )
+      .map((i) => `${f} → ${i}`),
+  );
+  expect(offending).toEqual([]);
+});
+
+test("only the CDK constructs and their example load aws-cdk-lib, so the other entry points never need it", () => {
+  const offending = ["core", "provider", "plugin", "lambda", "cli", "policy", "emulator"].flatMap((dir) =>
+    sources(dir).flatMap((f) =>
+      importsOf(f)
+        .filter((i) => i === "aws-cdk-lib" || i.startsWith("aws-cdk-lib/") || i === "constructs" || i.startsWith("./cdk"))
+        .map((i) => `${f} → ${i}`),
+    ),
+  );
+  expect(offending).toEqual([]);
+});
+
 test("the emulator shares only SendGrid's wire definitions with the core", () => {
   const shared = new Set(
     sources("emulator").flatMap((f) =>

@@ -1,0 +1,65 @@
+// Where the handler reads the SendGrid API key: a pointer (a Secrets Manager secret's ARN or an
+// SSM SecureString parameter's name), never the key. CloudFormation does not resolve
+// {{resolve:secretsmanager:…}} inside custom resource properties, so the function fetches the key.
+
+import { Token } from "aws-cdk-lib";
+import type { ISecret } from "aws-cdk-lib/aws-secretsmanager";
+import { parseProperties } from "../lambda/properties";
+
+/** The template property that carries the pointer. */
+export type ApiKeyProperty = "ApiKeySecretArn" | "ApiKeyParameterName";
+
+export interface ApiKeyOptions {
+  /**
+   * ARN of the customer-managed KMS key that encrypts the secret or parameter; the role may then
+   * decrypt with it through Secrets Manager and SSM only.
+   * @default - none: the AWS-managed keys need no grant
+   */
+  readonly kmsKeyArn?: string;
+}
+
+export class SendGridApiKey {
+  /**
+   * A Secrets Manager secret by its full ARN (ending in the "-" and 6 characters Secrets Manager
+   * appends): the role is granted exactly this ARN. The secret holds the bare key or
+   * `{"apiKey": "…"}`.
+   */
+  static fromSecretArn(secretArn: string, options: ApiKeyOptions = {}): SendGridApiKey {
+    return new SendGridApiKey("ApiKeySecretArn", checked("fromSecretArn", "ApiKeySecretArn", secretArn), options.kmsKeyArn);
+  }
+
+  /** A secret construct (created in the app or imported by its complete ARN), with its KMS key if it has one. */
+  static fromSecret(secret: ISecret): SendGridApiKey {
+    const arn = secret.secretFullArn;
+    if (arn === undefined) {
+      throw new Error(
+        "SendGridApiKey.fromSecret: the secret has no full ARN (imported by name or partial ARN); import it with Secret.fromSecretCompleteArn, or use SendGridApiKey.fromSecretArn",
+      );
+    }
+    return SendGridApiKey.fromSecretArn(arn, { kmsKeyArn: secret.encryptionKey?.keyArn });
+  }
+
+  /**
+   * An SSM SecureString parameter by name ("/sendgrid/api-key") or ARN. A name that is a token
+   * must start with "/".
+   */
+  static fromParameterName(parameterName: string, options: ApiKeyOptions = {}): SendGridApiKey {
+    return new SendGridApiKey("ApiKeyParameterName", checked("fromParameterName", "ApiKeyParameterName", parameterName), options.kmsKeyArn);
+  }
+
+  private constructor(
+    /** The template property the handler reads the pointer from. */
+    readonly property: ApiKeyProperty,
+    /** The secret's ARN or the parameter's name. */
+    readonly value: string,
+    readonly kmsKeyArn: string | undefined,
+  ) {}
+}
+
+/** The handler's own rule for the pointer (lambda/properties.ts), checked at synth when the value is known. */
+function checked(factory: string, property: ApiKeyProperty, value: string): string {
+  if (Token.isUnresolved(value)) return value;
+  const failure = parseProperties({ [property]: value }, { now: 0, forDelete: true }).failures.find((f) => f.property === property);
+  if (failure) throw new Error(`SendGridApiKey.${factory}: ${failure.reason}`);
+  return value;
+}

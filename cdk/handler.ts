@@ -1,0 +1,51 @@
+// The handler function's settings and where its code comes from. The values are the ones
+// lambda/template.yaml declares; test/cdk-parity.test.ts compares the two so they cannot drift.
+
+import * as fs from "node:fs";
+import * as path from "node:path";
+import type { InputProperty } from "../core/validate";
+
+export const HANDLER = {
+  handler: "index.handler",
+  memorySize: 256,
+  /** Below the custom resource's ServiceTimeout: the handler answers FAILED before this. */
+  timeoutSeconds: 120,
+  /** Above the function's timeout: if everything else fails, CloudFormation waits 5 minutes, not an hour. */
+  serviceTimeoutSeconds: 300,
+  /** CloudFormation invokes asynchronously; a retried Create would mint a second batch. */
+  retryAttempts: 0,
+  maxEventAgeSeconds: 900,
+  logRetentionDays: 30,
+  logFormat: "Text",
+} as const;
+
+export const RESOURCE_TYPE = "Custom::SendGridScheduledBatch";
+
+/** The template property (as the handler reads it, lambda/properties.ts) of each of the core's inputs. */
+export const TEMPLATE_PROPERTY: Readonly<Record<InputProperty, string>> = {
+  status: "Status",
+  sendAt: "SendAt",
+  batchId: "BatchId",
+  onBehalfOf: "OnBehalfOf",
+  region: "Region",
+  apiUrl: "ApiUrl",
+};
+
+const PACKAGE_NAME = "pulumi-sendgrid-scheduled-batch";
+
+/**
+ * The directory holding the handler bundle (index.js), the one lambda/template.yaml deploys: this
+ * package's lambda/dist, found from cdk/ (source) or dist/cdk/ (built, or installed from npm).
+ */
+export function bundleDirectory(): string {
+  for (let dir = __dirname; dir !== path.dirname(dir); dir = path.dirname(dir)) {
+    const manifest = path.join(dir, "package.json");
+    if (!fs.existsSync(manifest) || (JSON.parse(fs.readFileSync(manifest, "utf8")) as { name?: unknown }).name !== PACKAGE_NAME) continue;
+    const bundle = path.join(dir, "lambda", "dist");
+    if (!fs.existsSync(path.join(bundle, "index.js"))) {
+      throw new Error(`the handler bundle ${path.join(bundle, "index.js")} is missing; build it with \`npm run build:lambda\``);
+    }
+    return bundle;
+  }
+  throw new Error(`no ${PACKAGE_NAME} package.json above ${__dirname}`);
+}

@@ -1,0 +1,151 @@
+// The handler of Custom::SendGridScheduledBatch in a CDK stack: the same bundle, runtime, timeout,
+// permissions and retry setting as lambda/template.yaml. A plain function whose ARN is the
+// ServiceToken, not the custom-resources Provider framework: this handler answers CloudFormation
+// itself (the framework expects a handler that returns or throws and answers for it).
+
+import { Duration, Stack, Token, Validations } from "aws-cdk-lib";
+import * as iam from "aws-cdk-lib/aws-iam";
+import * as lambda from "aws-cdk-lib/aws-lambda";
+import * as logs from "aws-cdk-lib/aws-logs";
+import { Construct } from "constructs";
+import type { SendGridApiKey } from "./apiKey";
+import { HANDLER, bundleDirectory } from "./handler";
+
+export interface SendGridBatchProviderProps {
+  /** Where the function reads the SendGrid API key. */
+  readonly apiKey: SendGridApiKey;
+  /**
+   * How long the function's log group keeps its logs.
+   * @default logs.RetentionDays.ONE_MONTH
+   */
+  readonly logRetention?: logs.RetentionDays;
+}
+
+/** The providers of each stack, by key pointer: one function per stack and key source. */
+const PROVIDERS = new WeakMap<Stack, Map<string, SendGridBatchProvider>>();
+
+/**
+ * The function that serves every ScheduledBatch of a stack that reads its key from one place, with
+ * its own role (its log group, that one key, nothing else), its own log group and async retries off.
+ *
+ * Its construct id is its identity: CloudFormation refuses to change a custom resource's
+ * ServiceToken, so a provider that gets a new id (and with it a new function) cannot take over the
+ * batches of the old one. Changing the key pointer keeps the function.
+ */
+export class SendGridBatchProvider extends Construct {
+  /** The function's ARN: the ServiceToken of the stack's batches. */
+  readonly serviceToken: string;
+  readonly apiKey: SendGridApiKey;
+  readonly function: lambda.Function;
+  readonly role: iam.Role;
+  readonly logGroup: logs.LogGroup;
+  /** Retries off. Batches depend on it, so it outlives their Delete (a retried Delete would cancel twice). */
+  readonly invokeConfig: lambda.EventInvokeConfig;
+
+  constructor(scope: Construct, id: string, props: SendGridBatchProviderProps) {
+    super(scope, id);
+    const stack = Stack.of(this);
+    const providers = PROVIDERS.get(stack) ?? new Map<string, SendGridBatchProvider>();
+    PROVIDERS.set(stack, providers);
+    const other = providers.get(props.apiKey.value);
+    if (other) {
+      throw new Error(
+        `${this.node.path}: ${other.node.path} already serves this API key in stack ${stack.node.path}; pass that provider to every ScheduledBatch (one function per stack and key source)`,
+      );
+    }
+    providers.set(props.apiKey.value, this);
+    this.apiKey = props.apiKey;
+
+    // Its own group with a retention, so Lambda never makes an unmanaged one that keeps logs
+    // forever, and the role can be scoped to this group alone (no logs:CreateLogGroup).
+    this.logGroup = new logs.LogGroup(this, "Logs", { retention: props.logRetention ?? HANDLER.logRetentionDays });
+
+    const logStreams = `arn:${stack.partition}:logs:${stack.region}:${stack.account}:log-group:${this.logGroup.logGroupName}:log-stream:*`;
+    this.role = new iam.Role(this, "Role", {
+      assumedBy: new iam.ServicePrincipal("lambda.amazonaws.com"),
+      description: "Custom::SendGridScheduledBatch handler: its own log group and the SendGrid API key, nothing else",
+      // Inline, as in lambda/template.yaml: the statements live and die with the role, which the
+      // function references, so they outlast every batch's Delete. No managed policy
+      // (AWSLambdaBasicExecutionRole would grant every log group).
+      inlinePolicies: { "sendgrid-scheduled-batch": new iam.PolicyDocument({ statements: statements(stack, props.apiKey, logStreams) }) },
+    });
+    // The wildcard is the log stream's name, which Lambda makes up per container; the group is this one.
+    Validations.of(this.role).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:<${logicalId(stack, this.logGroup)}>:log-stream:*]`,
+      reason:
+        "Log streams are named by Lambda per execution environment, so they cannot be listed; the grant is CreateLogStream and PutLogEvents in the function's own log group only.",
+    });
+
+    this.function = new lambda.Function(this, "Function", {
+      description: "Custom::SendGridScheduledBatch handler (create = new batch, update = pause/resume, delete = cancel)",
+      code: lambda.Code.fromAsset(bundleDirectory(), { exclude: ["*", "!index.js"] }),
+      handler: HANDLER.handler,
+      // nodejs22.x: the bundle targets node22 (scripts/build-lambda.js); Node.js 20 is blocked for new functions.
+      runtime: lambda.Runtime.NODEJS_22_X,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: HANDLER.memorySize,
+      timeout: Duration.seconds(HANDLER.timeoutSeconds),
+      // The role by its ARN, immutable: exactly the statements above, nothing the function construct
+      // might add, and no DependsOn beside the GetAtt that already orders the two (cfn-lint W3005).
+      role: iam.Role.fromRoleArn(this, "FunctionRole", this.role.roleArn, { mutable: false }),
+      logGroup: this.logGroup,
+      loggingFormat: lambda.LoggingFormat.TEXT,
+    });
+    Validations.of(this.function).acknowledge({
+      id: "AwsSolutions-L1",
+      reason:
+        "nodejs22.x, as lambda/template.yaml: the bundle is built for node22 and Node.js 22 is supported until 2027-04-30; the handler is async-only, so it also runs on nodejs24.x once both move.",
+    });
+
+    this.invokeConfig = new lambda.EventInvokeConfig(this, "InvokeConfig", {
+      function: this.function,
+      retryAttempts: HANDLER.retryAttempts,
+      maxEventAge: Duration.seconds(HANDLER.maxEventAgeSeconds),
+    });
+    this.serviceToken = this.function.functionArn;
+  }
+}
+
+/** The role's statements: lambda/template.yaml's, for this key source. */
+function statements(stack: Stack, apiKey: SendGridApiKey, logStreams: string): iam.PolicyStatement[] {
+  const out = [
+    new iam.PolicyStatement({ sid: "OwnLogGroupOnly", actions: ["logs:CreateLogStream", "logs:PutLogEvents"], resources: [logStreams] }),
+  ];
+  if (apiKey.property === "ApiKeySecretArn") {
+    out.push(
+      new iam.PolicyStatement({ sid: "ReadTheApiKeySecret", actions: ["secretsmanager:GetSecretValue"], resources: [apiKey.value] }),
+    );
+  } else {
+    out.push(
+      new iam.PolicyStatement({
+        sid: "ReadTheApiKeyParameter",
+        actions: ["ssm:GetParameter"],
+        resources: [parameterArn(stack, apiKey.value)],
+      }),
+    );
+  }
+  if (apiKey.kmsKeyArn !== undefined) {
+    out.push(
+      new iam.PolicyStatement({
+        sid: "DecryptTheApiKey",
+        actions: ["kms:Decrypt"],
+        resources: [apiKey.kmsKeyArn],
+        conditions: {
+          StringEquals: { "kms:ViaService": [`secretsmanager.${stack.region}.amazonaws.com`, `ssm.${stack.region}.amazonaws.com`] },
+        },
+      }),
+    );
+  }
+  return out;
+}
+
+/** The ARN the role must grant for a parameter the handler reads by this name (or ARN). */
+function parameterArn(stack: Stack, name: string): string {
+  if (!Token.isUnresolved(name) && name.startsWith("arn:")) return name;
+  const slash = Token.isUnresolved(name) || name.startsWith("/") ? "" : "/";
+  return `arn:${stack.partition}:ssm:${stack.region}:${stack.account}:parameter${slash}${name}`;
+}
+
+function logicalId(stack: Stack, construct: Construct): string {
+  return stack.resolve((construct.node.defaultChild as logs.CfnLogGroup).logicalId) as string;
+}

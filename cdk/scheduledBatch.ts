@@ -1,0 +1,90 @@
+// One SendGrid scheduled-send batch as a Custom::SendGridScheduledBatch resource, its properties
+// checked at synth by the core's own rules (core/validate.ts), the ones the handler applies again
+// at deploy.
+
+import { Annotations, CustomResource, Duration, Token } from "aws-cdk-lib";
+import { Construct } from "constructs";
+import { INPUT_PROPERTIES, type Failure, validateInputs } from "../core/validate";
+import type { BatchStatus, Region } from "../core/types";
+import { HANDLER, RESOURCE_TYPE, TEMPLATE_PROPERTY } from "./handler";
+import type { SendGridBatchProvider } from "./provider";
+
+export interface ScheduledBatchProps {
+  /** The function that serves the batch (one per stack and key source). */
+  readonly provider: SendGridBatchProvider;
+  /**
+   * active: mail sends at its send_at; paused: held; cancelled: discarded at its send_at. A change
+   * is one SendGrid call; deleting the resource cancels the batch.
+   * @default "active"
+   */
+  readonly status?: BatchStatus;
+  /** The batch's send time (Unix seconds or ISO 8601 with a zone), for SendGrid's timing rules. */
+  readonly sendAt?: number | string;
+  /** Adopt this existing batch instead of creating one. */
+  readonly batchId?: string;
+  /** Subuser username (or "account-id <id>"); a change means another batch. */
+  readonly onBehalfOf?: string;
+  /**
+   * SendGrid region; a change means another batch.
+   * @default "global"
+   */
+  readonly region?: Region;
+  /** API origin override (https, or http for a loopback emulator); a change of account means another batch. */
+  readonly apiUrl?: string;
+}
+
+export class ScheduledBatch extends Construct {
+  /** The batch id (also the resource's physical id): use it as batch_id, with a send_at, in Mail Send. */
+  readonly batchId: string;
+  /** The status SendGrid holds for the batch after the last deploy. */
+  readonly status: string;
+  readonly resource: CustomResource;
+
+  constructor(scope: Construct, id: string, props: ScheduledBatchProps) {
+    super(scope, id);
+    const { provider, ...inputs } = props;
+    const { errors, timing } = check(inputs);
+    if (errors.length > 0) throw new Error(`ScheduledBatch ${this.node.path}: ${errors.map(describe).join("; ")}`);
+    // SendGrid's clock rules depend on when the deploy runs and on what the stack already holds
+    // (a batch paused long ago may keep a send time that has passed): the handler decides them at
+    // deploy with the previous properties. Here they only warn.
+    for (const f of timing) {
+      Annotations.of(this).addWarningV2(`sendgrid-scheduled-batch:${f.property}`, `${describe(f)} (checked again at deploy)`);
+    }
+
+    const properties: Record<string, unknown> = { [provider.apiKey.property]: provider.apiKey.value };
+    for (const name of INPUT_PROPERTIES) if (inputs[name] !== undefined) properties[TEMPLATE_PROPERTY[name]] = inputs[name];
+
+    this.resource = new CustomResource(this, "Resource", {
+      serviceToken: provider.serviceToken,
+      resourceType: RESOURCE_TYPE,
+      serviceTimeout: Duration.seconds(HANDLER.serviceTimeoutSeconds),
+      properties,
+    });
+    // The ServiceToken already orders the batch after the function, its role and its log group; the
+    // retry setting is only ordered by this, so it is still off while the batch's Delete runs.
+    this.resource.node.addDependency(provider.invokeConfig);
+    this.batchId = this.resource.getAttString("BatchId");
+    this.status = this.resource.getAttString("Status");
+  }
+}
+
+/**
+ * The core's failures for these inputs: `errors` hold whatever the time of the deploy cannot change,
+ * `timing` the 10-minute and 72-hour rules. A value that is a token is unknown until deploy and skipped.
+ */
+function check(inputs: Record<string, unknown>): { errors: Failure[]; timing: Failure[] } {
+  const now = Math.floor(Date.now() / 1000);
+  const isUnknown = (value: unknown) => Token.isUnresolved(value);
+  // "Nothing changes" leaves the timing rules out (as the handler's Delete does).
+  const unchanged = { status: inputs.status ?? "active", sendAt: inputs.sendAt };
+  const errors = validateInputs(inputs, { now, isUnknown, previous: unchanged }).failures;
+  const seen = new Set(errors.map((f) => JSON.stringify(f)));
+  const timing = validateInputs(inputs, { now, isUnknown }).failures.filter((f) => !seen.has(JSON.stringify(f)));
+  return { errors, timing };
+}
+
+/** The core's reason, prefixed with the property unless it already names it. */
+function describe(f: Failure): string {
+  return f.reason.startsWith(f.property) || f.reason.includes(`"${f.property}"`) ? f.reason : `${f.property}: ${f.reason}`;
+}
