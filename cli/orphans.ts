@@ -13,8 +13,19 @@
 // every other held batch is reported and left alone. The next `pulumi up` with the same journal
 // takes such batches back for the pending creates first, so clearing is for what is left after it.
 
-import type { JournalEntry, MintedBatch, ScheduledSendStatus } from "../core";
-import { recordedIn, type StateExport } from "./stateExport";
+import {
+  JOURNAL_ENV,
+  SendGridError,
+  describeError,
+  journalFromEnv,
+  type JournalEntry,
+  type MintedBatch,
+  type ScheduledSendStatus,
+  type SendGridBatchClient,
+} from "../core";
+import type { Options } from "./args";
+import { SLOT_LIMIT, confirmed, statusName, type Io } from "./io";
+import { batchAccounts, hasResources, pendingOperations, recordedIn, type StateExport } from "./stateExport";
 
 export type Verdict =
   /** A given export records the id (anywhere in its text): never touched. */
@@ -57,8 +68,6 @@ export function classifyHeld(entries: ScheduledSendStatus[], evidence: Evidence)
   });
 }
 
-const statusName = (e: ScheduledSendStatus) => (e.status === "pause" ? "paused" : "cancelled");
-
 /** One line per held batch, saying what it is and whether anything may touch it. */
 export function describeHeld(h: HeldBatch): string {
   const head = `${h.entry.batch_id}  ${statusName(h.entry)}`;
@@ -76,3 +85,135 @@ export function describeHeld(h: HeldBatch): string {
       return `unknown   ${head}  not ours / unknown: not touched (clearing its status would send its mail${h.entry.status === "cancel" ? " again" : " on schedule"})`;
   }
 }
+
+/** An account key (core accountKey: "origin|subuser") as the client's accountLabel words it. */
+function inWords(account: string): string {
+  const [origin, subuser] = account.split("|");
+  return subuser ? `${origin} on behalf of ${subuser}` : `${origin}`;
+}
+
+/** Problems with the evidence that make --clear meaningless or unsafe; listing only warns of them. */
+function evidenceProblems(client: SendGridBatchClient, states: StateExport[]): string[] {
+  const problems: string[] = [];
+  for (const s of states) {
+    const accounts = batchAccounts(s);
+    if (accounts.length === 0) {
+      // An empty stack (new, or destroyed) has nothing to compare; one of other resources is likely another stack.
+      if (hasResources(s)) problems.push(`${s.file} holds no ScheduledBatch resource: is it the export of the right stack?`);
+      continue;
+    }
+    if (!accounts.some((a) => a.account === client.accountKey)) {
+      const theirs = [...new Set(accounts.map((a) => inWords(a.account)))].join(", ");
+      problems.push(
+        `${s.file}: its batches are in ${theirs}, not in ${client.accountLabel} (the account queried): pass the --region, --on-behalf-of or --api-url of that account`,
+      );
+    }
+  }
+  return problems;
+}
+
+/** `sendgrid-batches orphans`: list what holds each slot; with --clear, free only the journal-proven ones. */
+export async function orphansCommand(client: SendGridBatchClient, o: Options, states: StateExport[], io: Io): Promise<number> {
+  const journal = journalFromEnv(o.journal ? { [JOURNAL_ENV]: o.journal } : process.env);
+  const evidence = (): Evidence => ({
+    states,
+    keep: o.keep,
+    minted: journal?.minted() ?? [],
+    unsettled: new Set((journal?.unsettled(client.accountKey) ?? []).map((b) => b.minted.batchId)),
+  });
+  const entries = await client.listStatuses();
+  // A --keep that matches nothing protects nothing: a typo ("A,B", a lowercased id) must not pass silently.
+  const strays = o.keep.filter((k) => !entries.some((e) => e.batch_id === k));
+  if (strays.length) {
+    io.err(
+      `error: --keep ${strays.join(", ")}: no paused or cancelled batch of ${client.accountLabel} has that id (ids are case-sensitive; give --keep once per id)`,
+    );
+    return 2;
+  }
+  const held = classifyHeld(entries, evidence());
+  const count = (k: Verdict["kind"]) => held.filter((h) => h.verdict.kind === k).length;
+  const allPending = states.flatMap(pendingOperations);
+  const pending = allPending.filter((p) => !p.resolved);
+  const problems = evidenceProblems(client, states);
+
+  io.out(`${entries.length} of ${SLOT_LIMIT} slots used in ${client.accountLabel}; journal ${journal ? journal.file : "off"}`);
+  for (const h of held) io.out(describeHeld(h));
+  io.out(
+    `${count("recorded")} recorded, ${count("kept")} kept, ${count("proven")} ours and clearable, ${count("in-flight")} of a run that may be going, ${count("unknown")} not ours / unknown`,
+  );
+  for (const p of problems) io.err(`warning: ${p}`);
+  if (pending.length) {
+    io.out(`${pending.length} pending operation(s) in the given stacks (an interrupted or still running \`pulumi up\`):`);
+    for (const p of pending) io.out(`pending  ${p.type}  ${p.urn}${p.id ? `  id ${p.id}` : ""}  (${p.file})`);
+    io.out(
+      "Run `pulumi up` again with the same journal: each pending create takes back the batch its run minted, before anything is cleared.",
+    );
+  }
+  const resolved = allPending.length - pending.length;
+  if (resolved)
+    io.out(
+      `${resolved} pending create(s) whose resource the export records already (\`pulumi refresh --clear-pending-creates\` drops them)`,
+    );
+  if (count("unknown")) io.out(UNKNOWN_NOTE);
+  if (!o.clear) {
+    if (count("proven")) io.out("Run again with --clear to free the slots of the batches marked ours.");
+    return 0;
+  }
+  if (problems.length) {
+    io.err("error: not clearing: the given exports do not match the account queried (see the warnings above)");
+    return 2;
+  }
+  if (pending.length || count("in-flight")) {
+    // A pending create is also what a *running* `up` shows between minting a batch and recording it.
+    io.err(
+      "error: not clearing while a run may still be going (pending operations in a given export, or a journaled batch whose run is still alive): " +
+        "make sure no `pulumi up` is running, `pulumi cancel` if the stack is still locked, then `pulumi up` (it takes the pending creates' batches back) and export again",
+    );
+    return 1;
+  }
+  const proven = held.filter((h) => h.verdict.kind === "proven");
+  if (proven.length === 0) {
+    io.out("nothing to clear: only batches the journal proves ours are ever cleared");
+    return 0;
+  }
+  if (
+    !(await confirmed(
+      o,
+      io,
+      `Delete the status of ${proven.length} batch(es) the journal proves reached no program (their mail, if any existed, would be sent)? [y/N] `,
+    ))
+  ) {
+    io.err("not confirmed: nothing cleared (use --yes in scripts)");
+    return 1;
+  }
+
+  // Right before deleting, the evidence is read again: the account's list (a batch resumed or
+  // re-paused meanwhile) and the journal (a create that took the batch back meanwhile hands it to
+  // Pulumi). Only what is still held and still proven is cleared.
+  // Why DELETE and not cancel-then-DELETE: DELETE is the only call that frees a slot, and the
+  // batch's id reached no program, so there is no mail for either call to release or discard.
+  const again = classifyHeld(await client.listStatuses(), evidence());
+  const still = proven.filter((p) => again.some((a) => a.entry.batch_id === p.entry.batch_id && a.verdict.kind === "proven"));
+  for (const p of proven) if (!still.includes(p)) io.out(`${p.entry.batch_id}: changed since it was listed; not touched`);
+  let failures = 0;
+  for (const p of still) {
+    try {
+      await client.clearStatus(p.entry.batch_id);
+      journal?.append("cleared", p.entry.batch_id);
+      io.out(`cleared ${p.entry.batch_id} (was ${statusName(p.entry)})`);
+    } catch (err) {
+      if (err instanceof SendGridError && err.code === "BATCH_NOT_FOUND") {
+        io.out(`${p.entry.batch_id}: already has no status`);
+        continue;
+      }
+      failures++;
+      io.err(`error: ${p.entry.batch_id}: ${describeError(err)}`);
+    }
+  }
+  const now = await client.listStatuses();
+  io.out(`freed ${still.length - failures} slot(s); ${now.length} of ${SLOT_LIMIT} slots used`);
+  return failures ? 1 : 0;
+}
+
+const UNKNOWN_NOTE =
+  "Batches marked unknown may carry mail: a stack's old batch (destroyed, replaced, `pulumi state delete`, retainOnDelete), one made by an application or another tool. Clearing the status of a paused batch sends its mail on schedule, of a cancelled one sends it again: this command never does. Free such a slot by hand only once you know whose it is.";

@@ -10,26 +10,15 @@
 // program (see ./orphans.ts).
 
 import * as readline from "node:readline/promises";
-import {
-  SENDGRID_LIMITS,
-  apiKeyProblem,
-  clientFor,
-  describeError,
-  JOURNAL_ENV,
-  journalFromEnv,
-  SendGridError,
-  type ClientHints,
-  type SendGridBatchClient,
-  type ScheduledSendStatus,
-} from "../core";
+import { apiKeyProblem, clientFor, describeError, type ClientHints, type SendGridBatchClient, type ScheduledSendStatus } from "../core";
 import { parseCommandLine, type Options } from "./args";
-import { classifyHeld, describeHeld, type Evidence, type Verdict } from "./orphans";
+import { SLOT_LIMIT, confirmed, statusName, type Io } from "./io";
+import { orphansCommand } from "./orphans";
 import { describeClaims, gatherClaims, sendTimeOf, type SendTimeClaims } from "./sendTimes";
-import { batchAccounts, hasResources, pendingOperations, readStateExport, sendTimesFromState, type StateExport } from "./stateExport";
+import { readStateExport, sendTimesFromState, type StateExport } from "./stateExport";
 
 export { sendTimesFromState } from "./stateExport";
-
-const LIMIT = SENDGRID_LIMITS.maxPausedOrCancelled;
+export type { Io } from "./io";
 
 export const USAGE = `Usage:
   sendgrid-batches list            [connection options] [--state FILE ...] [--sent ID=TIME ...] [--margin SECONDS]
@@ -89,12 +78,6 @@ export interface Row {
   why: string;
 }
 
-export interface Io {
-  out: (s: string) => void;
-  err: (s: string) => void;
-  confirm?: (q: string) => Promise<boolean>;
-}
-
 /**
  * Decide, per entry, whether clearing its status is safe, from every source's send time (see
  * ./sendTimes.ts): the latest must have passed more than `marginSeconds` ago, and the sources
@@ -146,13 +129,6 @@ function table(rows: Row[]): string {
   return ["batch_id  status  send_at  clearable  reason", ...lines].join("\n");
 }
 
-const statusName = (e: ScheduledSendStatus) => (e.status === "pause" ? "paused" : "cancelled");
-
-async function confirmed(o: Options, io: Io, question: string): Promise<boolean> {
-  if (o.yes) return true;
-  return io.confirm ? io.confirm(question) : false;
-}
-
 export async function main(argv: string[], io: Io): Promise<number> {
   const parsed = parseCommandLine(argv);
   if (!parsed.ok) {
@@ -189,7 +165,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
 
   try {
     const client = clientFor({ apiKey, apiUrl: o.apiUrl, region: o.region, onBehalfOf: o.onBehalfOf }, { hints: CLI_HINTS });
-    if (o.command === "orphans") return await orphans(client, o, states, io);
+    if (o.command === "orphans") return await orphansCommand(client, o, states, io);
     return await listOrClearCancelled(client, o, states, io);
   } catch (err) {
     io.err(`error: ${describeError(err)}`);
@@ -208,7 +184,7 @@ async function listOrClearCancelled(client: SendGridBatchClient, o: Options, sta
   );
   const rows = classify(await client.listStatuses(), claims, Math.floor(Date.now() / 1000), o.marginSeconds, o.trustSent);
   io.out(rows.length ? table(rows) : "no paused or cancelled batches");
-  io.out(`${rows.length} of ${LIMIT} slots used`);
+  io.out(`${rows.length} of ${SLOT_LIMIT} slots used`);
   if (o.command === "list") return 0;
 
   const clearable = rows.filter((r) => r.clearable);
@@ -233,128 +209,6 @@ async function listOrClearCancelled(client: SendGridBatchClient, o: Options, sta
   io.out(`freed ${clearable.length} slot(s)`);
   return 0;
 }
-
-/** Problems with the evidence that make --clear meaningless or unsafe; listing only warns of them. */
-function evidenceProblems(client: SendGridBatchClient, states: StateExport[]): string[] {
-  const problems: string[] = [];
-  for (const s of states) {
-    const accounts = batchAccounts(s);
-    if (accounts.length === 0) {
-      // An empty stack (new, or destroyed) has nothing to compare; one of other resources is likely another stack.
-      if (hasResources(s)) problems.push(`${s.file} holds no ScheduledBatch resource: is it the export of the right stack?`);
-      continue;
-    }
-    if (!accounts.some((a) => a.account === client.accountKey)) {
-      const theirs = [...new Set(accounts.map((a) => a.account.replace("|", a.account.endsWith("|") ? "" : " on behalf of ")))].join(", ");
-      problems.push(
-        `${s.file}: its batches are in ${theirs}, not in ${client.accountLabel} (the account queried): pass the --region, --on-behalf-of or --api-url of that account`,
-      );
-    }
-  }
-  return problems;
-}
-
-async function orphans(client: SendGridBatchClient, o: Options, states: StateExport[], io: Io): Promise<number> {
-  const journal = journalFromEnv(o.journal ? { [JOURNAL_ENV]: o.journal } : process.env);
-  const evidence = (): Evidence => ({
-    states,
-    keep: o.keep,
-    minted: journal?.minted() ?? [],
-    unsettled: new Set((journal?.unsettled(client.accountKey) ?? []).map((b) => b.minted.batchId)),
-  });
-  const entries = await client.listStatuses();
-  // A --keep that matches nothing protects nothing: a typo ("A,B", a lowercased id) must not pass silently.
-  const strays = o.keep.filter((k) => !entries.some((e) => e.batch_id === k));
-  if (strays.length) {
-    io.err(
-      `error: --keep ${strays.join(", ")}: no paused or cancelled batch of ${client.accountLabel} has that id (ids are case-sensitive; give --keep once per id)`,
-    );
-    return 2;
-  }
-  const held = classifyHeld(entries, evidence());
-  const count = (k: Verdict["kind"]) => held.filter((h) => h.verdict.kind === k).length;
-  const allPending = states.flatMap(pendingOperations);
-  const pending = allPending.filter((p) => !p.resolved);
-  const problems = evidenceProblems(client, states);
-
-  io.out(`${entries.length} of ${LIMIT} slots used in ${client.accountLabel}; journal ${journal ? journal.file : "off"}`);
-  for (const h of held) io.out(describeHeld(h));
-  io.out(
-    `${count("recorded")} recorded, ${count("kept")} kept, ${count("proven")} ours and clearable, ${count("in-flight")} of a run that may be going, ${count("unknown")} not ours / unknown`,
-  );
-  for (const p of problems) io.err(`warning: ${p}`);
-  if (pending.length) {
-    io.out(`${pending.length} pending operation(s) in the given stacks (an interrupted or still running \`pulumi up\`):`);
-    for (const p of pending) io.out(`pending  ${p.type}  ${p.urn}${p.id ? `  id ${p.id}` : ""}  (${p.file})`);
-    io.out(
-      "Run `pulumi up` again with the same journal: each pending create takes back the batch its run minted, before anything is cleared.",
-    );
-  }
-  const resolved = allPending.length - pending.length;
-  if (resolved) io.out(`${resolved} pending create(s) whose resource the export records already (\`pulumi refresh --clear-pending-creates\` drops them)`);
-  if (count("unknown")) io.out(UNKNOWN_NOTE);
-  if (!o.clear) {
-    if (count("proven")) io.out("Run again with --clear to free the slots of the batches marked ours.");
-    return 0;
-  }
-  if (problems.length) {
-    io.err("error: not clearing: the given exports do not match the account queried (see the warnings above)");
-    return 2;
-  }
-  if (pending.length || count("in-flight")) {
-    // A pending create is also what a *running* `up` shows between minting a batch and recording it.
-    io.err(
-      "error: not clearing while a run may still be going (pending operations in a given export, or a journaled batch whose run is still alive): " +
-        "make sure no `pulumi up` is running, `pulumi cancel` if the stack is still locked, then `pulumi up` (it takes the pending creates' batches back) and export again",
-    );
-    return 1;
-  }
-  const proven = held.filter((h) => h.verdict.kind === "proven");
-  if (proven.length === 0) {
-    io.out("nothing to clear: only batches the journal proves ours are ever cleared");
-    return 0;
-  }
-  if (
-    !(await confirmed(
-      o,
-      io,
-      `Delete the status of ${proven.length} batch(es) the journal proves reached no program (their mail, if any existed, would be sent)? [y/N] `,
-    ))
-  ) {
-    io.err("not confirmed: nothing cleared (use --yes in scripts)");
-    return 1;
-  }
-
-  // Right before deleting, the evidence is read again: the account's list (a batch resumed or
-  // re-paused meanwhile) and the journal (a create that took the batch back meanwhile hands it to
-  // Pulumi). Only what is still held and still proven is cleared.
-  // Why DELETE and not cancel-then-DELETE: DELETE is the only call that frees a slot, and the
-  // batch's id reached no program, so there is no mail for either call to release or discard.
-  const again = classifyHeld(await client.listStatuses(), evidence());
-  const still = proven.filter((p) => again.some((a) => a.entry.batch_id === p.entry.batch_id && a.verdict.kind === "proven"));
-  for (const p of proven) if (!still.includes(p)) io.out(`${p.entry.batch_id}: changed since it was listed; not touched`);
-  let failures = 0;
-  for (const p of still) {
-    try {
-      await client.clearStatus(p.entry.batch_id);
-      journal?.append("cleared", p.entry.batch_id);
-      io.out(`cleared ${p.entry.batch_id} (was ${statusName(p.entry)})`);
-    } catch (err) {
-      if (err instanceof SendGridError && err.code === "BATCH_NOT_FOUND") {
-        io.out(`${p.entry.batch_id}: already has no status`);
-        continue;
-      }
-      failures++;
-      io.err(`error: ${p.entry.batch_id}: ${describeError(err)}`);
-    }
-  }
-  const now = await client.listStatuses();
-  io.out(`freed ${still.length - failures} slot(s); ${now.length} of ${LIMIT} slots used`);
-  return failures ? 1 : 0;
-}
-
-const UNKNOWN_NOTE =
-  "Batches marked unknown may carry mail: a stack's old batch (destroyed, replaced, `pulumi state delete`, retainOnDelete), one made by an application or another tool. Clearing the status of a paused batch sends its mail on schedule, of a cancelled one sends it again: this command never does. Free such a slot by hand only once you know whose it is.";
 
 if (require.main === module) {
   const confirm = process.stdin.isTTY
