@@ -71,7 +71,7 @@ export class SendGridBatchProvider extends Construct {
     });
     // The wildcard is the log stream's name, which Lambda makes up per container; the group is this one.
     Validations.of(this.role).acknowledge({
-      id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:<${logicalId(stack, this.logGroup)}>:log-stream:*]`,
+      id: `AwsSolutions-IAM5[Resource::${findingName(stack.resolve(logStreams))}]`,
       reason:
         "Log streams are named by Lambda per execution environment, so they cannot be listed; the grant is CreateLogStream and PutLogEvents in the function's own log group only.",
     });
@@ -146,6 +146,12 @@ function parameterArn(stack: Stack, name: string): string {
   return `arn:${stack.partition}:ssm:${stack.region}:${stack.account}:parameter${slash}${name}`;
 }
 
-function logicalId(stack: Stack, construct: Construct): string {
-  return stack.resolve((construct.node.defaultChild as logs.CfnLogGroup).logicalId) as string;
+/** A resolved ARN as cdk-nag names it in a finding: joins flattened, a Ref as <LogicalId>. */
+function findingName(value: unknown): string {
+  if (typeof value === "string") return value;
+  const join = (value as { "Fn::Join"?: [string, unknown[]] })["Fn::Join"];
+  if (join) return join[1].map(findingName).join(join[0]);
+  const ref = (value as { Ref?: string }).Ref;
+  if (ref !== undefined) return `<${ref}>`;
+  return JSON.stringify(value);
 }
