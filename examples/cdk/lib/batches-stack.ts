@@ -1,0 +1,34 @@
+// Two SendGrid batches served by one handler function. Settings come from CDK context
+// (`cdk synth -c sendgrid:newsletterStatus=cancelled`, or the "context" block of cdk.json):
+//   sendgrid:apiKeySecretArn   full ARN of the Secrets Manager secret holding the API key
+//   sendgrid:newsletterStatus  active | paused (default) | cancelled
+//   sendgrid:apiUrl            optional API origin (a local emulator)
+import { CfnOutput, Stack, type StackProps } from "aws-cdk-lib";
+import type { Construct } from "constructs";
+import { type BatchStatus, ScheduledBatch, SendGridApiKey, SendGridBatchProvider } from "pulumi-sendgrid-scheduled-batch/cdk";
+
+export class BatchesStack extends Stack {
+  constructor(scope: Construct, id: string, props?: StackProps) {
+    super(scope, id, props);
+    const context = (key: string): string | undefined => this.node.tryGetContext(`sendgrid:${key}`);
+
+    const sendgrid = new SendGridBatchProvider(this, "SendGrid", {
+      apiKey: SendGridApiKey.fromSecretArn(
+        context("apiKeySecretArn") ?? "arn:aws:secretsmanager:us-east-1:123456789012:secret:sendgrid-api-key-AbCdEf",
+      ),
+    });
+    const apiUrl = context("apiUrl");
+
+    // Mail sent with this batch id is held until the status goes back to active.
+    const newsletter = new ScheduledBatch(this, "Newsletter", {
+      provider: sendgrid,
+      status: (context("newsletterStatus") ?? "paused") as BatchStatus,
+      apiUrl,
+    });
+    const digest = new ScheduledBatch(this, "Digest", { provider: sendgrid, status: "active", apiUrl });
+
+    // Use these as batch_id (with a send_at) in Mail Send.
+    new CfnOutput(this, "NewsletterBatchId", { value: newsletter.batchId });
+    new CfnOutput(this, "DigestBatchId", { value: digest.batchId });
+  }
+}
