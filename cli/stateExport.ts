@@ -2,7 +2,7 @@
 // id a stack records, and the operations an interrupted run left pending.
 
 import * as fs from "node:fs";
-import { accountKey, parseSendAt } from "../core";
+import { accountKey, isScheduledBatchType, parseSendAt } from "../core";
 
 export interface StateExport {
   file: string;
@@ -65,7 +65,7 @@ export function sendTimesFromState(doc: unknown): Map<string, DeclaredSendTime[]
   const resources = list((doc as { deployment?: { resources?: unknown } } | null)?.deployment?.resources);
   for (const r of resources) {
     const res = r as { type?: unknown; id?: unknown; outputs?: Record<string, unknown> } | null;
-    if (typeof res?.type !== "string" || !res.type.endsWith(":ScheduledBatch") || typeof res.id !== "string" || !res.id) continue;
+    if (typeof res?.type !== "string" || !isScheduledBatchType(res.type) || typeof res.id !== "string" || !res.id) continue;
     if (res.outputs?.sendAt === undefined || res.outputs.sendAt === null) continue;
     const parsed = parseSendAt(res.outputs.sendAt);
     // A value we cannot read is kept as such: it must stop a decision, not vanish from it.
@@ -86,7 +86,13 @@ export function pendingOperations(state: StateExport): PendingOperation[] {
     const id = op?.resource?.id;
     const type = typeof op?.type === "string" ? op.type : "unknown";
     const urn = typeof op?.resource?.urn === "string" ? op.resource.urn : "(no urn)";
-    return { file: state.file, type, urn, ...(typeof id === "string" && id ? { id } : {}), resolved: type === "creating" && recorded.has(urn) };
+    return {
+      file: state.file,
+      type,
+      urn,
+      ...(typeof id === "string" && id ? { id } : {}),
+      resolved: type === "creating" && recorded.has(urn),
+    };
   });
 }
 
@@ -129,7 +135,7 @@ export function batchAccounts(state: StateExport): { urn: string; account: strin
   for (const r of resources) if (typeof r?.urn === "string" && typeof r.id === "string") providers.set(`${r.urn}::${r.id}`, r);
   const out: { urn: string; account: string }[] = [];
   for (const r of resources) {
-    if (typeof r?.type !== "string" || !r.type.endsWith(":ScheduledBatch") || typeof r.urn !== "string") continue;
+    if (typeof r?.type !== "string" || !isScheduledBatchType(r.type) || typeof r.urn !== "string") continue;
     const provider = typeof r.provider === "string" ? providers.get(r.provider) : undefined;
     const settings = r.type.startsWith("pulumi-nodejs:dynamic/") ? (r.outputs ?? r.inputs) : (provider?.outputs ?? provider?.inputs);
     out.push({ urn: r.urn, account: accountOf(settings) });

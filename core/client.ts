@@ -6,20 +6,12 @@ import { createHash } from "node:crypto";
 import { Client } from "@sendgrid/client";
 import type { ClientRequest } from "@sendgrid/client/src/request";
 import { SendGridError, type ErrorCode, type SendGridErrorField } from "./errors";
-import { accountKey, canonicalOrigin } from "./model";
-import { fromWire } from "./plan";
+import { accountKey, apiOrigin } from "./model";
 import { redactError } from "./redact";
 import { DEFAULT_RETRY, backoffMs, rateLimitWaitMs, realSleep, retry, type QuotaWaitInfo, type RetryOptions, type Sleep } from "./retry";
 import type { BatchStatus, ConnectionSettings } from "./types";
 import { apiUrlProblem, isLoopbackHost } from "./validate";
-import {
-  SENDGRID_HOSTS,
-  SENDGRID_LIMITS,
-  SENDGRID_MESSAGES,
-  type MailBatchResponse,
-  type ScheduledSendStatus,
-  type WireStatus,
-} from "./wire";
+import { SENDGRID_LIMITS, SENDGRID_MESSAGES, type MailBatchResponse, fromWire, type ScheduledSendStatus, type WireStatus } from "./wire";
 
 export interface ClientOptions {
   retry?: Partial<RetryOptions>;
@@ -61,6 +53,13 @@ interface RawResponse {
   headers: Record<string, string>;
 }
 
+/**
+ * How often a pause/cancel refused with `max limit reached` is tried again: slots free up as fast as
+ * the run's other changes reach SendGrid, so quickly at first (a 250 ms step, doubled for every 500 ms
+ * waited, at most three times), then every 1–2 s (half a step plus jitter), never past the wait.
+ */
+const QUOTA_POLL = { firstStepMs: 250, doubleEveryMs: 500, doublings: 3, maxStepMs: 2000 } as const;
+
 /** Requests of one endpoint wait here while SendGrid's rate-limit window is exhausted. */
 const gates = new Map<string, number>();
 
@@ -101,18 +100,16 @@ export class SendGridBatchClient {
     this.client.setApiKey(settings.apiKey);
     if (settings.region === "eu") this.client.setDataResidency("eu");
     if (settings.onBehalfOf) this.client.setImpersonateSubuser(settings.onBehalfOf);
-    this.baseUrl = settings.apiUrl ? canonicalOrigin(settings.apiUrl) : SENDGRID_HOSTS[settings.region === "eu" ? "eu" : "global"];
+    this.baseUrl = apiOrigin(settings);
     // setApiKey and setDataResidency both reset baseUrl, so the override comes last. `timeout` and
     // `proxy` are passed through to axios; a loopback emulator must not go through HTTP(S)_PROXY.
     const defaults: ClientRequest & { timeout: number; proxy?: false } = { url: "", baseUrl: this.baseUrl, timeout: this.retry.timeoutMs };
     if (isLoopbackHost(new URL(this.baseUrl).hostname)) defaults.proxy = false;
     this.client.setDefaultRequest(defaults);
-    this.accountKey = accountKey({ apiUrl: this.baseUrl, onBehalfOf: settings.onBehalfOf });
+    this.accountKey = accountKey(settings);
     this.accountLabel = settings.onBehalfOf ? `${this.baseUrl} on behalf of ${settings.onBehalfOf}` : this.baseUrl;
-    this.account = createHash("sha256")
-      .update(`${this.baseUrl}\n${settings.apiKey}\n${settings.onBehalfOf ?? ""}`)
-      .digest("hex")
-      .slice(0, 16);
+    // The rate-limit gate is per account and key (SendGrid limits per key): a digest, so no key is kept in it.
+    this.account = createHash("sha256").update(`${this.accountKey}\n${settings.apiKey}`).digest("hex").slice(0, 16);
   }
 
   /** POST /v3/mail/batch: a new batch id. Not idempotent, so at most one fresh retry after a failure. */
@@ -245,7 +242,10 @@ export class SendGridBatchClient {
                 maxWaitMs: policy.maxQuotaWaitMs,
               });
             }
-            const step = Math.min(2000, 250 * 2 ** Math.min(3, Math.floor(waited / 500)));
+            const step = Math.min(
+              QUOTA_POLL.maxStepMs,
+              QUOTA_POLL.firstStepMs * 2 ** Math.min(QUOTA_POLL.doublings, Math.floor(waited / QUOTA_POLL.doubleEveryMs)),
+            );
             return Math.min(Math.round(step / 2 + this.random() * (step / 2)), Math.max(0, policy.maxQuotaWaitMs - waited));
           }
           return backoffMs(transient - 1, policy, this.random);

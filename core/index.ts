@@ -5,7 +5,21 @@ export { SendGridError, describeError, type ErrorCode, type SendGridErrorField }
 export { SENDGRID_HOSTS, SENDGRID_LIMITS, SENDGRID_MESSAGES, isRecord, type ScheduledSendStatus } from "./wire";
 export { plan, type Step } from "./plan";
 export {
+  ACCOUNT_PROPERTIES,
+  BATCH_PROPERTIES,
+  DEFAULT_REGION,
+  DEFAULT_STATUS,
   INPUT_PROPERTIES,
+  RESOURCE_PROPERTIES,
+  TYPE_TOKENS,
+  isScheduledBatchType,
+  propertySpec,
+  type BatchProperty,
+  type OnChange,
+  type PropertySpec,
+} from "./properties";
+export {
+  ENGINE_UNKNOWN,
   apiKeyProblem,
   apiUrlProblem,
   isBatchId,

@@ -18,6 +18,7 @@ import {
 import type { SendGridBatchClient } from "./client";
 import { describeError } from "./errors";
 import type { Journal } from "./journal";
+import { DEFAULT_STATUS } from "./properties";
 import type { BatchStatus } from "./types";
 import { parseSendAt } from "./validate";
 
@@ -34,6 +35,14 @@ export class MustRecordError extends Error {
     this.name = "MustRecordError";
     this.batchId = batchId;
     this.status = status;
+  }
+
+  /**
+   * The error both Pulumi hosts (the dynamic-provider host and the SDK's provider server) turn into
+   * ErrorResourceInitFailed: the engine records `id` with `properties`, and shows `reasons`.
+   */
+  recordedAs<P>(properties: P): Error & { id: string; properties: P; reasons: string[] } {
+    return Object.assign(new Error(this.message), { id: this.batchId, properties, reasons: [this.message] });
   }
 }
 
@@ -76,7 +85,7 @@ export async function provision(
   desired: { status?: BatchStatus; batchId?: string },
   provenance?: Provenance,
 ): Promise<Provisioned> {
-  const status = desired.status ?? "active";
+  const status = desired.status ?? DEFAULT_STATUS;
   if (desired.batchId !== undefined) return { ...(await adoptBatch(client, desired.batchId, status)), adopted: true };
   if (provenance) {
     provenance.journal.ensureWritable(); // fail before minting, not after
@@ -141,7 +150,7 @@ export async function converge(
   believed: BatchStatus | undefined,
 ): Promise<BatchStatus> {
   try {
-    return await applyStatus(client, batchId, desired ?? "active", believed);
+    return await applyStatus(client, batchId, desired ?? DEFAULT_STATUS, believed);
   } catch (err) {
     // readBatch, not getStatus: "no status" is also what an id the account does not know reads as,
     // and recording that as active would make state disagree with the batch's real account.

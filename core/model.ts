@@ -9,18 +9,18 @@
 
 import { apiUrlProblem, parseSendAt } from "./validate";
 import { SENDGRID_HOSTS } from "./wire";
-import type { BatchStatus, Region } from "./types";
-
-export const DEFAULT_STATUS: BatchStatus = "active";
-export const DEFAULT_REGION: Region = "global";
+import { DEFAULT_REGION, DEFAULT_STATUS } from "./properties";
+import type { Region } from "./types";
 
 type Inputs = Record<string, unknown>;
+/** The account settings of a resource, a provider's configuration or a client's connection. */
+type AccountSettings = { readonly apiUrl?: unknown; readonly region?: unknown; readonly onBehalfOf?: unknown };
 
 function given(value: unknown): boolean {
   return value !== undefined && value !== null;
 }
 
-function regionOf(inputs: Inputs): Region {
+function regionOf(inputs: AccountSettings): Region {
   return inputs.region === "eu" ? "eu" : DEFAULT_REGION;
 }
 
@@ -36,13 +36,13 @@ export function canonicalOrigin(apiUrl: string): string {
 }
 
 /** The API origin a batch's requests go to: `apiUrl` as an origin, else the region's host. */
-export function apiOrigin(inputs: Inputs): string {
+export function apiOrigin(inputs: AccountSettings): string {
   if (typeof inputs.apiUrl === "string" && apiUrlProblem(inputs.apiUrl) === undefined) return canonicalOrigin(inputs.apiUrl);
   return SENDGRID_HOSTS[regionOf(inputs)];
 }
 
 /** One string per SendGrid account (host + subuser): equal strings are the same account. */
-export function accountKey(inputs: Inputs): string {
+export function accountKey(inputs: AccountSettings): string {
   return `${apiOrigin(inputs)}|${typeof inputs.onBehalfOf === "string" ? inputs.onBehalfOf : ""}`;
 }
 

@@ -6,17 +6,9 @@
 // Every step is exactly one SendGrid request; the same state is zero requests.
 
 import type { BatchStatus } from "./types";
-import type { WireStatus } from "./wire";
+import { toWire, type WireStatus } from "./wire";
 
 export type Step = { kind: "createStatus"; status: WireStatus } | { kind: "updateStatus"; status: WireStatus } | { kind: "clearStatus" };
-
-export function toWire(status: Exclude<BatchStatus, "active">): WireStatus {
-  return status === "paused" ? "pause" : "cancel";
-}
-
-export function fromWire(status: WireStatus): BatchStatus {
-  return status === "pause" ? "paused" : "cancelled";
-}
 
 /** The minimal list of SendGrid calls that moves a batch from `current` to `desired`. */
 export function plan(current: BatchStatus, desired: BatchStatus): Step[] {

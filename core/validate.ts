@@ -2,6 +2,7 @@
 // CloudFormation validation make zero SendGrid calls. Each failure names the property and the rule.
 
 import type { ErrorCode } from "./errors";
+import { DEFAULT_STATUS, INPUT_PROPERTIES, type BatchProperty } from "./properties";
 import { BATCH_STATUSES, REGIONS, type BatchSpec, type BatchStatus, type Region } from "./types";
 import { SENDGRID_LIMITS } from "./wire";
 
@@ -19,8 +20,15 @@ export interface ValidateOptions {
   isUnknown?: (value: unknown) => boolean;
 }
 
-export const INPUT_PROPERTIES = ["status", "sendAt", "batchId", "onBehalfOf", "region", "apiUrl"] as const;
-export type InputProperty = (typeof INPUT_PROPERTIES)[number];
+/**
+ * The Pulumi engine's placeholder for a value not known during preview (pulumi/pulumi#6310): the
+ * Pulumi adapters pass it to `isUnknown`, so such a value is skipped, not rejected.
+ */
+export const ENGINE_UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+
+/** A property the resource accepts (core/properties.ts). */
+export type InputProperty = BatchProperty;
+export { INPUT_PROPERTIES };
 
 // SendGrid's batch ids: 32 URL-safe characters today (`HkJ5yLYULb7Rj8GKSx7u025ouWVlMgAi`, and the
 // emulator's), 62 in the 2015 docs, 19 in the spec's placeholder. At least 16 is below every one of
@@ -153,7 +161,7 @@ export function validateInputs(raw: Record<string, unknown>, opts: ValidateOptio
     }
   }
 
-  const spec: BatchSpec = { status: "active" };
+  const spec: BatchSpec = { status: DEFAULT_STATUS };
 
   if (known(raw.status)) {
     if ((BATCH_STATUSES as readonly unknown[]).includes(raw.status)) spec.status = raw.status as BatchStatus;

@@ -1,9 +1,21 @@
-// SendGrid's wire format for the Cancel Scheduled Sends API and the Mail Batch endpoints.
-// These are the only definitions the emulator shares with the core (type-only imports),
-// so both sides agree on the shapes that SendGrid's OpenAPI description documents.
+// SendGrid's wire format for the Cancel Scheduled Sends API and the Mail Batch endpoints: shapes,
+// exact error strings, limits and hosts. The emulator shares this one file with the core (and
+// nothing else), so both sides agree on what SendGrid's OpenAPI description documents.
+
+import type { BatchStatus } from "./types";
 
 /** The status a batch carries in `/v3/user/scheduled_sends` (SendGrid schema `Status`). */
 export type WireStatus = "pause" | "cancel";
+
+/** This project's name for a held batch's status, as SendGrid spells it. */
+export function toWire(status: Exclude<BatchStatus, "active">): WireStatus {
+  return status === "paused" ? "pause" : "cancel";
+}
+
+/** SendGrid's status as this project names it. */
+export function fromWire(status: WireStatus): BatchStatus {
+  return status === "pause" ? "paused" : "cancelled";
+}
 
 /** `ScheduledSendStatus`: one entry of the scheduled-sends list or of a single read. */
 export interface ScheduledSendStatus {
@@ -27,17 +39,6 @@ export interface SendGridErrorItem {
 export interface ErrorResponse {
   errors: SendGridErrorItem[];
   id?: string;
-}
-
-/** Body of `POST /v3/user/scheduled_sends`. */
-export interface CreateScheduledSendBody {
-  batch_id: string;
-  status: WireStatus;
-}
-
-/** Body of `PATCH /v3/user/scheduled_sends/{batch_id}`. */
-export interface UpdateScheduledSendBody {
-  status: WireStatus;
 }
 
 /** The exact error strings SendGrid returns (2015–2018 API blueprint, still seen in field reports). */

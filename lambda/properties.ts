@@ -6,25 +6,18 @@
 // set": `!Ref` of a parameter with Default "" is the usual way templates leave an optional
 // property out, and SendGrid has no meaning for an empty subuser, region or batch id.
 
-import { batchChanges, validateInputs, type BatchSpec, type BatchStatus, type Failure } from "../core";
+import { BATCH_PROPERTIES, DEFAULT_STATUS, batchChanges, validateInputs, type BatchSpec, type BatchStatus, type Failure } from "../core";
 
 export type RawProperties = Record<string, unknown>;
 
 /** Where the SendGrid API key is read from at run time (never the key itself). */
 export type ApiKeySource = { kind: "secretsmanager"; secretArn: string } | { kind: "ssm"; parameterName: string };
 
-/** Our properties, PascalCase as they appear in templates, mapped to the core's input names. */
-const CORE_NAMES = {
-  Status: "status",
-  SendAt: "sendAt",
-  BatchId: "batchId",
-  OnBehalfOf: "onBehalfOf",
-  Region: "region",
-  ApiUrl: "apiUrl",
-} as const;
-type CoreProperty = keyof typeof CORE_NAMES;
-const CORE_PROPERTIES = Object.keys(CORE_NAMES) as CoreProperty[];
-const PASCAL_OF: Record<string, string> = Object.fromEntries(Object.entries(CORE_NAMES).map(([p, c]) => [c, p]));
+/** Our properties, PascalCase as they appear in templates (the core's property table), mapped to the core's input names. */
+type CoreProperty = (typeof BATCH_PROPERTIES)[number]["cfnName"];
+const CORE_NAMES = Object.fromEntries(BATCH_PROPERTIES.map((p) => [p.cfnName, p.name])) as Record<CoreProperty, string>;
+const CORE_PROPERTIES = BATCH_PROPERTIES.map((p) => p.cfnName) as readonly CoreProperty[];
+const PASCAL_OF: Record<string, string> = Object.fromEntries(BATCH_PROPERTIES.map((p) => [p.name, p.cfnName]));
 
 const KEY_PROPERTIES = ["ApiKeySecretArn", "ApiKeyParameterName"] as const;
 /** CloudFormation's own properties: present in ResourceProperties, never ours to act on. */
@@ -79,7 +72,7 @@ export function parseProperties(props: RawProperties, opts: ParseOptions): Parse
   const inputs = coreInputs(props);
   const previous = opts.forDelete
     ? { status: inputs.status, sendAt: inputs.sendAt } // "nothing changes": no timing rule applies
-    : opts.previous && { status: coreInputs(opts.previous).status ?? "active", sendAt: coreInputs(opts.previous).sendAt };
+    : opts.previous && { status: coreInputs(opts.previous).status ?? DEFAULT_STATUS, sendAt: coreInputs(opts.previous).sendAt };
   const { spec, failures: coreFailures } = validateInputs(inputs, { now: opts.now, previous });
   for (const f of coreFailures) failures.push({ property: PASCAL_OF[f.property] ?? f.property, reason: f.reason });
 

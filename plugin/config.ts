@@ -3,6 +3,8 @@
 // "which change is another account" is the core's accountKey. Pure: no I/O.
 
 import {
+  ACCOUNT_PROPERTIES,
+  ENGINE_UNKNOWN,
   SendGridError,
   accountKey,
   apiKeyProblem,
@@ -18,8 +20,6 @@ import { CONFIG_KEYS, PACKAGE, type ConfigKey } from "./names";
 
 type Props = Record<string, unknown>;
 
-/** The engine's placeholder for values not known during preview. */
-export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 /** The engine's marker for a secret value (`{ [SECRET_SIG_KEY]: SECRET_SIG, value }`). */
 const SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d";
 const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
@@ -78,14 +78,14 @@ export function checkConfig(news: Props, env: NodeJS.ProcessEnv): { inputs: Prop
     values[key] = plain(raw);
   }
   const { apiKey, ...account } = values;
-  const checked = validateInputs(account, { now: Math.floor(Date.now() / 1000), isUnknown: (v) => v === UNKNOWN });
+  const checked = validateInputs(account, { now: Math.floor(Date.now() / 1000), isUnknown: (v) => v === ENGINE_UNKNOWN });
   failures.push(...checked.failures);
-  if (apiKey !== UNKNOWN) {
+  if (apiKey !== ENGINE_UNKNOWN) {
     const key = apiKey === undefined || apiKey === null ? env.SENDGRID_API_KEY : typeof apiKey === "string" ? apiKey : "";
     const problem = apiKeyProblem(key);
     if (problem) failures.push({ property: "apiKey", reason: keyMessage(problem) });
   }
-  const inputs = typeof apiKey === "string" && apiKey !== UNKNOWN ? { ...news, apiKey: secret(news.apiKey) } : news;
+  const inputs = typeof apiKey === "string" && apiKey !== ENGINE_UNKNOWN ? { ...news, apiKey: secret(news.apiKey) } : news;
   return { inputs, failures };
 }
 
@@ -105,8 +105,8 @@ export function diffConfig(olds: Props, news: Props): ConfigDiff {
     if (news[k] !== undefined && news[k] !== null) n[k] = plain(news[k]);
   }
   const changed = CONFIG_KEYS.filter((k) => JSON.stringify(o[k]) !== JSON.stringify(n[k]));
-  const accountKeys: readonly ConfigKey[] = ["region", "apiUrl", "onBehalfOf"];
-  const unknownAccount = accountKeys.some((k) => n[k] === UNKNOWN);
+  const accountKeys: readonly ConfigKey[] = ACCOUNT_PROPERTIES;
+  const unknownAccount = accountKeys.some((k) => n[k] === ENGINE_UNKNOWN);
   const anotherAccount = unknownAccount || accountKey(o) !== accountKey(n);
   const replaces = anotherAccount ? changed.filter((k) => accountKeys.includes(k)) : [];
   return { replaces, updates: changed.filter((k) => !replaces.includes(k)) };

@@ -11,11 +11,11 @@ import { PACKAGE, RESOURCE_TOKEN } from "./names";
 export type { BatchStatus, Region };
 
 export interface ScheduledBatchArgs {
-  /** `active` (default: mail goes out at its send_at), `paused` (held) or `cancelled` (discarded at send_at). */
+  /** `active` (the batch's mail goes out at its send time), `paused` (held until resumed) or `cancelled` (discarded at its send time). Changing it updates the batch in place with exactly one SendGrid call. Default: `active`. */
   status?: pulumi.Input<BatchStatus>;
-  /** When the batch's mail is scheduled (Unix seconds or ISO 8601). Enables SendGrid's timing checks at preview. */
+  /** When the batch's mail is scheduled: Unix seconds or an ISO 8601 date-time with a zone. Used only for SendGrid's timing rules at preview (no pause or cancel later than 10 minutes before send_at; send_at at most 72 hours ahead); changing it makes no SendGrid call. */
   sendAt?: pulumi.Input<number | string>;
-  /** Adopt this existing batch id instead of creating one (or use `pulumi import`). */
+  /** Adopt this existing SendGrid batch id instead of creating a new batch. Naming another batch later replaces the resource (the old batch is cancelled). */
   batchId?: pulumi.Input<string>;
 }
 
@@ -38,11 +38,11 @@ export class ScheduledBatch extends pulumi.CustomResource {
 export interface ProviderArgs {
   /** The SendGrid API key (stored as a secret); default: the SENDGRID_API_KEY environment variable. */
   apiKey?: pulumi.Input<string>;
-  /** `global` (api.sendgrid.com, default) or `eu` (api.eu.sendgrid.com). */
+  /** `global` (api.sendgrid.com, the default) or `eu` (api.eu.sendgrid.com). Another region is another account: its batches are replaced. */
   region?: pulumi.Input<Region>;
-  /** A subuser's username (or `account-id <id>`), sent as `on-behalf-of`. */
+  /** A subuser's username (or `account-id <id>`), sent as SendGrid's `on-behalf-of` header. Another subuser is another account: its batches are replaced. */
   onBehalfOf?: pulumi.Input<string>;
-  /** The API origin, e.g. a local emulator (https, or http for loopback only). */
+  /** The API origin, e.g. a local SendGrid emulator (`http://127.0.0.1:3030`): https, or http for loopback hosts only, without a path. Overrides `region`. Another host is another account: its batches are replaced. */
   apiUrl?: pulumi.Input<string>;
 }
 

@@ -3,6 +3,7 @@
 // provider's configuration instead of resource properties. Nothing here imports @pulumi/pulumi.
 
 import {
+  ENGINE_UNKNOWN,
   MustRecordError,
   batchChanges,
   clientFor,
@@ -21,7 +22,7 @@ import {
   type QuotaWaitInfo,
   type SendGridBatchClient,
 } from "../core";
-import { PLUGIN_HINTS, UNKNOWN, connectionSettings } from "./config";
+import { PLUGIN_HINTS, connectionSettings } from "./config";
 import { engineLog, type EngineLog } from "./engineLog";
 import { CONFIG_KEYS, PACKAGE, RESOURCE_INPUTS } from "./names";
 
@@ -71,7 +72,7 @@ export function check(olds: Props, news: Props): { inputs: Props; failures: Fail
   const checked = validateInputs(resourceInputs, {
     now: Math.floor(Date.now() / 1000),
     previous: hadInputs ? { status: olds.status, sendAt: olds.sendAt } : undefined,
-    isUnknown: (v) => v === UNKNOWN,
+    isUnknown: (v) => v === ENGINE_UNKNOWN,
   });
   failures.push(...checked.failures);
   // The canonical form (status defaulted) is what diff compares and state records.
@@ -94,11 +95,6 @@ function outputs(inputs: Props, batchId: string, status: BatchStatus, adopted: b
   const out: Props = { batchId, status, adopted };
   if (inputs.sendAt !== undefined && inputs.sendAt !== null) out.sendAt = inputs.sendAt;
   return out;
-}
-
-/** An error the SDK's server turns into ErrorResourceInitFailed: the engine records `id`. */
-function partial(message: string, id: string, properties: Props): Error & { id: string; properties: Props; reasons: string[] } {
-  return Object.assign(new Error(message), { id, properties, reasons: [message] });
 }
 
 /**
@@ -166,7 +162,7 @@ export class BatchResource {
       return { id: made.batchId, outs: outputs(inputs, made.batchId, made.status, made.adopted) };
     } catch (err) {
       // A batch now exists: record it so the next `up` converges instead of orphaning it.
-      if (err instanceof MustRecordError) throw partial(err.message, err.batchId, outputs(inputs, err.batchId, err.status, false));
+      if (err instanceof MustRecordError) throw err.recordedAs(outputs(inputs, err.batchId, err.status, false));
       throw err;
     }
   }
@@ -177,7 +173,7 @@ export class BatchResource {
       return { outs: outputs(news, id, status, olds.adopted === true) };
     } catch (err) {
       // SendGrid holds another status than state believed: record it.
-      if (err instanceof MustRecordError) throw partial(err.message, id, { ...olds, status: err.status });
+      if (err instanceof MustRecordError) throw err.recordedAs({ ...olds, status: err.status });
       throw inPluginTerms(err, "update");
     }
   }

@@ -4,6 +4,7 @@
 // batch without sendAt, a batch that is not protected.
 
 import { PolicyPack, type PolicyResource, type ResourceValidationArgs } from "@pulumi/policy";
+import { ACCOUNT_PROPERTIES } from "../core/properties";
 import {
   type BatchView,
   MISSING_SEND_AT_MESSAGE,
@@ -33,7 +34,7 @@ function view(r: PolicyResource | ResourceValidationArgs): BatchView {
 function accountConfig(props: Record<string, unknown>): Record<string, unknown> | undefined {
   try {
     const out: Record<string, unknown> = {};
-    for (const k of ["apiKey", "region", "onBehalfOf", "apiUrl"]) if (props[k] !== undefined && props[k] !== null) out[k] = props[k];
+    for (const k of ["apiKey", ...ACCOUNT_PROPERTIES]) if (props[k] !== undefined && props[k] !== null) out[k] = props[k];
     return out;
   } catch {
     return undefined;

@@ -4,16 +4,14 @@
 
 import { createHash } from "node:crypto";
 import { accountKey, apiOrigin } from "../core/model";
+import { TYPE_TOKENS, isScheduledBatchType } from "../core/properties";
+import { ENGINE_UNKNOWN } from "../core/validate";
 import { SENDGRID_LIMITS } from "../core/wire";
 
-/** The dynamic resource (provider/scheduledBatch.ts): `pulumi-nodejs:dynamic/<module>:<type>`. */
-export const DYNAMIC_TYPE = "pulumi-nodejs:dynamic/sendgrid:ScheduledBatch";
-/** The provider-plugin resource (package `sendgrid-batch`). Its account comes from its provider's config. */
-export const PLUGIN_TYPE = "sendgrid-batch:index:ScheduledBatch";
+/** The dynamic resource (provider/scheduledBatch.ts); the plugin's resource takes its account from its provider's config. */
+export const { dynamic: DYNAMIC_TYPE, plugin: PLUGIN_TYPE } = TYPE_TOKENS;
 
-export function isScheduledBatch(type: string): boolean {
-  return type === DYNAMIC_TYPE || type === PLUGIN_TYPE;
-}
+export const isScheduledBatch = isScheduledBatchType;
 
 /** What a rule needs to know of one resource. */
 export interface BatchView {
@@ -43,7 +41,6 @@ export interface Account {
 }
 
 /** The engine's placeholder for a value not known during preview (a string in analyzer requests). */
-const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 
 /**
  * The SendGrid account a batch acts on. The dynamic resource names it in its own inputs (region,
@@ -74,7 +71,7 @@ function pluginAccount(batch: BatchView): Account {
   const urn = batch.providerUrn ?? "default provider";
   const providerName = urn.split("::").pop() ?? urn;
   const config = batch.providerConfig;
-  if (config === undefined || Object.values(config).some((v) => v === UNKNOWN)) {
+  if (config === undefined || Object.values(config).some((v) => v === ENGINE_UNKNOWN)) {
     return { key: `provider|${urn}`, label: `provider ${providerName}` };
   }
   const apiKey = typeof config.apiKey === "string" && config.apiKey !== "" ? config.apiKey : undefined;

@@ -7,6 +7,8 @@
 // Nothing here imports @pulumi/pulumi: the shapes below are what the dynamic-provider host sends.
 
 import {
+  ACCOUNT_PROPERTIES,
+  ENGINE_UNKNOWN,
   MustRecordError,
   SendGridError,
   apiKeyProblem,
@@ -53,8 +55,6 @@ export interface ScheduledBatchOutputs extends ScheduledBatchInputs {
 
 type Props = Record<string, unknown>;
 
-/** The engine's placeholder for values not known during preview (pulumi/pulumi#6310). */
-export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 const PROVIDER_KEY = "__provider";
 
 interface ConfigSource {
@@ -109,7 +109,7 @@ async function checkInputs(olds: Props, news: Props): Promise<{ inputs: Props; f
   const { failures } = validateInputs(news, {
     now: Math.floor(Date.now() / 1000),
     previous: hadInputs ? { status: olds.status, sendAt: olds.sendAt } : undefined,
-    isUnknown: (v) => v === UNKNOWN,
+    isUnknown: (v) => v === ENGINE_UNKNOWN,
   });
   const keyProblem = apiKeyProblem(currentApiKey());
   if (keyProblem) failures.push({ property: "", reason: keyMessage(keyProblem) });
@@ -134,14 +134,6 @@ async function diffInputs(
 /** The inputs echoed back with what SendGrid holds (later diff/update/delete see only outputs). */
 function outputs(inputs: ScheduledBatchInputs, batchId: string, status: BatchStatus, adopted: boolean): Props {
   return { ...inputs, batchId, status, adopted } satisfies ScheduledBatchOutputs;
-}
-
-/**
- * An error the dynamic-provider host turns into ErrorResourceInitFailed: the engine records the
- * resource with these properties, and shows `reasons` (not the message) to the user.
- */
-function partial(message: string, id: string, properties: Props): Error & { id: string; properties: Props; reasons: string[] } {
-  return Object.assign(new Error(message), { id, properties, reasons: [message] });
 }
 
 /**
@@ -188,7 +180,7 @@ export async function create(inputs: Props): Promise<{ id: string; outs: Props }
   } catch (err) {
     // A batch now exists: record it so the next `up` converges instead of orphaning it.
     if (err instanceof MustRecordError) {
-      throw partial(err.message, err.batchId, { ...outputs(spec, err.batchId, err.status, false), [PROVIDER_KEY]: inputs[PROVIDER_KEY] });
+      throw err.recordedAs({ ...outputs(spec, err.batchId, err.status, false), [PROVIDER_KEY]: inputs[PROVIDER_KEY] });
     }
     throw err;
   }
@@ -201,7 +193,7 @@ export async function update(id: string, olds: Props, news: Props): Promise<{ ou
     return { outs: outputs(spec, id, status, olds.adopted === true) };
   } catch (err) {
     // SendGrid holds another status than state believed: record it.
-    if (err instanceof MustRecordError) throw partial(err.message, id, { ...olds, status: err.status, [PROVIDER_KEY]: news[PROVIDER_KEY] });
+    if (err instanceof MustRecordError) throw err.recordedAs({ ...olds, status: err.status, [PROVIDER_KEY]: news[PROVIDER_KEY] });
     throw inPulumiTerms(err);
   }
 }
@@ -214,7 +206,7 @@ async function readBatch(id: string, props: Props = {}): Promise<{ id: string; p
   });
   const inputs: Props = { ...found.inputs };
   // The account is a resource input here (the plugin takes it from provider configuration).
-  for (const k of ["onBehalfOf", "region", "apiUrl"] as const) if (state[k] !== undefined) inputs[k] = state[k];
+  for (const k of ACCOUNT_PROPERTIES) if (state[k] !== undefined) inputs[k] = state[k];
   return { id, props: { ...state, batchId: id, status: found.status, adopted: found.adopted }, inputs };
 }
 
