@@ -1,0 +1,110 @@
+// The `./cdk` entry point as users get it from npm (`npm pack` of the build, unpacked into a
+// project; needs `npm run build` and `npm run build:lambda`): it ships the handler bundle and
+// synthesizes with it, and the package's other entry points need neither aws-cdk-lib nor constructs.
+
+import { execFileSync, spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { PACKAGE_NAME, packedTarball, projectWithPackage } from "../scripts/lib/packedPackage";
+import { REPO_ROOT } from "../scripts/lib/repoRoot";
+
+type Manifest = {
+  exports: Record<string, { types: string; default: string }>;
+  scripts: Record<string, string>;
+  peerDependencies: Record<string, string>;
+  peerDependenciesMeta: Record<string, { optional?: boolean }>;
+  devDependencies: Record<string, string>;
+};
+const manifest = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, "package.json"), "utf8")) as Manifest;
+
+function packedFiles(): string[] {
+  return execFileSync("tar", ["tzf", packedTarball()], { encoding: "utf8" })
+    .split("\n")
+    .filter(Boolean)
+    .map((f) => f.replace(/^package\//, ""));
+}
+
+function run(project: { dir: string; env: Record<string, string> }, script: string, env: Record<string, string> = {}) {
+  return spawnSync(process.execPath, ["-e", script], {
+    cwd: project.dir,
+    env: { PATH: process.env.PATH ?? "", ...project.env, ...env },
+    encoding: "utf8",
+  });
+}
+
+test("the package ships the ./cdk entry point, the property rules it uses and the handler bundle it deploys", () => {
+  const files = packedFiles();
+  const cdk = manifest.exports["./cdk"];
+  expect(cdk).toEqual({ types: "./dist/cdk/index.d.ts", default: "./dist/cdk/index.js" });
+  for (const file of [cdk?.types, cdk?.default, "dist/lambda/properties.js", "lambda/dist/index.js", "lambda/template.yaml"]) {
+    expect(files).toContain(String(file).replace(/^\.\//, ""));
+  }
+  // The bundle is built before every pack and publish.
+  expect(manifest.scripts.prepack).toMatch(/build:lambda/);
+});
+
+test("aws-cdk-lib and constructs are optional peers (like @pulumi/policy), pinned for the tests", () => {
+  for (const name of ["aws-cdk-lib", "constructs"]) {
+    expect(manifest.peerDependencies[name]).toMatch(/^\^/);
+    expect(manifest.peerDependenciesMeta[name]).toEqual({ optional: true });
+    expect(manifest.devDependencies[name]).toMatch(/^\d+\.\d+\.\d+$/);
+  }
+});
+
+describe("installed without aws-cdk-lib and constructs", () => {
+  let project: { dir: string; env: Record<string, string> };
+  beforeAll(() => {
+    project = projectWithPackage({ linked: false });
+    for (const name of ["aws-cdk-lib", "constructs", "cdk-nag"]) fs.rmSync(path.join(project.dir, "node_modules", name));
+  }, 120_000);
+  afterAll(() => fs.rmSync(project.dir, { recursive: true, force: true }));
+
+  test("the Pulumi resource, the core and the plugin's classes load, and load nothing of the CDK", () => {
+    const r = run(
+      project,
+      `for (const e of ["", "/core", "/plugin", "/runtime"]) require("${PACKAGE_NAME}" + e);
+       console.log(JSON.stringify(Object.keys(require.cache).filter((f) => /aws-cdk-lib|constructs|[\\\\/]dist[\\\\/]cdk[\\\\/]/.test(f))));`,
+    );
+    expect(r.stderr).toBe("");
+    expect(JSON.parse(r.stdout)).toEqual([]);
+  });
+
+  test("the ./cdk entry point says what is missing", () => {
+    const r = run(project, `require("${PACKAGE_NAME}/cdk")`);
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toMatch(/Cannot find module 'aws-cdk-lib'/);
+  });
+});
+
+describe("installed with aws-cdk-lib", () => {
+  let project: { dir: string; env: Record<string, string> };
+  beforeAll(() => {
+    project = projectWithPackage({ linked: false });
+  }, 120_000);
+  afterAll(() => fs.rmSync(project.dir, { recursive: true, force: true }));
+
+  test("an app synthesizes with the bundle the package ships as the function's code", () => {
+    const outdir = fs.mkdtempSync(path.join(os.tmpdir(), "cdk-pkg-out-"));
+    const r = run(
+      project,
+      `const { App, Stack } = require("aws-cdk-lib");
+       const { ScheduledBatch, SendGridApiKey, SendGridBatchProvider } = require("${PACKAGE_NAME}/cdk");
+       const app = new App();
+       const stack = new Stack(app, "Packed");
+       const provider = new SendGridBatchProvider(stack, "SendGrid", {
+         apiKey: SendGridApiKey.fromSecretArn("arn:aws:secretsmanager:us-east-1:123456789012:secret:sendgrid-api-key-AbCdEf"),
+       });
+       new ScheduledBatch(stack, "Newsletter", { provider, status: "paused" });
+       app.synth();`,
+      { CDK_OUTDIR: outdir },
+    );
+    expect(r.stderr).toBe("");
+    expect(r.status).toBe(0);
+    const [asset] = fs.readdirSync(outdir).filter((f) => f.startsWith("asset."));
+    const shipped = path.join(project.dir, "node_modules", PACKAGE_NAME, "lambda", "dist", "index.js");
+    expect(fs.readFileSync(path.join(outdir, asset as string, "index.js"))).toEqual(fs.readFileSync(shipped));
+    const template = fs.readFileSync(path.join(outdir, "Packed.template.json"), "utf8");
+    expect(template).toContain('"Type": "Custom::SendGridScheduledBatch"');
+  });
+});
