@@ -1,11 +1,17 @@
-// The plugin's public names, shared by the provider process, its schema and the typed SDK classes.
+// The plugin's public names, shared by the provider process, its schema and the typed SDK classes;
+// the package, resource and property names come from the core's property table (core/properties.ts).
+
+import { ACCOUNT_PROPERTIES, RESOURCE_PROPERTIES, TYPE_TOKENS } from "../core/properties";
 
 /** The Pulumi package name: the plugin executable is `pulumi-resource-sendgrid-batch`. */
-export const PACKAGE = "sendgrid-batch";
+export const PACKAGE = TYPE_TOKENS.pluginPackage;
 /** The resource type token. */
-export const RESOURCE_TOKEN = `${PACKAGE}:index:ScheduledBatch`;
+export const RESOURCE_TOKEN = TYPE_TOKENS.plugin;
+/** The schema's enum types (string enums: on the wire a value is its plain string). */
+export const BATCH_STATUS_TOKEN = `${PACKAGE}:index:BatchStatus`;
+export const REGION_TOKEN = `${PACKAGE}:index:Region`;
 /** The properties a program sets on the resource; the account lives in the provider's config. */
-export const RESOURCE_INPUTS = ["status", "sendAt", "batchId"] as const;
-/** The provider's configuration keys (`sendgrid-batch:<key>` in stack config). */
-export const CONFIG_KEYS = ["apiKey", "region", "onBehalfOf", "apiUrl"] as const;
+export const RESOURCE_INPUTS = RESOURCE_PROPERTIES;
+/** The provider's configuration keys (`sendgrid-batch:<key>` in stack config): the key, then the account. */
+export const CONFIG_KEYS = ["apiKey", ...ACCOUNT_PROPERTIES] as const;
 export type ConfigKey = (typeof CONFIG_KEYS)[number];
