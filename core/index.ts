@@ -50,9 +50,11 @@ export { DEFAULT_JOURNAL_PATH, JOURNAL_ENV, Journal, journalFromEnv, mayBeRunnin
 export {
   MustRecordError,
   converge,
+  convergeIfKnown,
   provision,
   refresh,
   retire,
+  type LifecycleHooks,
   type Provenance,
   type Provisioned,
   type RecordedBatch,

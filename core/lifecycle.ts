@@ -1,8 +1,9 @@
-// The resource lifecycle the Pulumi adapters share (the dynamic provider in provider/runtime.ts, the
-// provider plugin in plugin/resource.ts): create or adopt, update, refresh, delete, over the batch
-// operations of batches.ts. Each function takes a client and what state recorded, and returns (or
-// throws, as MustRecordError) what state must record next; the adapters only translate their
-// host's shapes. Same SendGrid calls whichever adapter runs it.
+// The resource lifecycle every adapter shares (the dynamic provider in provider/runtime.ts, the
+// provider plugin in plugin/resource.ts, the CloudFormation custom resource in lambda/operations.ts):
+// create or adopt, update, refresh, delete, over the batch operations of batches.ts. Each function
+// takes a client and what state recorded, and returns (or throws, as MustRecordError) what state
+// must record next; the adapters only translate their host's shapes. Same SendGrid calls whichever
+// adapter runs it.
 
 import {
   PartialFailureError,
@@ -25,7 +26,8 @@ import { parseSendAt } from "./validate";
 /**
  * An operation failed after SendGrid changed: state must record batch `batchId` with `status`, or
  * the next run would orphan a batch that now exists (a partial create) or plan from a status
- * SendGrid no longer holds (a failed update). The message is the failure's own.
+ * SendGrid no longer holds (a failed update). The message is the failure's own; `cause` is the
+ * failure itself, for an adapter that words it its own way.
  */
 export class MustRecordError extends Error {
   readonly batchId: string;
@@ -73,17 +75,29 @@ export interface Provenance {
 }
 
 /**
+ * What an adapter without state to write mid-operation hears from the lifecycle (the Lambda, which
+ * answers once, at the end or at its deadline).
+ */
+export interface LifecycleHooks {
+  /** A minted id, as soon as it exists (before its status write): an answer cut short can still name it. */
+  onMinted?: (batchId: string) => void;
+  /** The clock, epoch ms (default Date.now): it tells a cancel refused near sendAt "too late". */
+  now?: () => number;
+}
+
+/**
  * Create: adopt `batchId` when given (checked to be this account's), else take over a batch an
  * interrupted run minted and never handed over (the journal's proof that no program has its id),
  * else mint a new batch; then bring it to `status` (default active). A batch minted but not brought
  * to its status throws MustRecordError with the status it has ("unknown" is recorded as active, the
  * status of a new id). With `provenance`, a minted id is journaled (fsynced) before its status write
- * and marked handed before it is returned or thrown.
+ * and marked handed before it is returned or thrown. `hooks.onMinted` hears a minted id first.
  */
 export async function provision(
   client: SendGridBatchClient,
   desired: { status?: BatchStatus; batchId?: string },
   provenance?: Provenance,
+  hooks: LifecycleHooks = {},
 ): Promise<Provisioned> {
   const status = desired.status ?? DEFAULT_STATUS;
   if (desired.batchId !== undefined) return { ...(await adoptBatch(client, desired.batchId, status)), adopted: true };
@@ -93,19 +107,20 @@ export async function provision(
     if (recovered) return recovered;
   }
   const minted = (batchId: string) => {
+    hooks.onMinted?.(batchId);
     provenance?.journal.append("minted", batchId, { account: client.accountKey, resource: provenance.resource });
     provenance?.log?.(
       `minted batch ${batchId} in ${client.accountLabel}${provenance.resource ? ` for ${provenance.resource}` : ""} (journal ${provenance.journal.file})`,
     );
   };
   try {
-    const made = await createBatch(client, status, provenance && minted);
+    const made = await createBatch(client, status, minted);
     provenance?.journal.append("handed", made.batchId);
     return { ...made, adopted: false };
   } catch (err) {
     if (err instanceof PartialFailureError) {
       provenance?.journal.append("handed", err.batchId);
-      throw new MustRecordError(err.message, err.batchId, err.status === "unknown" ? "active" : err.status, err);
+      throw new MustRecordError(err.message, err.batchId, err.status === "unknown" ? "active" : err.status, err.cause);
     }
     throw err;
   }
@@ -161,6 +176,20 @@ export async function converge(
   }
 }
 
+/**
+ * Update of a batch this account may not know (a CloudFormation rollback Update hands back an id
+ * that already belongs to the new properties' account): converge from what SendGrid holds when the
+ * account knows `batchId` (1–2 reads), else undefined, having written nothing.
+ */
+export async function convergeIfKnown(
+  client: SendGridBatchClient,
+  batchId: string,
+  desired: BatchStatus | undefined,
+): Promise<BatchStatus | undefined> {
+  const held = await readBatch(client, batchId);
+  return held === undefined ? undefined : converge(client, batchId, desired, held);
+}
+
 export interface Refreshed {
   status: BatchStatus;
   adopted: boolean;
@@ -183,9 +212,15 @@ export async function refresh(client: SendGridBatchClient, batchId: string, reco
 
 /**
  * Delete: cancel the batch (cancelBatch: never DELETE, idempotent). The declared sendAt goes with
- * it, so a refusal within SendGrid's 10-minute cut-off reads as TOO_LATE, whatever SendGrid's words.
+ * it, so a refusal within SendGrid's 10-minute cut-off (by `hooks.now`) reads as TOO_LATE, whatever SendGrid's words.
  */
-export async function retire(client: SendGridBatchClient, batchId: string, recorded: RecordedBatch): Promise<CancelOutcome> {
+export async function retire(
+  client: SendGridBatchClient,
+  batchId: string,
+  recorded: RecordedBatch,
+  hooks: LifecycleHooks = {},
+): Promise<CancelOutcome> {
   const sendAt = recorded.sendAt === undefined || recorded.sendAt === null ? undefined : parseSendAt(recorded.sendAt);
-  return cancelBatch(client, batchId, recorded.status, { sendAt: sendAt && "seconds" in sendAt ? sendAt.seconds : undefined });
+  const now = hooks.now && Math.floor(hooks.now() / 1000);
+  return cancelBatch(client, batchId, recorded.status, { sendAt: sendAt && "seconds" in sendAt ? sendAt.seconds : undefined, now });
 }
