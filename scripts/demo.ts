@@ -10,7 +10,7 @@ async function main(): Promise<void> {
   const admin = new EmulatorAdmin(emulator.url);
   const say = (s: string) => console.log(s);
   say(`SendGrid emulator listening on ${emulator.url}`);
-  say(`Pulumi CLI: ${ensurePulumiCli()}`);
+  say(`Pulumi CLI: ${ensurePulumiCli({ yaml: false })}`);
 
   const { stack, dispose } = await localStack({
     workDir: REPO_ROOT,

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # ensure-pulumi.sh — make a working Pulumi CLI available without get.pulumi.com.
 #
-# Usage: scripts/ensure-pulumi.sh [--build]
+# Usage: scripts/ensure-pulumi.sh [--build] [--no-yaml]
 #
 # Prints, as the LAST line of stdout, the absolute path of a `bin/` directory
 # containing:
@@ -15,6 +15,7 @@
 # Everything else (progress, go output) goes to stderr.
 #
 #   --build / ENSURE_PULUMI_BUILD=1   ignore a `pulumi` on PATH, use/build the cached one
+#   --no-yaml                         do not build the YAML language host if it is missing
 #   SENDGRID_BATCH_CACHE               cache root (default
 #                                      ${XDG_CACHE_HOME:-$HOME/.cache}/pulumi-sendgrid-scheduled-batch)
 #
@@ -50,9 +51,11 @@ SDK_PKG_DIR="$REPO_ROOT/node_modules/@pulumi/pulumi"
 RESOURCE_PLUGIN="pulumi-resource-pulumi-nodejs"
 
 FORCE_BUILD="${ENSURE_PULUMI_BUILD:-0}"
+WANT_YAML=1
 for arg in "$@"; do
   case "$arg" in
     --build) FORCE_BUILD=1 ;;
+    --no-yaml) WANT_YAML=0 ;; # the demo runs a Node.js program: no YAML host (about a minute of a cold start)
     -h|--help) sed -n '2,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "$0" >&2; exit 0 ;;
     *) die "unknown argument: $arg (see --help)" ;;
   esac
@@ -224,7 +227,7 @@ cache_is_good() {
 
 finish() {
   install_resource_plugin "$BIN"
-  if ! yaml_host_is_good; then
+  if [[ "$WANT_YAML" == 1 ]] && ! yaml_host_is_good; then
     take_lock "v$VERSION"
     yaml_host_is_good || build_yaml_host
   fi

@@ -17,14 +17,15 @@ let cliBin: string | undefined;
  * The directory holding `pulumi` (and friends): PULUMI_CLI_BIN if set, else what
  * scripts/ensure-pulumi.sh finds or builds (cached outside the repo; seconds once built).
  */
-export function ensurePulumiCli(): string {
+/** The Pulumi CLI's bin directory, built and cached on first use; `yaml: false` skips the YAML host (the demo). */
+export function ensurePulumiCli(opts: { yaml?: boolean } = {}): string {
   if (cliBin) return cliBin;
   const fromEnv = process.env.PULUMI_CLI_BIN;
   if (fromEnv && fs.existsSync(path.join(fromEnv, "pulumi"))) {
     cliBin = fromEnv;
     return cliBin;
   }
-  const out = execFileSync("bash", [path.join(REPO_ROOT, "scripts", "ensure-pulumi.sh")], {
+  const out = execFileSync("bash", [path.join(REPO_ROOT, "scripts", "ensure-pulumi.sh"), ...(opts.yaml === false ? ["--no-yaml"] : [])], {
     cwd: REPO_ROOT,
     stdio: ["ignore", "pipe", "inherit"],
     maxBuffer: 16 * 1024 * 1024,
