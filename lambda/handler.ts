@@ -8,9 +8,10 @@
 import type { CloudFormationCustomResourceEvent, Context } from "aws-lambda";
 import { isLoopbackHost, isRecord } from "../core";
 import { Deadline, budgetFor } from "./deadline";
-import { MARKER_ID, explain, onCreate, onDelete, onUpdate, type OperationContext, type Outcome } from "./lifecycle";
+import { MARKER_ID, onCreate, onDelete, onUpdate, type OperationContext, type Outcome } from "./operations";
 import { EventLog, redactProperties, redactUrl } from "./log";
 import type { RawProperties } from "./properties";
+import { explain } from "./reasons";
 import { serializeBody, sendResponse, type ResponseBody, type SendOptions } from "./respond";
 
 export type CustomResourceEvent = CloudFormationCustomResourceEvent<RawProperties>;

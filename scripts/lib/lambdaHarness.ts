@@ -10,7 +10,7 @@ import { sdkOnlyNodePath } from "./lambdaBundle";
 import { serveLocally } from "./localServer";
 
 export const SECRET_ARN = "arn:aws:secretsmanager:us-east-1:123456789012:secret:sendgrid-api-key-AbCdEf";
-/** The fixtures' stack, and the id a failed Create answers with (lambda/lifecycle.ts MARKER_ID). */
+/** The fixtures' stack, and the id a failed Create answers with (lambda/operations.ts MARKER_ID). */
 export const STACK_ID = "arn:aws:cloudformation:us-east-1:123456789012:stack/newsletter/5b2e6c30-a8f1-11f0-9d3c-0affd3c9f1a3";
 
 // ---------------------------------------------------------------------------------------------

@@ -80,7 +80,7 @@ export const TRANSITIONS: readonly Row[] = [
     op: { up: b("active", "subuser") },
     calls: [CREATE, ADD_STATUS],
     lambda: {
-      // lambda/lifecycle.ts onUpdate: a rollback would hand back an id that is already the new account's.
+      // lambda/operations.ts onUpdate: a rollback would hand back an id that is already the new account's.
       why: "the Update first reads the old id as the new account (is it a rollback?), then creates; CloudFormation's Delete of the old id cancels it",
       calls: [READ_STATUS, VALIDATE, CREATE, ADD_STATUS],
     },
@@ -152,7 +152,7 @@ export const TRANSITIONS: readonly Row[] = [
     op: { destroy: true },
     calls: [CHANGE_STATUS],
     lambda: {
-      // lambda/lifecycle.ts onDelete: one call for the declared status; a refusal is reconciled by a read.
+      // lambda/operations.ts onDelete: one call for the declared status; a refusal is reconciled by a read.
       why: "the Delete acts on the declared status (paused, CloudFormation never learned of the drift): SendGrid refuses the PATCH, the read finds no status and the validation confirms the account knows the batch (an id another account's key cannot see reads the same way), then cancel",
       calls: [CHANGE_STATUS, READ_STATUS, VALIDATE, ADD_STATUS],
     },

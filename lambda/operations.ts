@@ -1,0 +1,183 @@
+// Create / Update / Delete of Custom::SendGridScheduledBatch: CloudFormation's shapes around the
+// core's lifecycle (core/lifecycle.ts: provision, converge, retire). Each returns an Outcome (what
+// to answer CloudFormation); the handler owns sending it.
+//
+// Physical id = batch id. A failed Create answers with MARKER_ID, which its rollback Delete then
+// recognises and skips (the CDK provider framework's rule; crhelper's random ids make that Delete
+// act on garbage, custom-resource-helper#7).
+
+import {
+  MustRecordError,
+  SendGridError,
+  converge,
+  convergeIfKnown,
+  isBatchId,
+  provision,
+  retire,
+  type BatchSpec,
+  type BatchStatus,
+} from "../core";
+import { connect, type ConnectContext } from "./connect";
+import { changedProperties, declaredStatus, describeFailures, parseProperties, type ApiKeySource, type RawProperties } from "./properties";
+import { explain } from "./reasons";
+
+/** The physical id of a Create that failed before any batch existed. Not a valid batch id (colons). */
+export const MARKER_ID = "SendGridScheduledBatch::CREATE_FAILED";
+
+export interface Outcome {
+  status: "SUCCESS" | "FAILED";
+  physicalResourceId: string;
+  reason?: string;
+  data?: Record<string, string>;
+  /** What happened, for the log line ("created", "no-op", "cancelled", …). */
+  action: string;
+  warning?: string;
+}
+
+export interface OperationContext extends ConnectContext {
+  /** Set as soon as a Create has minted a batch id, so even a deadline answer can name it. */
+  created?: string;
+}
+
+function success(batchId: string, status: BatchStatus, action: string): Outcome {
+  return { status: "SUCCESS", physicalResourceId: batchId, data: { BatchId: batchId, Status: status }, action };
+}
+
+function invalid(physicalResourceId: string, reason: string): Outcome {
+  return { status: "FAILED", physicalResourceId, reason, action: "invalid-properties" };
+}
+
+const nowSeconds = (ctx: OperationContext): number => Math.floor(ctx.now() / 1000);
+
+/**
+ * Create or adopt the batch `spec` declares (the core's provision) and answer SUCCESS with its id;
+ * used by Create and by a replacing Update. Each names the action (`action(adopted)`) and answers a
+ * batch that was minted but left in the wrong status (MustRecordError) its own way (`partial`);
+ * other errors are thrown.
+ */
+async function provisionBatch(
+  spec: BatchSpec,
+  keySource: ApiKeySource,
+  ctx: OperationContext,
+  action: (adopted: boolean) => string,
+  partial: (err: MustRecordError) => Omit<Outcome, "status">,
+): Promise<Outcome> {
+  try {
+    const client = await connect(spec, keySource, ctx);
+    const made = await provision(client, spec, undefined, { onMinted: (id) => (ctx.created = id) });
+    return success(made.batchId, made.status, action(made.adopted));
+  } catch (err) {
+    if (err instanceof MustRecordError) return { status: "FAILED", ...partial(err) };
+    throw err;
+  }
+}
+
+export async function onCreate(props: RawProperties, ctx: OperationContext): Promise<Outcome> {
+  const parsed = parseProperties(props, { now: nowSeconds(ctx) });
+  if (parsed.failures.length || !parsed.keySource) return invalid(MARKER_ID, describeFailures(parsed.failures));
+  const keySource = parsed.keySource;
+  try {
+    return await provisionBatch(
+      parsed.spec,
+      keySource,
+      ctx,
+      (adopted) => (adopted ? "adopted" : "created"),
+      // The batch exists but is not in the asked-for status. Answering FAILED *with its id* makes
+      // CloudFormation's rollback send Delete for that id, which cancels it: nothing is orphaned.
+      (err) => ({
+        physicalResourceId: err.batchId,
+        reason: `${explain(err, keySource)} (batch ${err.batchId} was created; the stack rollback cancels it)`,
+        action: "partially-created",
+      }),
+    );
+  } catch (err) {
+    return { status: "FAILED", physicalResourceId: MARKER_ID, reason: explain(err, keySource), action: "create-failed" };
+  }
+}
+
+export async function onUpdate(id: string, props: RawProperties, oldProps: RawProperties, ctx: OperationContext): Promise<Outcome> {
+  const parsed = parseProperties(props, { now: nowSeconds(ctx), previous: oldProps });
+  if (parsed.failures.length || !parsed.keySource) return invalid(id, describeFailures(parsed.failures));
+  const { spec, keySource } = parsed;
+
+  // Only our own properties count: a change of ServiceTimeout (or ServiceToken's casing) alone
+  // still arrives as an Update, and must keep the id and make no call.
+  const changed = changedProperties(id, oldProps, props);
+  if (changed.replaces.length === 0 && changed.updates.length === 0) {
+    return { status: "SUCCESS", physicalResourceId: id, data: { BatchId: id, Status: spec.status }, action: "no-op" };
+  }
+
+  const adoptOther = changed.replaces.includes("BatchId");
+  const identityChanged = changed.replaces.some((k) => k !== "BatchId");
+  try {
+    if (adoptOther || identityChanged) {
+      // A batch belongs to one account on one host: another Region/OnBehalfOf/ApiUrl (or another
+      // BatchId to adopt) is another batch. Returning a new id makes CloudFormation Delete (cancel)
+      // the old one after the stack update succeeds.
+      if (!adoptOther) {
+        // A rollback Update swaps the property maps but keeps the original id: when the current id
+        // already belongs to the new account, this is that rollback, and the update is in place.
+        const status = await convergeIfKnown(await connect(spec, keySource, ctx), id, spec.status);
+        if (status !== undefined) return success(id, status, "in-place (id belongs to the new account)");
+      }
+      return await provisionBatch(
+        spec,
+        keySource,
+        ctx,
+        (adopted) => (adopted ? "replaced (adopted)" : "replaced"),
+        // A failed Update keeps the old id; the new, still-active batch has no mail and sends
+        // nothing, but name it so an operator can cancel it.
+        (err) => ({
+          physicalResourceId: id,
+          reason: `${explain(err, keySource)} (replacement batch ${err.batchId} was created and left unused)`,
+          action: "replace-failed",
+        }),
+      );
+    }
+    const status = await converge(await connect(spec, keySource, ctx), id, spec.status, declaredStatus(oldProps));
+    return success(id, status, `updated (${changed.updates.join(", ")})`);
+  } catch (err) {
+    return { status: "FAILED", physicalResourceId: id, reason: explain(err, keySource), action: "update-failed" };
+  }
+}
+
+/** True for ids CloudFormation invents itself (`<stack>-<LogicalId>-<RANDOM>`), never SendGrid's. */
+export function looksGeneratedByCloudFormation(id: string, logicalResourceId: string): boolean {
+  return logicalResourceId !== "" && (id.startsWith(`${logicalResourceId}-`) || id.includes(`-${logicalResourceId}-`));
+}
+
+// On Delete only the connection matters; Status/SendAt/BatchId problems (an older property shape,
+// a send time now past) must not keep a stack from being deleted.
+const DELETE_IRRELEVANT = new Set(["Status", "SendAt", "BatchId"]);
+
+export async function onDelete(id: string, logicalResourceId: string, props: RawProperties, ctx: OperationContext): Promise<Outcome> {
+  // Ids we never returned for a real batch: answer SUCCESS without reading a key or calling SendGrid.
+  if (id === MARKER_ID) return { status: "SUCCESS", physicalResourceId: id, action: "skipped (failed-Create marker)" };
+  if (!isBatchId(id)) return { status: "SUCCESS", physicalResourceId: id, action: "skipped (not a batch id)" };
+  if (looksGeneratedByCloudFormation(id, logicalResourceId))
+    return { status: "SUCCESS", physicalResourceId: id, action: "skipped (id generated by CloudFormation)" };
+
+  const parsed = parseProperties(props, { now: nowSeconds(ctx), forDelete: true });
+  const failures = parsed.failures.filter((f) => !DELETE_IRRELEVANT.has(f.property));
+  if (failures.length || !parsed.keySource) {
+    return invalid(
+      id,
+      `Cannot cancel batch ${id}: ${describeFailures(failures)}. Fix the properties, or delete the stack retaining this resource`,
+    );
+  }
+  try {
+    const client = await connect(parsed.spec, parsed.keySource, ctx);
+    // Act on the status the template last declared (one call for an active or paused batch); if
+    // SendGrid disagrees (drift, or a Create whose pause failed), the core re-reads and re-plans.
+    // The declared SendAt tells a refusal near send_at apart (SendGrid documents no message for it).
+    const result = await retire(client, id, parsed.spec, { now: ctx.now });
+    return { status: "SUCCESS", physicalResourceId: id, action: result };
+  } catch (err) {
+    if (err instanceof SendGridError && err.code === "TOO_LATE") {
+      // SendGrid refuses cancel within 10 minutes of send_at: nothing we do changes the batch's
+      // fate any more, and a failed Delete would only wedge the stack (three tries, then orphaned anyway).
+      return { status: "SUCCESS", physicalResourceId: id, action: "too-late", warning: err.message };
+    }
+    return { status: "FAILED", physicalResourceId: id, reason: explain(err, parsed.keySource), action: "delete-failed" };
+  }
+}

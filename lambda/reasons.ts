@@ -1,0 +1,47 @@
+// What CloudFormation's Reason says when an event fails: the core's facts in a CloudFormation
+// user's words (where the key and settings come from, what to do next).
+
+import { MustRecordError, SendGridError, describeError, type ClientHints } from "../core";
+import { ApiKeyError, clearApiKeyCache } from "./apiKey";
+import type { ApiKeySource } from "./properties";
+
+/** The advice per error code, in place of the core's neutral hint (also the client's `hints`). */
+export const LAMBDA_HINTS: ClientHints = {
+  AUTH_REJECTED: "The API key was rejected: put an active key into the secret/parameter named by ApiKeySecretArn/ApiKeyParameterName",
+  NETWORK: "Check ApiUrl/Region and that the function can reach SendGrid (no VPC without NAT), then retry the stack operation",
+  TIMEOUT: "SendGrid did not answer in time; retry the stack operation (check status.sendgrid.com)",
+  INVALID_BATCH_ID: "The batch id is unknown to this account: check BatchId, OnBehalfOf and Region",
+  UNKNOWN_BATCH:
+    "SendGrid cannot delete a batch id, so the key in the secret/parameter named by ApiKeySecretArn/ApiKeyParameterName, or Region/OnBehalfOf/ApiUrl, is not the account that made this batch; nothing was changed. Put that account's key back and retry the stack operation. To remove the resource without cancelling the batch (it keeps its status: an active batch's mail goes out as scheduled), retain it: DeletionPolicy: Retain, or `aws cloudformation delete-stack --retain-resources <LogicalId>` once the stack is DELETE_FAILED",
+  NOT_SENDGRID:
+    'Check ApiUrl/Region: ApiUrl must be the origin of SendGrid\'s API (e.g. "https://api.sendgrid.com"), or leave it out and set Region',
+};
+
+/**
+ * A reason a person can act on, for any error an operation throws. The client already words its
+ * own errors with LAMBDA_HINTS; this also covers the ones the core makes itself (UNKNOWN_BATCH,
+ * an adopted id that is not the account's).
+ */
+export function explain(err: unknown, keySource?: ApiKeySource): string {
+  // CloudFormation records no status mid-operation: the failure itself is the answer.
+  if (err instanceof MustRecordError) return explain(err.cause, keySource);
+  if (err instanceof ApiKeyError) return err.message;
+  if (err instanceof SendGridError) {
+    if (err.code === "AUTH_REJECTED" && keySource) clearApiKeyCache(keySource); // re-read a rotated key next time
+    const hint = LAMBDA_HINTS[err.code];
+    if (hint === undefined) return err.message;
+    return `${err.summary}. ${hint}`;
+  }
+  return `Unexpected error: ${describeError(err)}`;
+}
+
+/** The Reason of an event the deadline cut short, naming the last SendGrid answer it had. */
+export function timeoutReason(requestType: string, workMs: number, remainingMs: number, calls: string[]): string {
+  const last = calls.length ? `; last SendGrid answer: ${calls[calls.length - 1]}` : "; no SendGrid answer yet";
+  const orphan = requestType === "Create" ? " If a batch was created meanwhile it stays unused and sends nothing." : "";
+  return (
+    `Timed out: the ${requestType || "request"} did not finish within ${(workMs / 1000).toFixed(1)} s ` +
+    `(the function had ${(remainingMs / 1000).toFixed(1)} s left; the rest is kept for answering CloudFormation)${last}.` +
+    `${orphan} Retry the stack operation; if it keeps happening, check SendGrid's status and raise the function's Timeout.`
+  );
+}
