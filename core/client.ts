@@ -374,7 +374,7 @@ function isResponseError(err: unknown): err is { code: number; message: string; 
 }
 
 /** Map an HTTP or transport failure to a SendGridError with SendGrid's own words and what to do. */
-export function toSendGridError(
+function toSendGridError(
   err: unknown,
   method: string,
   path: string,

@@ -1,6 +1,8 @@
-// One error type for everything that can go wrong talking to SendGrid or validating input.
-// Errors are values with a stable `code` and a message a person can act on; the API key,
-// headers and request config never reach a message.
+// SendGridError: what went wrong talking to SendGrid, validating input or keeping the journal, as
+// a value with a stable `code`, the facts (SendGrid's status and words) and a neutral hint that each
+// adapter may replace with its own words (ClientOptions.hints). The API key, headers and request
+// config never reach a message. (The lifecycle's MustRecordError and PartialFailureError are not
+// failures of a call but orders to record a batch that exists.)
 
 export type ErrorCode =
   | "INVALID_INPUT"

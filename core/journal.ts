@@ -24,7 +24,7 @@ import { SendGridError, describeError } from "./errors";
 export const DEFAULT_JOURNAL_PATH = path.join(".sendgrid-batches", "journal.jsonl");
 export const JOURNAL_ENV = "SENDGRID_BATCH_JOURNAL";
 
-export type JournalEvent = "minted" | "handed" | "claimed" | "cleared";
+type JournalEvent = "minted" | "handed" | "claimed" | "cleared";
 
 export interface JournalEntry {
   event: JournalEvent;

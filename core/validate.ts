@@ -34,7 +34,7 @@ export { INPUT_PROPERTIES };
 // emulator's), 62 in the 2015 docs, 19 in the spec's placeholder. At least 16 is below every one of
 // them, yet refuses "x" or "test", which can only be a typo or a made-up id (SendGrid rejects ids it
 // did not mint). SendGrid's pattern anchors only an alphanumeric first character.
-export const MIN_BATCH_ID_LENGTH = 16;
+const MIN_BATCH_ID_LENGTH = 16;
 const BATCH_ID = /^[A-Za-z0-9][A-Za-z0-9_-]{15,127}$/;
 
 /** Whether `id` has the shape of a SendGrid batch id (not whether SendGrid knows it). */
