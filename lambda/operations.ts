@@ -39,6 +39,42 @@ export interface OperationContext extends ConnectContext {
   created?: string;
 }
 
+/** What an operation reads of an event; each string "" when the event lacks it. */
+export interface OperationRequest {
+  requestType: string;
+  physicalResourceId: string;
+  logicalResourceId: string;
+  props: RawProperties;
+  oldProps: RawProperties;
+}
+
+/**
+ * The physical-id rule for an answer the operation did not make (it threw, the deadline passed, the
+ * RequestType is unknown): a Create names the batch it minted, so CloudFormation's rollback Delete
+ * cancels it, else MARKER_ID; any other event keeps the id it came with.
+ */
+export function defaultPhysicalResourceId(requestType: string, physicalResourceId: string, minted: string | undefined): string {
+  return requestType === "Create" ? (minted ?? MARKER_ID) : physicalResourceId || MARKER_ID;
+}
+
+export async function onEvent(req: OperationRequest, ctx: OperationContext): Promise<Outcome> {
+  switch (req.requestType) {
+    case "Create":
+      return onCreate(req.props, ctx);
+    case "Update":
+      return onUpdate(req.physicalResourceId, req.props, req.oldProps, ctx);
+    case "Delete":
+      return onDelete(req.physicalResourceId, req.logicalResourceId, req.props, ctx);
+    default:
+      return {
+        status: "FAILED",
+        physicalResourceId: defaultPhysicalResourceId(req.requestType, req.physicalResourceId, undefined),
+        reason: `Unknown RequestType ${JSON.stringify(req.requestType.slice(0, 40))}; expected Create, Update or Delete`,
+        action: "malformed-event",
+      };
+  }
+}
+
 function success(batchId: string, status: BatchStatus, action: string): Outcome {
   return { status: "SUCCESS", physicalResourceId: batchId, data: { BatchId: batchId, Status: status }, action };
 }

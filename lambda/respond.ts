@@ -68,6 +68,25 @@ export interface SendOptions {
   sleep?: Sleep;
 }
 
+/** Where the answer goes, or why it cannot: a short outcome (sendResponse's) and a sentence (the log's). */
+export type ResponseTarget = { url: URL } | { refused: "ResponseURL is not a URL" | "ResponseURL is not https"; reason: string };
+
+/**
+ * The ResponseURL rule. CloudFormation's is a pre-signed https S3 URL; http is accepted for
+ * loopback only (local tests). The URL itself is never echoed: its query string is a write capability.
+ */
+export function responseTarget(responseUrl: string): ResponseTarget {
+  const url = URL.canParse(responseUrl) ? new URL(responseUrl) : undefined;
+  if (url === undefined) return { refused: "ResponseURL is not a URL", reason: "ResponseURL is not a URL" };
+  if (url.protocol === "https:" && url.hostname) return { url };
+  if (url.protocol === "http:" && isLoopbackHost(url.hostname)) return { url };
+  const to = url.hostname ? ` to ${url.hostname}` : "";
+  return {
+    refused: "ResponseURL is not https",
+    reason: `ResponseURL must be https (http only to a loopback host), got a ${url.protocol} URL${to}`,
+  };
+}
+
 export interface SendResult {
   ok: boolean;
   attempts: number;
@@ -85,15 +104,9 @@ export async function sendResponse(responseUrl: string, bodyText: string, opts: 
   const attemptTimeoutMs = opts.attemptTimeoutMs ?? 10_000;
   const backoff = { baseDelayMs: opts.baseDelayMs ?? 250, maxDelayMs: 4_000 };
   const outcomes: (number | string)[] = [];
-  let url: URL;
-  try {
-    url = new URL(responseUrl);
-  } catch {
-    return { ok: false, attempts: 0, outcomes: ["ResponseURL is not a URL"] };
-  }
-  if (url.protocol !== "https:" && !(url.protocol === "http:" && isLoopbackHost(url.hostname))) {
-    return { ok: false, attempts: 0, outcomes: ["ResponseURL is not https"] };
-  }
+  const target = responseTarget(responseUrl);
+  if ("refused" in target) return { ok: false, attempts: 0, outcomes: [target.refused] };
+  const { url } = target;
   // Each attempt needs a little time; none starts (and no backoff begins) within 50 ms of the end.
   const deadline = opts.respondBy - 50;
   if (now() >= deadline) return { ok: false, attempts: 0, outcomes };
