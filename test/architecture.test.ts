@@ -42,6 +42,43 @@ test("the Lambda and the CLI reach SendGrid only through the core", () => {
   expect(offending).toEqual([]);
 });
 
+/** The names a file imports from `module` (a repo path, as importsOf gives it), `type` or not. */
+function namesImportedFrom(file: string, module: string): string[] {
+  const text = fs.readFileSync(path.join(ROOT, file), "utf8");
+  return [...text.matchAll(/import\s+(?:type\s+)?\{([^}]*)\}\s*from\s*["']([^"']+)["']/g)]
+    .filter((m) => `./${path.normalize(path.join(path.dirname(file), m[2]))}` === module)
+    .flatMap((m) => m[1].split(","))
+    .map(
+      (n) =>
+        n
+          .trim()
+          .replace(/^type\s+/, "")
+          .split(/\s+as\s+/)[0],
+    )
+    .filter((n) => n !== "");
+}
+
+test("the Lambda runs the core's lifecycle (core/lifecycle.ts), never the batch operations under it (core/batches.ts)", () => {
+  // Create/adopt, update and delete are the core's, shared by every adapter; the Lambda keeps only
+  // CloudFormation's shapes. Checked by name too: core/index.ts re-exports batches.ts.
+  const text = fs.readFileSync(path.join(ROOT, "core/batches.ts"), "utf8");
+  const batchLevel = new Set(
+    [...text.matchAll(/^export\s+(?:async\s+)?(?:function|class|const|type|interface)\s+(\w+)/gm)].map((m) => m[1]),
+  );
+  expect(batchLevel).toContain("createBatch");
+  const offending = sources("lambda").flatMap((f) => [
+    ...importsOf(f)
+      .filter((i) => i === "./core/batches")
+      .map((i) => `${f} → ${i}`),
+    ...["./core", "./core/index"].flatMap((m) =>
+      namesImportedFrom(f, m)
+        .filter((n) => batchLevel.has(n))
+        .map((n) => `${f} → ${n}`),
+    ),
+  ]);
+  expect(offending).toEqual([]);
+});
+
 test("the Pulumi adapter reaches SendGrid only through the core", () => {
   const offending = sources("provider").flatMap((f) =>
     importsOf(f)
