@@ -3,7 +3,7 @@
 
 import * as fs from "node:fs";
 import * as path from "node:path";
-import type { InputProperty } from "../core/validate";
+import { BATCH_PROPERTIES, type BatchProperty, TYPE_TOKENS } from "../core/properties";
 
 export const HANDLER = {
   handler: "index.handler",
@@ -19,17 +19,12 @@ export const HANDLER = {
   logFormat: "Text",
 } as const;
 
-export const RESOURCE_TYPE = "Custom::SendGridScheduledBatch";
+export const RESOURCE_TYPE = TYPE_TOKENS.cloudFormation;
 
-/** The template property (as the handler reads it, lambda/properties.ts) of each of the core's inputs. */
-export const TEMPLATE_PROPERTY: Readonly<Record<InputProperty, string>> = {
-  status: "Status",
-  sendAt: "SendAt",
-  batchId: "BatchId",
-  onBehalfOf: "OnBehalfOf",
-  region: "Region",
-  apiUrl: "ApiUrl",
-};
+/** The template property of each input, from the core's property table (the handler reads the same names). */
+export const TEMPLATE_PROPERTY = Object.fromEntries(BATCH_PROPERTIES.map((p) => [p.name, p.cfnName])) as Readonly<
+  Record<BatchProperty, string>
+>;
 
 const PACKAGE_NAME = "pulumi-sendgrid-scheduled-batch";
 

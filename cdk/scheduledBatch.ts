@@ -4,7 +4,8 @@
 
 import { Annotations, CustomResource, Duration, Token } from "aws-cdk-lib";
 import { Construct } from "constructs";
-import { INPUT_PROPERTIES, type Failure, validateInputs } from "../core/validate";
+import { DEFAULT_STATUS, INPUT_PROPERTIES } from "../core/properties";
+import { type Failure, validateInputs } from "../core/validate";
 import type { BatchStatus, Region } from "../core/types";
 import { HANDLER, RESOURCE_TYPE, TEMPLATE_PROPERTY } from "./handler";
 import type { SendGridBatchProvider } from "./provider";
@@ -13,23 +14,37 @@ export interface ScheduledBatchProps {
   /** The function that serves the batch (one per stack and key source). */
   readonly provider: SendGridBatchProvider;
   /**
-   * active: mail sends at its send_at; paused: held; cancelled: discarded at its send_at. A change
-   * is one SendGrid call; deleting the resource cancels the batch.
-   * @default "active"
+   * `active` (the batch's mail goes out at its send time), `paused` (held until resumed) or `cancelled`
+   * (discarded at its send time). Changing it updates the batch in place with exactly one SendGrid call.
+   * Default: `active`.
    */
   readonly status?: BatchStatus;
-  /** The batch's send time (Unix seconds or ISO 8601 with a zone), for SendGrid's timing rules. */
+  /**
+   * When the batch's mail is scheduled: Unix seconds or an ISO 8601 date-time with a zone. Used only for
+   * SendGrid's timing rules at preview (no pause or cancel later than 10 minutes before send_at; send_at
+   * at most 72 hours ahead); changing it makes no SendGrid call.
+   */
   readonly sendAt?: number | string;
-  /** Adopt this existing batch instead of creating one. */
+  /**
+   * Adopt this existing SendGrid batch id instead of creating a new batch. Naming another batch later
+   * replaces the resource (the old batch is cancelled).
+   */
   readonly batchId?: string;
-  /** Subuser username (or "account-id <id>"); a change means another batch. */
+  /**
+   * A subuser's username (or `account-id <id>`), sent as SendGrid's `on-behalf-of` header. Another
+   * subuser is another account: its batches are replaced.
+   */
   readonly onBehalfOf?: string;
   /**
-   * SendGrid region; a change means another batch.
-   * @default "global"
+   * `global` (api.sendgrid.com, the default) or `eu` (api.eu.sendgrid.com). Another region is another
+   * account: its batches are replaced.
    */
   readonly region?: Region;
-  /** API origin override (https, or http for a loopback emulator); a change of account means another batch. */
+  /**
+   * The API origin, e.g. a local SendGrid emulator (`http://127.0.0.1:3030`): https, or http for
+   * loopback hosts only, without a path. Overrides `region`. Another host is another account: its
+   * batches are replaced.
+   */
   readonly apiUrl?: string;
 }
 
@@ -77,7 +92,7 @@ function check(inputs: Record<string, unknown>): { errors: Failure[]; timing: Fa
   const now = Math.floor(Date.now() / 1000);
   const isUnknown = (value: unknown) => Token.isUnresolved(value);
   // "Nothing changes" leaves the timing rules out (as the handler's Delete does).
-  const unchanged = { status: inputs.status ?? "active", sendAt: inputs.sendAt };
+  const unchanged = { status: inputs.status ?? DEFAULT_STATUS, sendAt: inputs.sendAt };
   const errors = validateInputs(inputs, { now, isUnknown, previous: unchanged }).failures;
   const seen = new Set(errors.map((f) => JSON.stringify(f)));
   const timing = validateInputs(inputs, { now, isUnknown }).failures.filter((f) => !seen.has(JSON.stringify(f)));

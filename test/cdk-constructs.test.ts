@@ -11,7 +11,7 @@ import { Annotations, Match, Template } from "aws-cdk-lib/assertions";
 import * as kms from "aws-cdk-lib/aws-kms";
 import * as secretsmanager from "aws-cdk-lib/aws-secretsmanager";
 import { ScheduledBatch, type ScheduledBatchProps, SendGridApiKey, SendGridBatchProvider } from "../cdk";
-import { validateInputs } from "../core";
+import { INPUT_PROPERTIES, propertySpec, validateInputs } from "../core";
 import { parseProperties } from "../lambda/properties";
 
 const SECRET_ARN = "arn:aws:secretsmanager:us-east-1:123456789012:secret:sendgrid-api-key-AbCdEf";
@@ -305,4 +305,19 @@ test("the function's code is the bundle lambda/template.yaml deploys: lambda/dis
   const dir = files[0] as string;
   expect(fs.readdirSync(dir)).toEqual(["index.js"]);
   expect(fs.readFileSync(path.join(dir, "index.js"))).toEqual(fs.readFileSync(path.join(__dirname, "..", "lambda", "dist", "index.js")));
+});
+
+test("ScheduledBatchProps documents each property with the core's table's description (as the Pulumi args do)", () => {
+  const text = fs.readFileSync(path.join(__dirname, "..", "cdk", "scheduledBatch.ts"), "utf8");
+  const body = /export interface ScheduledBatchProps \{([\s\S]*?)\n\}/.exec(text)?.[1] ?? "";
+  const docs = new Map(
+    [...body.matchAll(/\/\*\*([\s\S]*?)\*\/\s*readonly\s+(\w+)\??:/g)].map((m) => [
+      m[2],
+      (m[1] as string)
+        .replace(/^\s*\*\s?/gm, " ")
+        .replace(/\s+/g, " ")
+        .trim(),
+    ]),
+  );
+  for (const name of INPUT_PROPERTIES) expect([name, docs.get(name)]).toEqual([name, propertySpec(name).description]);
 });
