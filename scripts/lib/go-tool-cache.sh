@@ -41,6 +41,20 @@ go_version() {
   printf '%s' "${have#go}"
 }
 
+# find_go: print a Go that reads this project's go.mod files (>= 1.21: it fetches the toolchain a
+# go.mod names itself): the one on PATH, else the toolchain scripts/ensure-pulumi.sh fetched into the
+# cache when PATH has only an older Debian Go. Fails (prints nothing) if there is neither.
+find_go() {
+  local candidate
+  for candidate in "$(command -v go || true)" "$CACHE_ROOT"/go*/bin/go; do
+    if [[ -x "$candidate" ]] && version_ge "$(go_version "$candidate")" "1.21"; then
+      printf '%s\n' "$candidate"
+      return 0
+    fi
+  done
+  return 1
+}
+
 # checksum: a short key for what is on stdin (cksum's CRC; it only has to notice a change).
 checksum() { cksum | cut -d' ' -f1; }
 
