@@ -1,10 +1,56 @@
 // The Pulumi package schema of `sendgrid-batch`: what `pulumi package get-schema`, Pulumi YAML,
-// `pulumi import`'s code generation and docs tooling read. Every property has a description.
+// `pulumi import`'s code generation, docs tooling and the SDK generator (`npm run sdk`, which writes
+// sdk/python, sdk/go and sdk/nodejs) read. Every property, type and enum value has a description.
 
-import { PACKAGE, RESOURCE_TOKEN } from "./names";
+import type { BatchStatus, Region } from "../core/types";
+import { BATCH_STATUS_TOKEN, PACKAGE, REGION_TOKEN, RESOURCE_TOKEN } from "./names";
+
+/** Where the package is published and developed; the Go SDK's module path is the repository's. */
+const HOMEPAGE = "https://www.npmjs.com/package/pulumi-sendgrid-scheduled-batch";
+const REPOSITORY = "https://github.com/pulumi-sendgrid-scheduled-batch/pulumi-sendgrid-scheduled-batch";
+const GO_MODULE = `${REPOSITORY.replace(/^https:\/\//, "")}/sdk/go`;
+
+/**
+ * What each generated SDK is called. `respectSchemaVersion`: the SDKs carry the schema's version
+ * (package.json's, added by the plugin) instead of 0.0.0 / ${VERSION} placeholders.
+ */
+const LANGUAGE = {
+  python: { packageName: "pulumi_sendgrid_batch", respectSchemaVersion: true, pyproject: { enabled: true } },
+  go: { importBasePath: `${GO_MODULE}/sendgridbatch`, respectSchemaVersion: true },
+  nodejs: { packageName: "pulumi-sendgrid-batch", respectSchemaVersion: true },
+};
+
+/**
+ * The enum types' values (a value is sent as its plain string, so the wire is that of a string).
+ * Pulumi YAML refuses a literal outside them at preview, listing them; each value keeps the name
+ * each generator gives it (an explicit `name` would show in that message too).
+ */
+const STATUS_VALUES: Record<BatchStatus, string> = {
+  active: "The batch's mail goes out at its send time.",
+  paused: "The batch's mail is held until the batch is resumed (set back to `active`).",
+  cancelled: "The batch's mail is discarded at its send time.",
+};
+const REGION_VALUES: Record<Region, string> = {
+  global: "api.sendgrid.com (the default).",
+  eu: "api.eu.sendgrid.com, SendGrid's EU data residency.",
+};
+const enumValues = (values: Record<string, string>) => Object.entries(values).map(([value, description]) => ({ value, description }));
+
+const TYPES = {
+  [BATCH_STATUS_TOKEN]: {
+    type: "string",
+    description: "The status of a scheduled-send batch.",
+    enum: enumValues(STATUS_VALUES),
+  },
+  [REGION_TOKEN]: {
+    type: "string",
+    description: "A SendGrid data-residency region: which API host the account lives on.",
+    enum: enumValues(REGION_VALUES),
+  },
+};
 
 const STATUS = {
-  type: "string",
+  $ref: `#/types/${BATCH_STATUS_TOKEN}`,
   description:
     "`active` (the batch's mail goes out at its send time), `paused` (held until resumed) or `cancelled` (discarded at its send time). " +
     "Changing it updates the batch in place with exactly one SendGrid call. Default: `active`.",
@@ -32,7 +78,7 @@ const CONFIG = {
       "Changing it does not replace any batch.",
   },
   region: {
-    type: "string",
+    $ref: `#/types/${REGION_TOKEN}`,
     description:
       "`global` (api.sendgrid.com, the default) or `eu` (api.eu.sendgrid.com). Another region is another account: its batches are replaced.",
   },
@@ -54,8 +100,14 @@ export const SCHEMA = {
   displayName: "SendGrid scheduled-send batches",
   description: "Twilio SendGrid scheduled-send batches (pause, cancel, resume mail scheduled with a batch_id) as Pulumi resources.",
   keywords: ["sendgrid", "email", "category/utility"],
+  homepage: HOMEPAGE,
+  repository: REPOSITORY,
   license: "Apache-2.0",
+  // The generators write the version everywhere and give sdk/go its own go.mod (a module of its own).
+  meta: { supportPack: true },
+  language: LANGUAGE,
   config: { variables: CONFIG },
+  types: TYPES,
   provider: {
     description:
       "The SendGrid account a set of ScheduledBatch resources belongs to. Several accounts or subusers: several provider instances.",
@@ -69,7 +121,10 @@ export const SCHEMA = {
       inputProperties: { status: STATUS, sendAt: SEND_AT, batchId: BATCH_ID_INPUT },
       properties: {
         batchId: { type: "string", description: "The SendGrid batch id: use it as `batch_id` in Mail Send requests." },
-        status: { type: "string", description: "The status SendGrid holds for the batch: `active`, `paused` or `cancelled`." },
+        status: {
+          $ref: `#/types/${BATCH_STATUS_TOKEN}`,
+          description: "The status SendGrid holds for the batch: `active`, `paused` or `cancelled`.",
+        },
         sendAt: SEND_AT,
         adopted: {
           type: "boolean",
