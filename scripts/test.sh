@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The project's test command (`npm test`): format and lint check, build, provision the tools the suite needs (a Pulumi
-# CLI built from Pulumi's Go modules, cfn-lint from PyPI — both cached outside the repo), run
+# CLI and the SDK generator built from Pulumi's Go modules, cfn-lint and Pulumi's Python SDK from PyPI — all cached
+# outside the repo), run
 # every test, and end with one plain "N passed, N failed" line.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,7 +14,10 @@ npm run --silent build:lambda
 PULUMI_CLI_BIN="$(bash scripts/ensure-pulumi.sh | tail -n 1)"
 CFN_LINT="$(bash scripts/ensure-cfn-lint.sh | tail -n 1)"
 ACTIONLINT="$(bash scripts/ensure-actionlint.sh | tail -n 1)"
-export PULUMI_CLI_BIN CFN_LINT ACTIONLINT
+# The SDK generator (Go, after the CLI: same Pulumi modules) and Pulumi's Python SDK for sdk/python.
+SDKGEN="$(bash scripts/ensure-sdkgen.sh | tail -n 1)"
+PULUMI_PYTHON="$(bash scripts/ensure-pulumi-python.sh | tail -n 1)"
+export PULUMI_CLI_BIN CFN_LINT ACTIONLINT SDKGEN PULUMI_PYTHON
 
 results="$(mktemp)"
 trap 'rm -f "$results"' EXIT
