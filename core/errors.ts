@@ -71,6 +71,19 @@ export class SendGridError extends Error {
   }
 }
 
+/** An adapter's words for errors of some codes: what its user checks and does next, given the error. */
+export type Advice = Partial<Record<ErrorCode, (err: SendGridError) => string>>;
+
+/**
+ * `err` with the adapter's hint when `advice` has words for its code (the lifecycle's own errors,
+ * e.g. UNKNOWN_BATCH and TOO_LATE, which no client call words); anything else as it is.
+ */
+export function advise(err: unknown, advice: Advice): unknown {
+  if (!(err instanceof SendGridError)) return err;
+  const words = advice[err.code];
+  return words ? new SendGridError({ ...err, message: err.summary, hint: words(err) }) : err;
+}
+
 /** A short, safe description of any thrown value (never includes request config or headers). */
 export function describeError(err: unknown): string {
   if (err instanceof Error) return err.message;

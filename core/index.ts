@@ -1,7 +1,7 @@
 // The SendGrid core: a typed client, the batch state machine, the resource model and input
 // validation. It imports neither @pulumi/* nor aws-lambda; the adapters depend on it, never the reverse.
 export { BATCH_STATUSES, REGIONS, type BatchSpec, type BatchStatus, type ConnectionSettings, type Region } from "./types";
-export { SendGridError, describeError, type ErrorCode, type SendGridErrorField } from "./errors";
+export { SendGridError, advise, describeError, type Advice, type ErrorCode, type SendGridErrorField } from "./errors";
 export { SENDGRID_HOSTS, SENDGRID_LIMITS, SENDGRID_MESSAGES, isRecord, type ScheduledSendStatus } from "./wire";
 export { plan, type Step } from "./plan";
 export {

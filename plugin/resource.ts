@@ -4,6 +4,8 @@
 
 import {
   ENGINE_UNKNOWN,
+  advise,
+  type Advice,
   MustRecordError,
   batchChanges,
   clientFor,
@@ -98,34 +100,26 @@ function outputs(inputs: Props, batchId: string, status: BatchStatus, adopted: b
 }
 
 /**
- * An id the provider's account does not know, in this adapter's words: the provider configuration
- * is the account here. An import is told what to check; refresh, update and delete also how to stop
- * managing the batch without cancelling it.
+ * What this adapter's user does about the lifecycle's own refusals, for `operation` on resource
+ * `urn`: the provider configuration is the account here. An id the account does not know (SendGrid
+ * cannot delete a batch id: another key, account, region or subuser): an import is told what to
+ * check, refresh, update and delete also how to stop managing the batch without cancelling it. A
+ * cancel refused within SendGrid's 10-minute cut-off: the batch keeps its status and the stack the
+ * resource, and the ways to remove it anyway.
  */
-function inPluginTerms(err: unknown, operation: "import" | "refresh" | "update" | "delete"): unknown {
-  if (!(err instanceof SendGridError) || err.code !== "UNKNOWN_BATCH") return err;
+function lifecycleAdvice(operation: "import" | "refresh" | "update" | "delete", urn = "<urn>"): Advice {
   const settings = `\`${PACKAGE}:apiKey\` (or SENDGRID_API_KEY), \`${PACKAGE}:onBehalfOf\` (a subuser's batch), \`${PACKAGE}:region\` (an EU batch) and \`${PACKAGE}:apiUrl\``;
-  const hint =
-    operation === "import"
-      ? `Check the id, and the provider's ${settings}: they must name the account that made the batch`
-      : `${err.hint}. Check the provider's ${settings}: they must name the account that made the batch. To stop managing it without cancelling it: \`pulumi state delete <urn>\`, or set the \`retainOnDelete: true\` resource option before \`pulumi destroy\` (the batch then keeps its status: an active batch's mail goes out as scheduled)`;
-  return new SendGridError({ ...err, message: operation === "import" ? `cannot import: ${err.summary}` : err.summary, hint });
-}
-
-/**
- * A cancel SendGrid refused within its 10-minute cut-off (TOO_LATE), in this adapter's words: the
- * batch keeps its status and the stack keeps resource `urn`, and the ways to remove it anyway.
- */
-function lateCancelInPluginTerms(err: unknown, urn: string): unknown {
-  if (!(err instanceof SendGridError) || err.code !== "TOO_LATE") return err;
-  return new SendGridError({
-    ...err,
-    message: err.summary,
-    hint:
-      `${err.hint}. Nothing was cancelled, and the stack still holds the batch. To remove it from the stack anyway, leaving the batch as it is: ` +
+  const check = `the provider's ${settings}: they must name the account that made the batch`;
+  return {
+    UNKNOWN_BATCH: (e) =>
+      operation === "import"
+        ? `Check the id, and ${check}`
+        : `${e.hint}. Check ${check}. To stop managing it without cancelling it: \`pulumi state delete ${urn}\`, or set the \`retainOnDelete: true\` resource option before \`pulumi destroy\` (the batch then keeps its status: an active batch's mail goes out as scheduled)`,
+    TOO_LATE: (e) =>
+      `${e.hint}. Nothing was cancelled, and the stack still holds the batch. To remove it from the stack anyway, leaving the batch as it is: ` +
       `\`pulumi state delete '${urn}'\`, or set the \`retainOnDelete: true\` resource option, run \`pulumi up\`, then destroy again. ` +
       "Or destroy again once the send time has passed: SendGrid takes the cancel then (an active batch's mail has gone out; a paused batch's held mail is discarded)",
-  });
+  };
 }
 
 /** The lifecycle of one provider instance's batches; `config` is what Configure delivered. */
@@ -174,7 +168,7 @@ export class BatchResource {
     } catch (err) {
       // SendGrid holds another status than state believed: record it.
       if (err instanceof MustRecordError) throw err.recordedAs({ ...olds, status: err.status });
-      throw inPluginTerms(err, "update");
+      throw advise(err, lifecycleAdvice("update"));
     }
   }
 
@@ -187,7 +181,10 @@ export class BatchResource {
     // An id the account does not know fails: state keeps the batch, an import says why.
     const found = await refresh(this.sendgrid(), id, { sendAt: props.sendAt, adopted: importing || props.adopted === true }).catch(
       (err: unknown) => {
-        throw inPluginTerms(err, importing ? "import" : "refresh");
+        const advised = advise(err, lifecycleAdvice(importing ? "import" : "refresh"));
+        throw importing && advised instanceof SendGridError
+          ? new SendGridError({ ...advised, message: `cannot import: ${advised.summary}` })
+          : advised;
       },
     );
     return { id, props: outputs(props, id, found.status, found.adopted), inputs: found.inputs };
@@ -196,7 +193,7 @@ export class BatchResource {
   /** Delete cancels; the declared sendAt tells a refusal near send_at as "too late". */
   async delete(id: string, props: Props, urn = "<urn>"): Promise<void> {
     await retire(this.sendgrid(), id, { status: props.status as BatchStatus | undefined, sendAt: props.sendAt }).catch((err: unknown) => {
-      throw inPluginTerms(lateCancelInPluginTerms(err, urn), "delete");
+      throw advise(err, lifecycleAdvice("delete", urn));
     });
   }
 }

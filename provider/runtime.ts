@@ -8,6 +8,8 @@
 
 import {
   ACCOUNT_PROPERTIES,
+  advise,
+  type Advice,
   ENGINE_UNKNOWN,
   MustRecordError,
   SendGridError,
@@ -137,35 +139,22 @@ function outputs(inputs: ScheduledBatchInputs, batchId: string, status: BatchSta
 }
 
 /**
- * What a ScheduledBatch whose account no longer knows its id must do, in this adapter's words
- * (SendGrid cannot delete a batch id, so it is another key, account, region or subuser).
+ * What this adapter's user does about the lifecycle's own refusals: an id the account does not know
+ * (SendGrid cannot delete a batch id, so it is another key, account, region or subuser), and a cancel
+ * refused within SendGrid's 10-minute cut-off (the batch keeps its status, the stack the resource).
  */
-function inPulumiTerms(err: unknown): unknown {
-  if (!(err instanceof SendGridError) || err.code !== "UNKNOWN_BATCH") return err;
-  return new SendGridError({
-    ...err,
-    message: err.summary,
-    hint:
-      `${err.hint}. Check that SENDGRID_API_KEY or \`sendgrid:apiKey\` is the key of the account that made the batch, and that onBehalfOf, region and apiUrl are as they were. ` +
-      "To stop managing the batch without cancelling it: `pulumi state delete <urn>`, or set the `retainOnDelete: true` resource option before `pulumi destroy` (the batch then keeps its status: an active batch's mail goes out as scheduled)",
-  });
-}
-
-/**
- * A cancel SendGrid refused within its 10-minute cut-off (TOO_LATE), in this adapter's words: the
- * batch keeps its status and the stack keeps the resource, and the ways to remove it anyway.
- */
-function lateCancelInPulumiTerms(err: unknown): unknown {
-  if (!(err instanceof SendGridError) || err.code !== "TOO_LATE") return err;
-  return new SendGridError({
-    ...err,
-    message: err.summary,
-    hint:
-      `${err.hint}. Nothing was cancelled, and the stack still holds the batch. To remove it from the stack anyway, leaving the batch as it is: ` +
-      "`pulumi state delete <urn>` (`pulumi stack --show-urns` lists the URNs), or set the `retainOnDelete: true` resource option, run `pulumi up`, then destroy again. " +
-      "Or destroy again once the send time has passed: SendGrid takes the cancel then (an active batch's mail has gone out; a paused batch's held mail is discarded)",
-  });
-}
+const LIFECYCLE_ADVICE: Advice = {
+  UNKNOWN_BATCH: (e) =>
+    `${e.hint}. Check that SENDGRID_API_KEY or \`sendgrid:apiKey\` is the key of the account that made the batch, and that onBehalfOf, region and apiUrl are as they were. ` +
+    "To stop managing the batch without cancelling it: `pulumi state delete <urn>`, or set the `retainOnDelete: true` resource option before `pulumi destroy` (the batch then keeps its status: an active batch's mail goes out as scheduled)",
+  TOO_LATE: (e) =>
+    `${e.hint}. Nothing was cancelled, and the stack still holds the batch. To remove it from the stack anyway, leaving the batch as it is: ` +
+    "`pulumi state delete <urn>` (`pulumi stack --show-urns` lists the URNs), or set the `retainOnDelete: true` resource option, run `pulumi up`, then destroy again. " +
+    "Or destroy again once the send time has passed: SendGrid takes the cancel then (an active batch's mail has gone out; a paused batch's held mail is discarded)",
+};
+const advised = (err: unknown): never => {
+  throw advise(err, LIFECYCLE_ADVICE);
+};
 
 export async function create(inputs: Props): Promise<{ id: string; outs: Props }> {
   const spec = inputs as ScheduledBatchInputs & Props;
@@ -194,16 +183,14 @@ export async function update(id: string, olds: Props, news: Props): Promise<{ ou
   } catch (err) {
     // SendGrid holds another status than state believed: record it.
     if (err instanceof MustRecordError) throw err.recordedAs({ ...olds, status: err.status, [PROVIDER_KEY]: news[PROVIDER_KEY] });
-    throw inPulumiTerms(err);
+    throw advise(err, LIFECYCLE_ADVICE);
   }
 }
 
 async function readBatch(id: string, props: Props = {}): Promise<{ id: string; props: Props; inputs?: Props }> {
   const state = props as Partial<ScheduledBatchOutputs> & Props;
   // An id the account does not know fails the refresh (UNKNOWN_BATCH): state keeps the batch.
-  const found = await refresh(clientOf(state), id, state).catch((err: unknown) => {
-    throw inPulumiTerms(err);
-  });
+  const found = await refresh(clientOf(state), id, state).catch(advised);
   const inputs: Props = { ...found.inputs };
   // The account is a resource input here (the plugin takes it from provider configuration).
   for (const k of ACCOUNT_PROPERTIES) if (state[k] !== undefined) inputs[k] = state[k];
@@ -212,9 +199,7 @@ async function readBatch(id: string, props: Props = {}): Promise<{ id: string; p
 
 async function retireBatch(id: string, props: Props): Promise<void> {
   const state = props as Partial<ScheduledBatchOutputs> & Props;
-  await retire(clientOf(state), id, state).catch((err: unknown) => {
-    throw inPulumiTerms(lateCancelInPulumiTerms(err));
-  });
+  await retire(clientOf(state), id, state).catch(advised);
 }
 
 // What the host calls. Its answer to a failed check, diff, read or delete is the error's message;
