@@ -1,8 +1,8 @@
-// The README's "In a pull request" section shows what a reviewer reads: the real output of
-// `pulumi preview --diff --policy-pack …` for a pause, a resume, a replace and a policy violation.
-// This test produces that text through the engine (against the emulator) and fails when the
-// README's block differs. To refresh the README after a deliberate change:
-//   UPDATE_README=1 npx jest test/readme-preview-diff.test.ts
+// docs/policy-pack.md ("What a reviewer sees", linked from the README's "In a pull request") shows
+// what a reviewer reads: the real output of `pulumi preview --diff --policy-pack …` for a pause, a
+// resume, a replace and a policy violation. This test produces that text through the engine (against
+// the emulator) and fails when the page's block differs. To refresh the page after a deliberate change:
+//   UPDATE_DOCS=1 npx jest test/readme-preview-diff.test.ts
 // Only what varies between runs is normalised: the emulator's port, batch ids, provider ids, the
 // send time (computed a day ahead) and trailing blanks.
 
@@ -17,7 +17,8 @@ import { type PolicyEngine, policyEngine } from "./support/policyEngine";
 jest.setTimeout(300_000);
 
 const ROOT = path.resolve(__dirname, "..");
-const README = path.join(ROOT, "README.md");
+/** The page that shows the generated text (it moved there from the README). */
+const PAGE = path.join(ROOT, "docs", "policy-pack.md");
 /** The pack where users find it: the package in node_modules (here the package links to itself). */
 const PACK_AS_INSTALLED = "node_modules/pulumi-sendgrid-scheduled-batch/policy";
 const PACK = path.join(ROOT, PACK_AS_INSTALLED);
@@ -153,17 +154,21 @@ test("the reviewer's view is generated through the engine, with 0 SendGrid write
   expect(await takeSendGridCalls(sg.admin)).toEqual([]);
 });
 
-test("the README shows exactly that text", () => {
+test("docs/policy-pack.md shows exactly that text, and the README links to it", () => {
   const generated = blocks.map((b) => `${b.title}:\n\n\`\`\`text\n${b.text}\n\`\`\``).join("\n\n");
-  const readme = fs.readFileSync(README, "utf8");
-  const start = readme.indexOf(START);
-  const end = readme.indexOf(END);
+  const page = fs.readFileSync(PAGE, "utf8");
+  const start = page.indexOf(START);
+  const end = page.indexOf(END);
   expect(start).toBeGreaterThan(-1);
   expect(end).toBeGreaterThan(start);
-  const current = readme.slice(start + START.length, end).trim();
-  if (process.env.UPDATE_README === "1" && current !== generated) {
-    fs.writeFileSync(README, `${readme.slice(0, start + START.length)}\n\n${generated}\n\n${readme.slice(end)}`);
+  const current = page.slice(start + START.length, end).trim();
+  if (process.env.UPDATE_DOCS === "1" && current !== generated) {
+    fs.writeFileSync(PAGE, `${page.slice(0, start + START.length)}\n\n${generated}\n\n${page.slice(end)}`);
     return;
   }
   expect(current).toBe(generated);
+  // One copy: the README points at the page instead of holding the text.
+  const readme = fs.readFileSync(path.join(ROOT, "README.md"), "utf8");
+  expect(readme).not.toContain(START);
+  expect(readme).toContain("(docs/policy-pack.md)");
 });
