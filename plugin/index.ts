@@ -2,7 +2,7 @@
 // (`import { ScheduledBatch, Provider } from "pulumi-sendgrid-scheduled-batch/plugin"`).
 // Same inputs and types as the dynamic ScheduledBatch, minus the account: that is the provider's
 // configuration (`sendgrid-batch:*` stack config, or an explicit `Provider`). The engine runs the
-// plugin executable bin/pulumi-resource-sendgrid-batch; see the README for how it finds it.
+// plugin executable bin/pulumi-resource-sendgrid-batch; docs/plugin.md says how the engine finds it.
 
 import * as pulumi from "@pulumi/pulumi";
 import type { BatchStatus, Region } from "../core/types";

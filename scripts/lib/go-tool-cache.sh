@@ -13,7 +13,7 @@ GO_TOOL_SCRIPT="$(basename "$0" .sh)"
 log() { printf '%s: %s\n' "$GO_TOOL_SCRIPT" "$*" >&2; }
 die() { log "error: $*"; exit 1; }
 
-# The cache root (README: SENDGRID_BATCH_CACHE), created and made absolute.
+# The cache root (docs/testing.md: SENDGRID_BATCH_CACHE), created and made absolute.
 CACHE_ROOT="${SENDGRID_BATCH_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/pulumi-sendgrid-scheduled-batch}"
 mkdir -p "$CACHE_ROOT"
 CACHE_ROOT="$(cd "$CACHE_ROOT" && pwd)"
