@@ -374,14 +374,7 @@ function isResponseError(err: unknown): err is { code: number; message: string; 
 }
 
 /** Map an HTTP or transport failure to a SendGridError with SendGrid's own words and what to do. */
-function toSendGridError(
-  err: unknown,
-  method: string,
-  path: string,
-  baseUrl: string,
-  nowMs: number,
-  maxWaitMs: number,
-): SendGridError {
+function toSendGridError(err: unknown, method: string, path: string, baseUrl: string, nowMs: number, maxWaitMs: number): SendGridError {
   if (err instanceof SendGridError) return err;
   if (isResponseError(err)) {
     const status = err.code;

@@ -118,7 +118,9 @@ describe("the plugin from Pulumi YAML", () => {
     const up = await p.s.stack.up();
     const ids = { active: String(up.outputs.active.value), paused: String(up.outputs.paused.value) };
     // Each minted id also reaches the run's output through the engine's log, with its resource.
-    expect(up.stdout).toMatch(new RegExp(`sendgrid-batch: minted batch ${ids.paused} in http://127\\.0\\.0\\.1:\\d+ for urn:pulumi:\\S+::paused \\(journal `));
+    expect(up.stdout).toMatch(
+      new RegExp(`sendgrid-batch: minted batch ${ids.paused} in http://127\\.0\\.0\\.1:\\d+ for urn:pulumi:\\S+::paused \\(journal `),
+    );
 
     useKey(p.s, OTHER_KEY);
     await expectRefusedEverywhere(p.s, ids, /sendgrid-batch:apiKey.*pulumi state delete <urn>.*retainOnDelete: true/);
