@@ -39,7 +39,7 @@ export class SendGridBatchProvider extends Construct {
   readonly function: lambda.Function;
   readonly role: iam.Role;
   readonly logGroup: logs.LogGroup;
-  /** Retries off. Batches depend on it, so it outlives their Delete (a retried Delete would cancel twice). */
+  /** Async retries off (a retried Create would mint a second batch); batches depend on it, so it is still off while their Delete runs. */
   readonly invokeConfig: lambda.EventInvokeConfig;
 
   constructor(scope: Construct, id: string, props: SendGridBatchProviderProps) {
