@@ -5,7 +5,7 @@
 // mail is still ahead look clearable).
 
 import { parseArgs } from "node:util";
-import { SENDGRID_HOSTS, parseSendAt, validateInputs, type Region } from "../core";
+import { parseSendAt, validateInputs, type Region, apiOrigin, canonicalOrigin } from "../core";
 
 export const COMMANDS = ["list", "clear-cancelled", "orphans"] as const;
 export type Command = (typeof COMMANDS)[number];
@@ -155,13 +155,10 @@ export function parseCommandLine(argv: string[]): Parsed {
  * --api-url X` would quietly look at X's account instead of the EU one the operator asked for.
  */
 function regionConflict(region: Region, apiUrl: string): string | undefined {
-  const origin = (u: string) => {
-    const url = new URL(u);
-    return `${url.protocol}//${url.hostname.replace(/\.$/, "")}${url.port ? `:${url.port}` : ""}`;
-  };
-  if (origin(apiUrl) === origin(SENDGRID_HOSTS[region])) return undefined;
+  const regionHost = apiOrigin({ region });
+  if (canonicalOrigin(apiUrl) === regionHost) return undefined;
   return (
-    `--region ${region} and --api-url ${apiUrl} disagree: requests would go to ${apiUrl}, not to the ${region} host ${SENDGRID_HOSTS[region]}. ` +
+    `--region ${region} and --api-url ${apiUrl} disagree: requests would go to ${apiUrl}, not to the ${region} host ${regionHost}. ` +
     "Give --region alone for SendGrid, or --api-url alone for an emulator or proxy"
   );
 }
