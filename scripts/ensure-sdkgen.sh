@@ -14,8 +14,9 @@
 # The binary lives in <cache>/sdkgen-<pkg version>/bin and is rebuilt only when what determines it
 # changes: go.mod, go.sum, main.go, the build settings, the platform. It shares Go's module cache and
 # build cache with the Pulumi CLI that scripts/ensure-pulumi.sh builds from the same pkg/v3 version.
-# Measured on 2 cores: ~27 s with the CLI already built, ~2 min with only the module cache filled;
-# a cached run 0.02 s. Concurrent callers wait on a lock (scripts/lib/go-tool-cache.sh).
+# Measured on 2 cores: 27 s when Go's build cache holds the CLI build, 225 s from an empty build cache
+# (module cache filled, machine busy: load 7-13); a cached run 0.04 s. Concurrent callers wait on a
+# lock (scripts/lib/go-tool-cache.sh).
 set -euo pipefail
 
 SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"

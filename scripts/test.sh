@@ -18,6 +18,11 @@ ACTIONLINT="$(bash scripts/ensure-actionlint.sh | tail -n 1)"
 SDKGEN="$(bash scripts/ensure-sdkgen.sh | tail -n 1)"
 PULUMI_PYTHON="$(bash scripts/ensure-pulumi-python.sh | tail -n 1)"
 export PULUMI_CLI_BIN CFN_LINT ACTIONLINT SDKGEN PULUMI_PYTHON
+# Compile the generated Go SDK and its mocks test (minutes the first time, Go's build cache keeps
+# them) before the suites run in parallel; test/sdk-go.test.ts then vets and runs them, and reports
+# any failure.
+GO="$(bash -c 'source scripts/lib/go-tool-cache.sh && find_go')"
+(cd test/sdk-go && CGO_ENABLED=0 GOWORK=off GOFLAGS="-mod=readonly -buildvcs=false -trimpath" "$GO" test -count=1 -run '^$' ./... >/dev/null 2>&1) || true
 
 results="$(mktemp)"
 trap 'rm -f "$results"' EXIT

@@ -38,6 +38,16 @@ test("the schema binds with Pulumi's binder with 0 diagnostics, warnings include
   expect(check(servedSchema())).toEqual({ status: 0, report: { diagnostics: [], unknownKeys: [] } });
 });
 
+test("each enum type and each of its values is described (the properties: plugin-grpc's get-schema test)", () => {
+  const types = servedSchema().types as Record<string, { description?: string; enum: { value: string; description?: string }[] }>;
+  expect(Object.keys(types).sort()).toEqual(["sendgrid-batch:index:BatchStatus", "sendgrid-batch:index:Region"]);
+  const undescribed = Object.entries(types).flatMap(([token, t]) => [
+    ...(t.description ? [] : [token]),
+    ...t.enum.filter((v) => !v.description).map((v) => `${token}.${v.value}`),
+  ]);
+  expect(undescribed).toEqual([]);
+});
+
 test("a misspelled or wrongly cased key, an unknown language setting and a binder warning each fail the check", () => {
   const schema = servedSchema() as {
     language: Record<string, Json>;
