@@ -19,6 +19,7 @@ import (
 	"strings"
 
 	"github.com/blang/semver"
+	"github.com/hashicorp/hcl/v2"
 	gogen "github.com/pulumi/pulumi/pkg/v3/codegen/go"
 	"github.com/pulumi/pulumi/pkg/v3/codegen/nodejs"
 	"github.com/pulumi/pulumi/pkg/v3/codegen/python"
@@ -99,7 +100,7 @@ func check(file string) (report, *schema.Package, error) {
 	}
 	for _, d := range diags {
 		severity := "error"
-		if d.Severity == 2 { // hcl.DiagWarning
+		if d.Severity == hcl.DiagWarning {
 			severity = "warning"
 		}
 		subject := ""
