@@ -2,6 +2,7 @@
 // `pulumi import`'s code generation, docs tooling and the SDK generator (`npm run sdk`, which writes
 // sdk/python, sdk/go and sdk/nodejs) read. Every property, type and enum value has a description.
 
+import { propertySpec, type BatchProperty } from "../core/properties";
 import type { BatchStatus, Region } from "../core/types";
 import { BATCH_STATUS_TOKEN, PACKAGE, REGION_TOKEN, RESOURCE_TOKEN } from "./names";
 
@@ -49,24 +50,12 @@ const TYPES = {
   },
 };
 
-const STATUS = {
-  $ref: `#/types/${BATCH_STATUS_TOKEN}`,
-  description:
-    "`active` (the batch's mail goes out at its send time), `paused` (held until resumed) or `cancelled` (discarded at its send time). " +
-    "Changing it updates the batch in place with exactly one SendGrid call. Default: `active`.",
-};
-const SEND_AT = {
-  oneOf: [{ type: "integer" }, { type: "string" }],
-  description:
-    "When the batch's mail is scheduled: Unix seconds or an ISO 8601 date-time with a zone. Used only for SendGrid's timing rules at preview " +
-    "(no pause or cancel later than 10 minutes before send_at; send_at at most 72 hours ahead); changing it makes no SendGrid call.",
-};
-const BATCH_ID_INPUT = {
-  type: "string",
-  description:
-    "Adopt this existing SendGrid batch id instead of creating a new batch. Naming another batch later replaces the resource " +
-    "(the old batch is cancelled). `pulumi import` sets it for you.",
-};
+// The properties' descriptions are the core's property table's (core/properties.ts).
+const described = (name: BatchProperty) => propertySpec(name).description;
+
+const STATUS = { $ref: `#/types/${BATCH_STATUS_TOKEN}`, description: described("status") };
+const SEND_AT = { oneOf: [{ type: "integer" }, { type: "string" }], description: described("sendAt") };
+const BATCH_ID_INPUT = { type: "string", description: `${described("batchId")} \`pulumi import\` sets it for you.` };
 
 const CONFIG = {
   apiKey: {
@@ -77,22 +66,9 @@ const CONFIG = {
       "(`pulumi config set --secret sendgrid-batch:apiKey …`) or leave it out and set the `SENDGRID_API_KEY` environment variable. " +
       "Changing it does not replace any batch.",
   },
-  region: {
-    $ref: `#/types/${REGION_TOKEN}`,
-    description:
-      "`global` (api.sendgrid.com, the default) or `eu` (api.eu.sendgrid.com). Another region is another account: its batches are replaced.",
-  },
-  onBehalfOf: {
-    type: "string",
-    description:
-      "A subuser's username (or `account-id <id>`), sent as SendGrid's `on-behalf-of` header. Another subuser is another account: its batches are replaced.",
-  },
-  apiUrl: {
-    type: "string",
-    description:
-      "The API origin, e.g. a local SendGrid emulator (`http://127.0.0.1:3030`): https, or http for loopback hosts only, without a path. " +
-      "Overrides `region`. Another host is another account: its batches are replaced.",
-  },
+  region: { $ref: `#/types/${REGION_TOKEN}`, description: described("region") },
+  onBehalfOf: { type: "string", description: described("onBehalfOf") },
+  apiUrl: { type: "string", description: described("apiUrl") },
 };
 
 export const SCHEMA = {
