@@ -37,6 +37,9 @@ async function preview(withPluginsProviders: boolean, pathDirs: string[]): Promi
     env: {
       SENDGRID_API_KEY: "SG.discovery-test-key",
       PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "false",
+      // Where it would download the plugin from (by default GitHub's pulumi org, then get.pulumi.com,
+      // neither of which has it): a closed loopback port, so the attempt fails fast and offline.
+      PULUMI_PLUGIN_DOWNLOAD_URL_OVERRIDES: "^github://api.github.com/pulumi=http://127.0.0.1:9",
       PATH: [ensurePulumiCli({ yaml: true }), ...pathDirs, path.dirname(process.execPath), "/usr/bin", "/bin"].join(path.delimiter),
     },
   });
@@ -60,7 +63,9 @@ test(`a program asking for sendgrid-batch ${SDK_VERSION} finds the plugin throug
 }, 120_000);
 
 test("with neither, the engine looks for the plugin to download, and the preview fails", async () => {
-  expect(await preview(false, [])).toContain(
+  const failed = await preview(false, []);
+  expect(failed).toContain(`Get "http://127.0.0.1:9/pulumi-resource-sendgrid-batch-v${SDK_VERSION}-`);
+  expect(failed).toContain(
     `Could not automatically download and install resource plugin 'pulumi-resource-sendgrid-batch' at version v${SDK_VERSION}`,
   );
 }, 120_000);
