@@ -15,6 +15,7 @@
 
 import {
   JOURNAL_ENV,
+  accountInWords,
   SendGridError,
   describeError,
   journalFromEnv,
@@ -86,12 +87,6 @@ export function describeHeld(h: HeldBatch): string {
   }
 }
 
-/** An account key (core accountKey: "origin|subuser") as the client's accountLabel words it. */
-function inWords(account: string): string {
-  const [origin, subuser] = account.split("|");
-  return subuser ? `${origin} on behalf of ${subuser}` : `${origin}`;
-}
-
 /** Problems with the evidence that make --clear meaningless or unsafe; listing only warns of them. */
 function evidenceProblems(client: SendGridBatchClient, states: StateExport[]): string[] {
   const problems: string[] = [];
@@ -103,7 +98,7 @@ function evidenceProblems(client: SendGridBatchClient, states: StateExport[]): s
       continue;
     }
     if (!accounts.some((a) => a.account === client.accountKey)) {
-      const theirs = [...new Set(accounts.map((a) => inWords(a.account)))].join(", ");
+      const theirs = [...new Set(accounts.map((a) => accountInWords(a.account)))].join(", ");
       problems.push(
         `${s.file}: its batches are in ${theirs}, not in ${client.accountLabel} (the account queried): pass the --region, --on-behalf-of or --api-url of that account`,
       );

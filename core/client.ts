@@ -5,8 +5,8 @@
 import { createHash } from "node:crypto";
 import { Client } from "@sendgrid/client";
 import type { ClientRequest } from "@sendgrid/client/src/request";
-import { SendGridError, type ErrorCode, type SendGridErrorField } from "./errors";
-import { accountKey, apiOrigin } from "./model";
+import { SendGridError, advise, type ErrorCode, type SendGridErrorField } from "./errors";
+import { accountInWords, accountKey, apiOrigin } from "./model";
 import { redactError } from "./redact";
 import { DEFAULT_RETRY, backoffMs, rateLimitWaitMs, realSleep, retry, type QuotaWaitInfo, type RetryOptions, type Sleep } from "./retry";
 import type { BatchStatus, ConnectionSettings } from "./types";
@@ -107,7 +107,7 @@ export class SendGridBatchClient {
     if (isLoopbackHost(new URL(this.baseUrl).hostname)) defaults.proxy = false;
     this.client.setDefaultRequest(defaults);
     this.accountKey = accountKey(settings);
-    this.accountLabel = settings.onBehalfOf ? `${this.baseUrl} on behalf of ${settings.onBehalfOf}` : this.baseUrl;
+    this.accountLabel = accountInWords(this.accountKey);
     // The rate-limit gate is per account and key (SendGrid limits per key): a digest, so no key is kept in it.
     this.account = createHash("sha256").update(`${this.accountKey}\n${settings.apiKey}`).digest("hex").slice(0, 16);
   }
@@ -277,9 +277,7 @@ export class SendGridBatchClient {
   private fail(err: unknown): unknown;
   private fail(err: unknown): unknown {
     if (!(err instanceof SendGridError)) return err;
-    const hint = this.hints[err.code];
-    const advised = hint === undefined ? err : new SendGridError({ ...err, message: err.summary, hint });
-    return redactError(advised, this.secrets);
+    return redactError(advise(err, this.hints), this.secrets);
   }
 
   private noteRateLimit(gateKey: string, headers: Record<string, string>): void {

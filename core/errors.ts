@@ -71,17 +71,19 @@ export class SendGridError extends Error {
   }
 }
 
-/** An adapter's words for errors of some codes: what its user checks and does next, given the error. */
-export type Advice = Partial<Record<ErrorCode, (err: SendGridError) => string>>;
+/** An adapter's words for errors of some codes: what its user checks and does next (fixed, or given the error). */
+export type Advice = Partial<Record<ErrorCode, string | ((err: SendGridError) => string)>>;
 
 /**
- * `err` with the adapter's hint when `advice` has words for its code (the lifecycle's own errors,
- * e.g. UNKNOWN_BATCH and TOO_LATE, which no client call words); anything else as it is.
+ * `err` with the adapter's hint in place of the core's neutral one when `advice` has words for its
+ * code: the client's errors (ClientOptions.hints) and the lifecycle's own (UNKNOWN_BATCH, TOO_LATE)
+ * alike. Anything else as it is.
  */
-export function advise(err: unknown, advice: Advice): unknown {
+export function advise<E>(err: E, advice: Advice): E | SendGridError {
   if (!(err instanceof SendGridError)) return err;
   const words = advice[err.code];
-  return words ? new SendGridError({ ...err, message: err.summary, hint: words(err) }) : err;
+  if (words === undefined) return err;
+  return new SendGridError({ ...err, message: err.summary, hint: typeof words === "string" ? words : words(err) });
 }
 
 /** A short, safe description of any thrown value (never includes request config or headers). */

@@ -30,7 +30,7 @@ export {
   type Failure,
 } from "./validate";
 export { REDACTED, redactError, redactSecrets, secretParts } from "./redact";
-export { accountKey, apiOrigin, batchChanges, canonicalOrigin, normaliseInputs, type BatchChanges } from "./model";
+export { accountInWords, accountKey, apiOrigin, batchChanges, canonicalOrigin, normaliseInputs, type BatchChanges } from "./model";
 export { backoffMs, quotaWaitFromEnv, retry, type RetryOptions, type RetryPolicy, type Sleep } from "./retry";
 export { MAX_QUOTA_WAIT_SECONDS, QUOTA_WAIT_ENV, describeQuotaWait, quotaWaitProblem, type QuotaWaitInfo } from "./retry";
 export { SendGridBatchClient, clientFor, type AttemptInfo, type ClientHints, type ClientOptions } from "./client";

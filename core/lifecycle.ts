@@ -140,14 +140,15 @@ async function recover(client: SendGridBatchClient, status: BatchStatus, p: Prov
       continue;
     }
     try {
-      const now = await applyStatus(client, id, status, held);
+      const now = await converge(client, id, status, held);
       p.journal.append("handed", id);
       p.log?.(`took over batch ${id} (minted by an interrupted run, never handed to a program) as ${now}`);
       return { batchId: id, status: now, adopted: false };
     } catch (err) {
-      const actual = await client.getStatus(id).catch(() => held);
+      // The batch is this resource's now: hand it over with what SendGrid holds (converge re-read it
+      // when it changed; otherwise it still holds what was read before the write).
       p.journal.append("handed", id);
-      throw new MustRecordError(describeError(err), id, actual, err);
+      throw err instanceof MustRecordError ? err : new MustRecordError(describeError(err), id, held, err);
     }
   }
   return undefined;

@@ -46,6 +46,12 @@ export function accountKey(inputs: AccountSettings): string {
   return `${apiOrigin(inputs)}|${typeof inputs.onBehalfOf === "string" ? inputs.onBehalfOf : ""}`;
 }
 
+/** An account key in words, for messages: the origin, and the subuser when there is one. */
+export function accountInWords(key: string): string {
+  const [origin, subuser] = key.split("|");
+  return subuser ? `${origin} on behalf of ${subuser}` : `${origin}`;
+}
+
 /**
  * Valid inputs in canonical form: `status` defaulted, `apiUrl` reduced to its canonical origin and
  * dropped when it only names the region's own host. Other values are kept as the user wrote them.

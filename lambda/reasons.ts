@@ -1,7 +1,7 @@
 // What CloudFormation's Reason says when an event fails: the core's facts in a CloudFormation
 // user's words (where the key and settings come from, what to do next).
 
-import { MustRecordError, SendGridError, describeError, type ClientHints } from "../core";
+import { MustRecordError, SendGridError, advise, describeError, type ClientHints } from "../core";
 import { ApiKeyError, clearApiKeyCache } from "./apiKey";
 import type { ApiKeySource } from "./properties";
 
@@ -28,9 +28,7 @@ export function explain(err: unknown, keySource?: ApiKeySource): string {
   if (err instanceof ApiKeyError) return err.message;
   if (err instanceof SendGridError) {
     if (err.code === "AUTH_REJECTED" && keySource) clearApiKeyCache(keySource); // re-read a rotated key next time
-    const hint = LAMBDA_HINTS[err.code];
-    if (hint === undefined) return err.message;
-    return `${err.summary}. ${hint}`;
+    return advise(err, LAMBDA_HINTS).message;
   }
   return `Unexpected error: ${describeError(err)}`;
 }

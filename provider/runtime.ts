@@ -96,10 +96,12 @@ function settingsFor(props: ScheduledBatchInputs): ConnectionSettings {
   return { apiKey, onBehalfOf: props.onBehalfOf, region: props.region, apiUrl: props.apiUrl };
 }
 
-/** While the client waits for a free quota slot, say so: the engine shows this process's stderr. */
-const printQuotaWait = (info: QuotaWaitInfo): void => {
-  process.stderr.write(`sendgrid-batch: ${describeQuotaWait(info)}\n`);
+/** A line for the user: the engine shows this process's stderr as a diagnostic (so it reaches the CI log too). */
+const say = (line: string): void => {
+  process.stderr.write(`sendgrid-batch: ${line}\n`);
 };
+/** While the client waits for a free quota slot, say so. */
+const printQuotaWait = (info: QuotaWaitInfo): void => say(describeQuotaWait(info));
 
 function clientOf(props: ScheduledBatchInputs): SendGridBatchClient {
   // SENDGRID_QUOTA_WAIT_SECONDS shortens (or, at 0, turns off) the wait for a free quota slot.
@@ -160,10 +162,9 @@ export async function create(inputs: Props): Promise<{ id: string; outs: Props }
   const spec = inputs as ScheduledBatchInputs & Props;
   try {
     // The provenance journal (core/journal.ts) proves which minted ids never reached a program. The
-    // dynamic-provider host does not tell a create its resource, so none is named; the engine shows
-    // this process's stderr as a diagnostic, which puts the id in the CI log too.
+    // dynamic-provider host does not tell a create its resource, so none is named.
     const journal = journalFromEnv();
-    const provenance = journal && { journal, log: (line: string) => process.stderr.write(`sendgrid-batch: ${line}\n`) };
+    const provenance = journal && { journal, log: say };
     const made = await provision(clientOf(spec), spec, provenance);
     return { id: made.batchId, outs: outputs(spec, made.batchId, made.status, made.adopted) };
   } catch (err) {
