@@ -223,10 +223,13 @@ export async function runBundle(
     env?: Record<string, string>;
     /** How long the warm process stays up after the last invocation (default 0: it exits). */
     lingerMs?: number;
+    /** Edits the event's JSON text before it is sent (for an event JSON.stringify cannot write). */
+    editJson?: (text: string) => string;
   } = {},
 ): Promise<BundleRun> {
   const eventFile = path.join(dir, `event-${Date.now()}-${Math.random().toString(36).slice(2)}.json`);
-  fs.writeFileSync(eventFile, JSON.stringify(event));
+  const text = JSON.stringify(event);
+  fs.writeFileSync(eventFile, opts.editJson ? opts.editJson(text) : text);
   const started = Date.now();
   // A clean environment: nothing from the test process leaks in (no NODE_PATH to the repo).
   const env: Record<string, string> = {
