@@ -4,7 +4,7 @@
 // (paused), and the cancel is refused as too late (the application's mail is due in 5 minutes). The
 // run fails, and state must record what SendGrid holds, paused: neither the old belief (active) nor
 // the status asked for (cancelled), which SendGrid never held. engine-failed-update covers the
-// write SendGrid applied, where the two coincide; here only SendGrid's own answer is right.
+// write SendGrid applied, where the two coincide; in this one only SendGrid's own answer is right.
 import * as pulumi from "@pulumi/pulumi";
 import { DEFAULT_EMULATOR_API_KEY } from "../emulator";
 import { ScheduledBatch, type BatchStatus } from "../provider";
