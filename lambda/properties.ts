@@ -6,7 +6,16 @@
 // set": `!Ref` of a parameter with Default "" is the usual way templates leave an optional
 // property out, and SendGrid has no meaning for an empty subuser, region or batch id.
 
-import { BATCH_PROPERTIES, DEFAULT_STATUS, batchChanges, validateInputs, type BatchSpec, type BatchStatus, type Failure } from "../core";
+import {
+  BATCH_PROPERTIES,
+  DEFAULT_STATUS,
+  batchChanges,
+  describeFailure,
+  validateInputs,
+  type BatchSpec,
+  type BatchStatus,
+  type Failure,
+} from "../core";
 
 export type RawProperties = Record<string, unknown>;
 
@@ -190,7 +199,5 @@ export function changedProperties(id: string, oldProps: RawProperties, newProps:
 
 /** One readable sentence from a list of failures. */
 export function describeFailures(failures: Failure[]): string {
-  // Name the template property unless the reason already does.
-  const named = (f: Failure) => f.reason.startsWith(f.property) || f.reason.includes(`"${f.property}"`);
-  return `Invalid properties: ${failures.map((f) => (named(f) ? f.reason : `${f.property}: ${f.reason}`)).join("; ")}`;
+  return `Invalid properties: ${failures.map(describeFailure).join("; ")}`;
 }
