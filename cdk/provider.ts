@@ -65,13 +65,22 @@ export class SendGridBatchProvider extends Construct implements ISendGridBatchPr
 
   /** The function's ARN: the ServiceToken of the stack's batches. */
   readonly serviceToken: string;
+  /** Where the function reads the SendGrid API key. */
   readonly apiKey: SendGridApiKey;
+  /** The handler function (the bundle lambda/template.yaml deploys). */
   readonly function: lambda.Function;
+  /** The function's role: its own log streams and the API key, nothing else. */
   readonly role: iam.Role;
+  /** The function's log group, with a retention. */
   readonly logGroup: logs.LogGroup;
   /** Async retries off (a retried Create would mint a second batch); batches depend on it, so it is still off while their Delete runs. */
   readonly invokeConfig: lambda.EventInvokeConfig;
 
+  /**
+   * @param scope the stack, or a construct in it
+   * @param id the construct id, the provider's identity: keep it (see above)
+   * @param props where the function reads the API key, and its log retention
+   */
   constructor(scope: Construct, id: string, props: SendGridBatchProviderProps) {
     super(scope, id);
     const stack = Stack.of(this);

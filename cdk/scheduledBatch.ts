@@ -67,8 +67,14 @@ export class ScheduledBatch extends Construct {
   readonly batchId: string;
   /** The status SendGrid holds for the batch after the last deploy. */
   readonly status: string;
+  /** The Custom::SendGridScheduledBatch resource. */
   readonly resource: CustomResource;
 
+  /**
+   * @param scope the stack, or a construct in it
+   * @param id the construct id
+   * @param props the batch's function and properties
+   */
   constructor(scope: Construct, id: string, props: ScheduledBatchProps) {
     super(scope, id);
     const { provider, strict, ...inputs } = props;
