@@ -48,7 +48,7 @@ if [[ ! -f "$deps/.done" ]]; then
 fi
 
 # 2. The build, once per content of its inputs.
-key="$(sha256sum "${sources[@]}" "${package_files[@]}" lambda/dist/index.js "$0" | sed "s|  $repo/|  |")"
+key="$(sha256sum "${sources[@]}" "${package_files[@]}" lambda/dist/index.js scripts/ensure-cdk-constructs.sh)"
 build="$cache/cdk-constructs-$(printf '%s' "$key" | sha256sum | cut -c1-12)"
 if [[ ! -f "$build/.done" ]]; then
   exec 9>"$build.lock"

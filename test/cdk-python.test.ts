@@ -85,12 +85,17 @@ describe("the construct library's build", () => {
   test("the npm tarball, the Python wheel, and the Java, .NET and Go sources, from one assembly with Construct Hub's keywords", () => {
     const assembly = JSON.parse(fs.readFileSync(path.join(build, ".jsii"), "utf8")) as {
       name: string;
+      version: string;
       keywords: string[];
       types: Record<string, { kind: string }>;
       dependencies: Record<string, string>;
       bundled?: Record<string, string>;
     };
     expect(assembly.name).toBe(DIST_NAME);
+    // The library is released with the package whose constructs it carries, and the Python example pins that release.
+    const version = (JSON.parse(fs.readFileSync(path.join(REPO_ROOT, "package.json"), "utf8")) as { version: string }).version;
+    expect(assembly.version).toBe(version);
+    expect(fs.readFileSync(path.join(APP_DIR, "requirements.txt"), "utf8")).toContain(`\n${DIST_NAME}==${version}\n`);
     expect(assembly.keywords).toEqual(expect.arrayContaining(["cdk", "awscdk", "construct"]));
     expect(Object.keys(assembly.types).sort()).toEqual(
       [
