@@ -22,6 +22,7 @@ export {
   ENGINE_UNKNOWN,
   apiKeyProblem,
   apiUrlProblem,
+  describeFailure,
   isBatchId,
   isLoopbackHost,
   parseSendAt,
