@@ -5,13 +5,16 @@
 import { main } from "@pulumi/pulumi/provider";
 import { engineAddressOf, engineLog } from "./engineLog";
 import { sendgridBatchProvider } from "./provider";
+import type { PackageInfo } from "./schema";
 import { addProviderConfigRpcs, allowReadWithoutProperties } from "./sdkServer";
 
-// The package's own version (this file is dist/plugin/main.js in the package).
-export const { version } = require("../../package.json") as { version: string };
+// The package's own package.json (this file is dist/plugin/main.js in the package): its version and
+// repository make the schema's (plugin/schema.ts).
+const pkg = require("../../package.json") as PackageInfo;
+export const { version } = pkg;
 
 export function serve(args: string[]): Promise<void> {
-  const { provider, rpcs } = sendgridBatchProvider(version, process.env, engineLog(engineAddressOf(args)));
+  const { provider, rpcs } = sendgridBatchProvider(pkg, process.env, engineLog(engineAddressOf(args)));
   allowReadWithoutProperties();
   addProviderConfigRpcs(rpcs);
   return main(provider, args);
