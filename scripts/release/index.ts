@@ -4,7 +4,7 @@
 //   pulumi-sendgrid-scheduled-batch-<version>.tgz                            the npm package
 //   pulumi_sendgrid_batch-<version>.tar.gz, …-py3-none-any.whl              the Python SDK (sdist, wheel)
 // The release workflow (.github/workflows/release.yml) runs the plugin part once per platform.
-// Usage: node dist/scripts/release/index.js [--out DIR] [--plugin-only]
+// Usage: node dist/scripts/release/index.js [--out DIR] [--only plugin|npm|python]
 
 import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
@@ -34,7 +34,11 @@ export function buildPythonSdk(outDir: string): string[] {
       'print("artifact:" + backend.build_sdist(out))',
       'print("artifact:" + backend.build_wheel(out))',
     ].join("\n");
-    const names = execFileSync(python(), ["-c", script, path.resolve(outDir)], { cwd: copy, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+    const names = execFileSync(python(), ["-c", script, path.resolve(outDir)], {
+      cwd: copy,
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     return names
       .split("\n")
       .filter((line) => line.startsWith("artifact:"))
@@ -53,18 +57,22 @@ export function buildNpmPackage(outDir: string): string {
 async function main(argv: string[]): Promise<void> {
   const outIndex = argv.indexOf("--out");
   const outDir = path.resolve(outIndex >= 0 ? argv[outIndex + 1] : path.join(REPO_ROOT, "dist-release"));
-  const pluginOnly = argv.includes("--plugin-only");
+  const onlyIndex = argv.indexOf("--only");
+  const only = onlyIndex >= 0 ? argv[onlyIndex + 1] : undefined;
+  if (only !== undefined && !["plugin", "npm", "python"].includes(only)) throw new Error(`--only ${only}: expected plugin, npm or python`);
+  const wanted = (part: string) => only === undefined || only === part;
   fs.mkdirSync(outDir, { recursive: true });
   const version = packageVersion();
   log(`version ${version}, into ${outDir}`);
 
-  const plugin = await buildPluginTarball(outDir, log);
-  const artifacts = [plugin.tarball, plugin.checksum];
-  log(`${path.basename(plugin.tarball)} (${plugin.executable.cached ? "executable from the cache" : "executable built"})`);
-  if (!pluginOnly) {
-    artifacts.push(buildNpmPackage(outDir));
-    artifacts.push(...buildPythonSdk(outDir));
+  const artifacts: string[] = [];
+  if (wanted("plugin")) {
+    const plugin = await buildPluginTarball(outDir, log);
+    artifacts.push(plugin.tarball, plugin.checksum);
+    log(`${path.basename(plugin.tarball)} (${plugin.executable.cached ? "executable from the cache" : "executable built"})`);
   }
+  if (wanted("npm")) artifacts.push(buildNpmPackage(outDir));
+  if (wanted("python")) artifacts.push(...buildPythonSdk(outDir));
   for (const file of artifacts) {
     process.stdout.write(`${path.relative(process.cwd(), file)}\t${fs.statSync(file).size}\n`);
   }

@@ -29,7 +29,10 @@ const ARCH_NAMES: Partial<Record<string, string>> = { x64: "amd64", arm64: "arm6
 export function platformName(): string {
   const osName = OS_NAMES[process.platform];
   const arch = ARCH_NAMES[process.arch];
-  if (!osName || !arch) throw new Error(`no plugin build for ${process.platform}/${process.arch}: the engine supports linux, darwin and windows on x64 and arm64`);
+  if (!osName || !arch)
+    throw new Error(
+      `no plugin build for ${process.platform}/${process.arch}: the engine supports linux, darwin and windows on x64 and arm64`,
+    );
   return `${osName}-${arch}`;
 }
 
@@ -44,7 +47,9 @@ export function tarballName(version: string, platform: string): string {
 }
 
 function cacheRoot(): string {
-  const base = process.env.SENDGRID_BATCH_CACHE || path.join(process.env.XDG_CACHE_HOME || path.join(os.homedir(), ".cache"), "pulumi-sendgrid-scheduled-batch");
+  const base =
+    process.env.SENDGRID_BATCH_CACHE ||
+    path.join(process.env.XDG_CACHE_HOME || path.join(os.homedir(), ".cache"), "pulumi-sendgrid-scheduled-batch");
   return path.join(base, "plugin-executable");
 }
 
@@ -100,7 +105,8 @@ export interface BuiltExecutable {
   key: string;
 }
 
-const postjectVersion = () => (JSON.parse(fs.readFileSync(require.resolve("postject/package.json", { paths: [REPO_ROOT] }), "utf8")) as { version: string }).version;
+const postjectVersion = () =>
+  (JSON.parse(fs.readFileSync(require.resolve("postject/package.json", { paths: [REPO_ROOT] }), "utf8")) as { version: string }).version;
 
 const exeName = () => (process.platform === "win32" ? `${PLUGIN_NAME}.exe` : PLUGIN_NAME);
 
@@ -114,7 +120,9 @@ export async function buildExecutable(log: (line: string) => void = () => {}): P
     const key = createHash("sha256")
       .update(fs.readFileSync(bundle))
       .update(JSON.stringify({ ...seaConfig, main: "", output: "" }))
-      .update(`${process.execPath} ${process.version} ${process.platform} ${process.arch} ${fs.statSync(process.execPath).size} postject ${postjectVersion()}`)
+      .update(
+        `${process.execPath} ${process.version} ${process.platform} ${process.arch} ${fs.statSync(process.execPath).size} postject ${postjectVersion()}`,
+      )
       .digest("hex")
       .slice(0, 20);
     const dir = path.join(cacheRoot(), key);
@@ -123,7 +131,9 @@ export async function buildExecutable(log: (line: string) => void = () => {}): P
 
     log(`building ${exeName()} for ${platformName()} (cache key ${key})`);
     fs.writeFileSync(path.join(work, "sea-config.json"), JSON.stringify(seaConfig));
-    execFileSync(process.execPath, ["--experimental-sea-config", path.join(work, "sea-config.json")], { stdio: ["ignore", "pipe", "pipe"] });
+    execFileSync(process.execPath, ["--experimental-sea-config", path.join(work, "sea-config.json")], {
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     const staged = path.join(work, exeName());
     fs.copyFileSync(process.execPath, staged);
     fs.chmodSync(staged, 0o755);
@@ -183,8 +193,10 @@ export async function buildPluginTarball(outDir: string, log: (line: string) => 
     fs.chmodSync(path.join(stage, exeName()), 0o755);
     const name = tarballName(version, platform);
     const tarball = path.join(outDir, name);
-    // tar is on every runner (bsdtar on Windows and macOS, GNU tar on Linux); gzip through it.
-    execFileSync("tar", ["-czf", tarball, "-C", stage, exeName()], { stdio: ["ignore", "ignore", "inherit"] });
+    // tar is on every runner (bsdtar on Windows and macOS, GNU tar on Linux); gzip through it. Only
+    // relative paths, run in the stage: GNU tar would read a Windows drive letter as a remote host.
+    execFileSync("tar", ["-czf", "plugin.tar.gz", exeName()], { cwd: stage, stdio: ["ignore", "ignore", "inherit"] });
+    fs.copyFileSync(path.join(stage, "plugin.tar.gz"), tarball);
     const sha256 = createHash("sha256").update(fs.readFileSync(tarball)).digest("hex");
     const checksum = `${tarball}.sha256`;
     // `sha256sum -c` format: checked with `sha256sum -c <name>.sha256` beside the tarball.
