@@ -87,3 +87,18 @@ test("the release check passes only the tag v<version> in the repository package
     expect.stringContaining(`set "repository" to https://github.com/someone/a-fork and run \`npm run sdk\``),
   ]);
 });
+
+test("the install instructions (README, docs/sdks.md) name only the repository package.json names, and no npm for Python or Go", () => {
+  for (const doc of ["README.md", path.join("docs", "sdks.md")]) {
+    const text = fs.readFileSync(path.join(REPO_ROOT, doc), "utf8");
+    const commands = text
+      .split("\n")
+      .filter((line) => /go get |pip install |plugin install |pluginDownloadURL: |go mod edit /.test(line))
+      .join("\n");
+    const named = [...commands.matchAll(/(?:github\.com|github:\/\/api\.github\.com)\/([\w.-]+\/[\w.-]+)/g)].map(([, r]) => r);
+    expect([doc, named.length > 0]).toEqual([doc, true]);
+    expect([doc, [...new Set(named)]]).toEqual([doc, [REPOSITORY]]);
+    // pip from PyPI or a built wheel, the plugin by the engine: no git+https SDK, no global npm plugin.
+    expect([doc, /git\+https:|npm install -g/.test(text)]).toEqual([doc, false]);
+  }
+});
