@@ -105,6 +105,19 @@ export interface BuiltExecutable {
   key: string;
 }
 
+/** Builds kept in the cache (each about 100 MB): the newest, so other checkouts' recent builds stay. */
+const KEEP_BUILDS = 4;
+
+function pruneCache(keep: number): void {
+  const root = cacheRoot();
+  const builds = fs
+    .readdirSync(root)
+    .filter((d) => !d.startsWith("."))
+    .map((d) => ({ dir: path.join(root, d), mtime: fs.statSync(path.join(root, d)).mtimeMs }))
+    .sort((a, b) => b.mtime - a.mtime);
+  for (const old of builds.slice(keep)) fs.rmSync(old.dir, { recursive: true, force: true });
+}
+
 const postjectVersion = () =>
   (JSON.parse(fs.readFileSync(require.resolve("postject/package.json", { paths: [REPO_ROOT] }), "utf8")) as { version: string }).version;
 
@@ -166,6 +179,7 @@ export async function buildExecutable(log: (line: string) => void = () => {}): P
       fs.rmSync(tmpDir, { recursive: true, force: true });
       if (!fs.existsSync(executable)) throw err;
     }
+    pruneCache(KEEP_BUILDS);
     return { executable, cached: false, key };
   } finally {
     fs.rmSync(work, { recursive: true, force: true });
