@@ -195,28 +195,39 @@ export interface PluginTarball {
   executable: BuiltExecutable;
 }
 
-/** Write the plugin tarball (executable at its root) and its checksum file into `outDir`. */
+/**
+ * Write the plugin tarball (executable at its root) and its checksum file into `outDir`. The
+ * tarball is kept beside the cached executable (same key, named by version), so an unchanged plugin
+ * is not compressed again and its bytes stay the same.
+ */
 export async function buildPluginTarball(outDir: string, log: (line: string) => void = () => {}): Promise<PluginTarball> {
   const version = packageVersion();
   const platform = platformName();
   const executable = await buildExecutable(log);
-  fs.mkdirSync(outDir, { recursive: true });
-  const stage = fs.mkdtempSync(path.join(os.tmpdir(), "sg-plugin-tar-"));
-  try {
-    fs.copyFileSync(executable.executable, path.join(stage, exeName()));
-    fs.chmodSync(path.join(stage, exeName()), 0o755);
-    const name = tarballName(version, platform);
-    const tarball = path.join(outDir, name);
-    // tar is on every runner (bsdtar on Windows and macOS, GNU tar on Linux); gzip through it. Only
-    // relative paths, run in the stage: GNU tar would read a Windows drive letter as a remote host.
-    execFileSync("tar", ["-czf", "plugin.tar.gz", exeName()], { cwd: stage, stdio: ["ignore", "ignore", "inherit"] });
-    fs.copyFileSync(path.join(stage, "plugin.tar.gz"), tarball);
-    const sha256 = createHash("sha256").update(fs.readFileSync(tarball)).digest("hex");
-    const checksum = `${tarball}.sha256`;
-    // `sha256sum -c` format: checked with `sha256sum -c <name>.sha256` beside the tarball.
-    fs.writeFileSync(checksum, `${sha256}  ${name}\n`);
-    return { tarball, checksum, sha256, version, platform, executable };
-  } finally {
-    fs.rmSync(stage, { recursive: true, force: true });
+  const name = tarballName(version, platform);
+  const cachedTarball = path.join(path.dirname(executable.executable), name);
+  if (!fs.existsSync(cachedTarball)) {
+    const stage = fs.mkdtempSync(path.join(os.tmpdir(), "sg-plugin-tar-"));
+    try {
+      fs.copyFileSync(executable.executable, path.join(stage, exeName()));
+      fs.chmodSync(path.join(stage, exeName()), 0o755);
+      // tar is on every runner (bsdtar on Windows and macOS, GNU tar on Linux); gzip through it. Only
+      // relative paths, run in the stage: GNU tar would read a Windows drive letter as a remote host.
+      execFileSync("tar", ["-czf", "plugin.tar.gz", exeName()], { cwd: stage, stdio: ["ignore", "ignore", "inherit"] });
+      // Into the cache by a rename from the same folder: a half-written tarball is never found.
+      const partial = `${cachedTarball}.${process.pid}.partial`;
+      fs.copyFileSync(path.join(stage, "plugin.tar.gz"), partial);
+      fs.renameSync(partial, cachedTarball);
+    } finally {
+      fs.rmSync(stage, { recursive: true, force: true });
+    }
   }
+  fs.mkdirSync(outDir, { recursive: true });
+  const tarball = path.join(outDir, name);
+  fs.copyFileSync(cachedTarball, tarball);
+  const sha256 = createHash("sha256").update(fs.readFileSync(tarball)).digest("hex");
+  const checksum = `${tarball}.sha256`;
+  // `sha256sum -c` format: checked with `sha256sum -c <name>.sha256` beside the tarball.
+  fs.writeFileSync(checksum, `${sha256}  ${name}\n`);
+  return { tarball, checksum, sha256, version, platform, executable };
 }
