@@ -3,16 +3,9 @@
 // stream. A provider plugin's stderr reaches the engine only as a debug message (seen with
 // --debug alone), so it is the fallback when there is no engine to talk to (a test over gRPC).
 
-import { createRequire } from "node:module";
-import type * as engineGrpc from "@pulumi/pulumi/proto/engine_grpc_pb";
-import type * as engineProto from "@pulumi/pulumi/proto/engine_pb";
 import { PACKAGE } from "./names";
-
-// The very modules the SDK's server loads (as sdkServer.ts does).
-const sdkRequire = createRequire(require.resolve("@pulumi/pulumi/provider/server"));
-const grpc = sdkRequire("@grpc/grpc-js") as typeof import("@grpc/grpc-js");
-const engrpc = sdkRequire("../proto/engine_grpc_pb") as typeof engineGrpc;
-const engproto = sdkRequire("../proto/engine_pb") as typeof engineProto;
+// The very modules the SDK's server loads (sdkModules.ts).
+import { engineProto as engproto, engineRpc as engrpc, grpc } from "./sdkModules";
 
 /** Say one line to the user, attributed to `urn` when given (else to the stack). */
 export type EngineLog = (message: string, urn?: string) => void;
