@@ -16,10 +16,10 @@
 // with another account's key, proves nothing. Lines without a valid MAC stay readable (and a
 // `handed`, `claimed` or `cleared` line still keeps a batch out of reach: it can only protect).
 //
-// The file is JSON Lines, appended with O_APPEND, one write per line, each line written as "\n" +
-// JSON: a line cut short (a full disk) is ended by the next line's "\n" and skipped, and never
-// swallows the next line. It holds ids, accounts (host and subuser), resource names and MACs,
-// never a key.
+// The file is JSON Lines, appended with O_APPEND, one write per line, each written between two
+// "\n" (so lines are separated by blank ones): a line cut short (a full disk) is ended by the next
+// line's leading "\n" and skipped, and never swallows the next line. It holds ids, accounts (host
+// and subuser), resource names and MACs, never a key.
 
 import { createHash, createHmac, randomUUID, timingSafeEqual } from "node:crypto";
 import * as fs from "node:fs";
@@ -176,7 +176,9 @@ export class Journal {
   append(event: JournalEvent, batchId: string, key: JournalKey, extra: Pick<JournalEntry, "account" | "resource"> = {}): JournalEntry {
     const content: JournalEntry = { event, batchId, ...this.writer, time: new Date().toISOString(), ...extra };
     const entry: JournalEntry = { ...content, mac: key.mac(JSON.stringify(content)) };
-    const line = Buffer.from(`\n${JSON.stringify(entry)}`);
+    // Started with "\n" too: a line a failed write left unfinished (this or another process's) is
+    // ended there, and never swallows this one.
+    const line = Buffer.from(`\n${JSON.stringify(entry)}\n`);
     let fd: number | undefined;
     try {
       this.makeDir();
@@ -217,9 +219,9 @@ export class Journal {
         const buf = Buffer.alloc(size - this.offset);
         fs.readSync(fd, buf, 0, buf.length, this.offset);
         const text = buf.toString("utf8");
-        // Lines start with "\n" (older versions ended them with it). Everything before the last "\n"
-        // is finished; the text after it is the newest line, finished when it parses (a JSON object
-        // cut short never does), else read again next time: it may still be being written.
+        // Everything before the last "\n" is finished; text after it is a line still being written
+        // (read again next time), or one a failed write cut short, or a line someone appended
+        // without its "\n": finished when it parses (a JSON object cut short never does).
         let end = text.lastIndexOf("\n") + 1;
         const last = text.slice(end);
         if (last && this.parse(last, false)) end = text.length;
