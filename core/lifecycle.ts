@@ -97,10 +97,10 @@ export interface LifecycleHooks {
  * to its status throws MustRecordError with the status it has ("unknown" is recorded as active, the
  * status of a new id). With `provenance`, a minted id is journaled (fsynced) before its status write
  * and marked handed before it is returned or thrown; an adopted id is marked handed before anything
- * else. A journal line that cannot be written fails the create (JOURNAL_UNWRITABLE): an id whose
- * `minted` line failed is still thrown as MustRecordError (no line proves anything about it), one
- * whose `handed` line failed is not handed to the engine at all (the journal shows it never
- * reached a program, and the next create takes it back). `hooks.onMinted` hears a minted id first.
+ * else. A journal line that cannot be written fails the create (JOURNAL_UNWRITABLE) and the id is
+ * not handed to the engine: after a failed `minted` line it has no status (harmless, like any
+ * unused id), after a failed `handed` line the journal shows it never reached a program, and the
+ * next create takes it back. `hooks.onMinted` hears a minted id first.
  */
 export async function provision(
   client: SendGridBatchClient,
@@ -135,6 +135,15 @@ export async function provision(
     return { ...made, adopted: false };
   } catch (err) {
     if (err instanceof PartialFailureError) {
+      if (provenance && !journaled && err.cause instanceof SendGridError && err.cause.code === "JOURNAL_UNWRITABLE") {
+        // Its `minted` line failed, so the status write was never sent: the id has no status, holds
+        // no slot and no mail. It is not handed either: what part of the line was written may read
+        // as "minted, never handed", and then no program may hold the id.
+        throw new SendGridError({
+          ...err.cause,
+          message: `${err.cause.summary}: batch ${err.batchId} was minted and left without a status (it holds no quota slot and no mail), and is not handed to the engine`,
+        });
+      }
       if (provenance && journaled) handed(provenance, err.batchId, client, err.status);
       throw new MustRecordError(err.message, err.batchId, err.status === "unknown" ? "active" : err.status, err.cause);
     }

@@ -352,17 +352,18 @@ describe("a short or failed journal write fails the create before the id is used
     expect(new Journal(file).entries().map((e) => e.event)).toEqual(["minted", "claimed", "handed"]);
   });
 
-  test("a `minted` line cut short: the create stops before the status write and reports the id to record", async () => {
+  test("a `minted` line cut short: the create stops before the status write, and the id (no status, no slot) is not handed", async () => {
     await takeSendGridCalls(sg.admin);
     const r = await createUnderFileLimit(60);
     expect(r).toMatchObject({
       ok: false,
-      name: "MustRecordError",
-      status: "active",
-      message: expect.stringMatching(/could not write the minted line of batch \S+ to the batch journal .*\(EFBIG\)/),
+      code: "JOURNAL_UNWRITABLE",
+      message: expect.stringMatching(
+        /could not write the minted line of batch (\S+) to the batch journal .*\(EFBIG\): batch \1 was minted and left without a status \(it holds no quota slot and no mail\), and is not handed to the engine/,
+      ),
     });
-    const [x] = (await sg.admin.batches()).map((b) => b.batch_id);
-    expect(r.batchId).toBe(x);
+    expect(r.batchId).toBeUndefined(); // not a MustRecordError: no program gets the id
+    expect(await sg.admin.batches()).toEqual([expect.objectContaining({ status: "active" })]);
     expect(await takeSendGridCalls(sg.admin)).not.toContain("POST /v3/user/scheduled_sends");
     expect(new Journal(file).entries()).toEqual([]);
   });
