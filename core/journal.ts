@@ -119,7 +119,7 @@ export interface MintedBatch {
   claims: JournalEntry[];
 }
 
-/** Why a batch the journal lists is not proof, in words for `orphans`; undefined when it is proof. */
+/** Why a batch the journal lists is not proof that its id reached no program (Journal.notProof). */
 export type NotProof = "not-signed" | "handed" | "cleared" | "running" | "claimed" | "other-account";
 
 export interface JournalOptions {
