@@ -30,6 +30,7 @@ export {
   type ApiKeyProblem,
   type Failure,
 } from "./validate";
+export { nowSeconds } from "./clock";
 export { REDACTED, redactError, redactSecrets, secretParts } from "./redact";
 export { accountInWords, accountKey, apiOrigin, batchChanges, canonicalOrigin, normaliseInputs, type BatchChanges } from "./model";
 export { backoffMs, quotaWaitFromEnv, retry, type RetryOptions, type RetryPolicy, type Sleep } from "./retry";
