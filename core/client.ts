@@ -6,7 +6,7 @@ import { createHash } from "node:crypto";
 import { Client } from "@sendgrid/client";
 import type { ClientRequest } from "@sendgrid/client/src/request";
 import { SendGridError, advise, type ErrorCode, type SendGridErrorField } from "./errors";
-import { accountInWords, accountKey, apiOrigin } from "./model";
+import { accountInWords, accountKey, apiOrigin, apiUrlProblem, isLoopbackHost } from "./account";
 import { redactError } from "./redact";
 import {
   DEFAULT_RETRY,
@@ -20,7 +20,6 @@ import {
   type Sleep,
 } from "./retry";
 import type { BatchStatus, ConnectionSettings } from "./types";
-import { apiUrlProblem, isLoopbackHost } from "./validate";
 import { SENDGRID_LIMITS, SENDGRID_MESSAGES, type MailBatchResponse, fromWire, type ScheduledSendStatus, type WireStatus } from "./wire";
 
 export interface ClientOptions {

@@ -1,6 +1,7 @@
 // Pure input validation shared by the Pulumi `check` and the Lambda. No I/O: preview and
 // CloudFormation validation make zero SendGrid calls. Each failure names the property and the rule.
 
+import { apiUrlProblem, canonicalOrigin } from "./account";
 import type { ErrorCode } from "./errors";
 import { DEFAULT_STATUS, INPUT_PROPERTIES, type BatchProperty } from "./properties";
 import { BATCH_STATUSES, REGIONS, type BatchSpec, type BatchStatus, type Region } from "./types";
@@ -102,33 +103,6 @@ function impossibleDateTime(m: RegExpExecArray): string | undefined {
   return undefined;
 }
 
-/** Why a URL may not be used as the SendGrid API base, or undefined if it may. */
-export function apiUrlProblem(value: string): string | undefined {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    return `apiUrl must be an absolute URL such as "https://api.sendgrid.com" (got ${JSON.stringify(value)})`;
-  }
-  if (url.username || url.password) return "apiUrl must not contain credentials: the API key is configured on its own, never in the URL";
-  // Origin only: the client appends /v3/… itself, so "https://api.sendgrid.com/v3" would make every
-  // call 404, and a 404 must never be mistaken for "this batch has no status".
-  if (url.pathname !== "/" || url.search || url.hash || /[?#]/.test(value)) {
-    return `apiUrl must be an origin such as "https://api.sendgrid.com", without a path, query or fragment (got ${JSON.stringify(value)})`;
-  }
-  if (url.protocol === "https:") return undefined;
-  if (url.protocol === "http:" && isLoopbackHost(url.hostname)) return undefined;
-  if (url.protocol === "http:")
-    return `apiUrl may use http only for a loopback host (127.0.0.1, localhost, [::1]); use https for ${url.hostname}`;
-  return `apiUrl must use https (got ${url.protocol.replace(/:$/, "")})`;
-}
-
-export function isLoopbackHost(hostname: string): boolean {
-  // "localhost." is the fully qualified spelling of "localhost".
-  const h = hostname.replace(/^\[|\]$|\.$/g, "").toLowerCase();
-  return h === "localhost" || h === "::1" || /^127(\.\d{1,3}){3}$/.test(h);
-}
-
 /** Why an API key cannot be used: a code and a reason that names no adapter's setting. */
 export interface ApiKeyProblem {
   code: Extract<ErrorCode, "MISSING_API_KEY" | "BLANK_API_KEY" | "MALFORMED_API_KEY">;
@@ -219,7 +193,7 @@ export function validateInputs(raw: Record<string, unknown>, opts: ValidateOptio
   if (known(raw.apiUrl)) {
     const problem = typeof raw.apiUrl === "string" ? apiUrlProblem(raw.apiUrl) : `apiUrl must be a string URL (got ${typeof raw.apiUrl})`;
     if (problem) failures.push({ property: "apiUrl", reason: problem });
-    else spec.apiUrl = new URL(raw.apiUrl as string).origin;
+    else spec.apiUrl = canonicalOrigin(raw.apiUrl as string);
   }
 
   failures.push(...timingFailures(spec, raw, opts));
