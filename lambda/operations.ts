@@ -19,7 +19,8 @@ import {
   type BatchStatus,
 } from "../core";
 import { connect, type ConnectContext } from "./connect";
-import { changedProperties, declaredStatus, describeFailures, parseProperties, type ApiKeySource, type RawProperties } from "./properties";
+import { changedProperties, declaredStatus, describeFailures, parseProperties, type RawProperties } from "./properties";
+import type { ApiKeySource } from "../core/keySource";
 import { explain } from "./reasons";
 
 /** The physical id of a Create that failed before any batch existed. Not a valid batch id (colons). */
