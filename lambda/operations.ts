@@ -19,7 +19,7 @@ import {
   type BatchStatus,
 } from "../core";
 import { connect, type ConnectContext } from "./connect";
-import { changedProperties, declaredStatus, describeFailures, parseProperties, type RawProperties } from "./properties";
+import { describeFailures, parseProperties, parseUpdate, type RawProperties } from "./properties";
 import type { ApiKeySource } from "../core/keySource";
 import { explain } from "./reasons";
 
@@ -132,13 +132,12 @@ export async function onCreate(props: RawProperties, ctx: OperationContext): Pro
 }
 
 export async function onUpdate(id: string, props: RawProperties, oldProps: RawProperties, ctx: OperationContext): Promise<Outcome> {
-  const parsed = parseProperties(props, { now: nowSeconds(ctx.now), previous: oldProps });
+  const parsed = parseUpdate(id, props, oldProps, { now: nowSeconds(ctx.now) });
   if (parsed.failures.length || !parsed.keySource) return invalid(id, describeFailures(parsed.failures));
-  const { spec, keySource } = parsed;
+  const { spec, keySource, changed } = parsed;
 
   // Only our own properties count: a change of ServiceTimeout (or ServiceToken's casing) alone
   // still arrives as an Update, and must keep the id and make no call.
-  const changed = changedProperties(id, oldProps, props);
   if (changed.replaces.length === 0 && changed.updates.length === 0) {
     return { status: "SUCCESS", physicalResourceId: id, data: { BatchId: id, Status: spec.status }, action: "no-op" };
   }
@@ -170,7 +169,7 @@ export async function onUpdate(id: string, props: RawProperties, oldProps: RawPr
         }),
       );
     }
-    const status = await converge(await connect(spec, keySource, ctx), id, spec.status, declaredStatus(oldProps));
+    const status = await converge(await connect(spec, keySource, ctx), id, spec.status, parsed.previousStatus);
     return success(id, status, `updated (${changed.updates.join(", ")})`);
   } catch (err) {
     return { status: "FAILED", physicalResourceId: id, reason: explain(err, keySource), action: "update-failed" };

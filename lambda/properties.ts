@@ -11,8 +11,8 @@
 import { KEY_PROPERTIES, parseKeySource, type ApiKeySource } from "../core/keySource";
 import { batchChanges } from "../core/model";
 import { BATCH_PROPERTIES, DEFAULT_STATUS } from "../core/properties";
-import type { BatchSpec, BatchStatus } from "../core/types";
-import { describeFailure, validateInputs, type Failure } from "../core/validate";
+import { BATCH_STATUSES, type BatchSpec, type BatchStatus } from "../core/types";
+import { describeFailure, validateInputs, type Failure, type ValidateOptions } from "../core/validate";
 
 export type RawProperties = Record<string, unknown>;
 
@@ -59,13 +59,42 @@ export function coreInputs(props: RawProperties): Record<string, unknown> {
 }
 
 export function parseProperties(props: RawProperties, opts: ParseOptions): ParsedProperties {
-  const failures: Failure[] = [];
-  if (!opts.forDelete) failures.push(...unknownPropertyFailures(props));
-
   const inputs = coreInputs(props);
-  const previous = opts.forDelete
-    ? { status: inputs.status, sendAt: inputs.sendAt } // "nothing changes": no timing rule applies
-    : opts.previous && { status: coreInputs(opts.previous).status ?? DEFAULT_STATUS, sendAt: coreInputs(opts.previous).sendAt };
+  if (opts.forDelete) return parseInputs(props, inputs, { status: inputs.status, sendAt: inputs.sendAt }, opts); // "nothing changes": no timing rule applies
+  return parseInputs(props, inputs, opts.previous && previousOf(coreInputs(opts.previous)), opts);
+}
+
+/** An Update's properties, parsed once: what the handler needs of both property maps. */
+export interface ParsedUpdate extends ParsedProperties {
+  /** What the Update changes, by template name (see changedProperties). */
+  changed: { replaces: string[]; updates: string[] };
+  /** The status the old properties declared ("active" when unset), or undefined if invalid. */
+  previousStatus?: BatchStatus;
+}
+
+/** Parse an Update of batch `id`: each property map is read into the core's inputs once. */
+export function parseUpdate(id: string, props: RawProperties, oldProps: RawProperties, opts: { now: number }): ParsedUpdate {
+  const inputs = coreInputs(props);
+  const oldInputs = coreInputs(oldProps);
+  return {
+    ...parseInputs(props, inputs, previousOf(oldInputs), opts),
+    changed: changesOf(id, { props: oldProps, inputs: oldInputs }, { props, inputs }),
+    previousStatus: statusOf(oldInputs),
+  };
+}
+
+/** The previous status and send time the timing rules compare with. */
+function previousOf(oldInputs: Record<string, unknown>): { status: unknown; sendAt: unknown } {
+  return { status: oldInputs.status ?? DEFAULT_STATUS, sendAt: oldInputs.sendAt };
+}
+
+function parseInputs(
+  props: RawProperties,
+  inputs: Record<string, unknown>,
+  previous: ValidateOptions["previous"],
+  opts: ParseOptions,
+): ParsedProperties {
+  const failures: Failure[] = opts.forDelete ? [] : unknownPropertyFailures(props);
   const { spec, failures: coreFailures } = validateInputs(inputs, { now: opts.now, previous });
   for (const f of coreFailures) failures.push({ property: PASCAL_OF[f.property] ?? f.property, reason: f.reason });
 
@@ -103,10 +132,14 @@ function unknownPropertyFailures(props: RawProperties): Failure[] {
   return failures;
 }
 
-/** The status a resource's properties ask for ("active" when unset), or undefined if invalid. */
+/** The status a resource's properties ask for (the default when unset), or undefined if invalid. */
 export function declaredStatus(props: RawProperties | undefined): BatchStatus | undefined {
-  const raw = props && present(props.Status) ? props.Status : "active";
-  return raw === "active" || raw === "paused" || raw === "cancelled" ? raw : undefined;
+  return statusOf(coreInputs(props ?? {}));
+}
+
+function statusOf(inputs: Record<string, unknown>): BatchStatus | undefined {
+  const raw = inputs.status ?? DEFAULT_STATUS;
+  return (BATCH_STATUSES as readonly unknown[]).includes(raw) ? (raw as BatchStatus) : undefined;
 }
 
 /**
@@ -115,9 +148,15 @@ export function declaredStatus(props: RawProperties | undefined): BatchStatus | 
  * `updates` change in place (a new key source reaches the same batch).
  */
 export function changedProperties(id: string, oldProps: RawProperties, newProps: RawProperties): { replaces: string[]; updates: string[] } {
-  const { replaces, updates } = batchChanges(id, coreInputs(oldProps), coreInputs(newProps));
+  return changesOf(id, { props: oldProps, inputs: coreInputs(oldProps) }, { props: newProps, inputs: coreInputs(newProps) });
+}
+
+type PropertyMap = { props: RawProperties; inputs: Record<string, unknown> };
+
+function changesOf(id: string, olds: PropertyMap, news: PropertyMap): { replaces: string[]; updates: string[] } {
+  const { replaces, updates } = batchChanges(id, olds.inputs, news.inputs);
   const text = (v: unknown) => (present(v) ? String(v) : "");
-  const keySource = KEY_PROPERTIES.filter((k) => text(oldProps[k]) !== text(newProps[k]));
+  const keySource = KEY_PROPERTIES.filter((k) => text(olds.props[k]) !== text(news.props[k]));
   const pascal = (k: string) => PASCAL_OF[k] ?? k;
   return { replaces: replaces.map(pascal), updates: [...updates.map(pascal), ...keySource] };
 }
