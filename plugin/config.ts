@@ -9,6 +9,7 @@ import {
   accountKey,
   apiKeyProblem,
   canonicalOrigin,
+  nowSeconds,
   validateInputs,
   type ApiKeyProblem,
   type ClientHints,
@@ -78,7 +79,7 @@ export function checkConfig(news: Props, env: NodeJS.ProcessEnv): { inputs: Prop
     values[key] = plain(raw);
   }
   const { apiKey, ...account } = values;
-  const checked = validateInputs(account, { now: Math.floor(Date.now() / 1000), isUnknown: (v) => v === ENGINE_UNKNOWN });
+  const checked = validateInputs(account, { now: nowSeconds(), isUnknown: (v) => v === ENGINE_UNKNOWN });
   failures.push(...checked.failures);
   if (apiKey !== ENGINE_UNKNOWN) {
     const key = apiKey === undefined || apiKey === null ? env.SENDGRID_API_KEY : typeof apiKey === "string" ? apiKey : "";

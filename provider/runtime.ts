@@ -20,6 +20,7 @@ import {
   handOver,
   journalFromEnv,
   normaliseInputs,
+  nowSeconds,
   provision,
   quotaWaitFromEnv,
   quotaWaitProblem,
@@ -124,7 +125,7 @@ function clientOf(props: ScheduledBatchInputs): SendGridBatchClient {
 async function checkInputs(olds: Props, news: Props): Promise<{ inputs: Props; failures: Failure[] }> {
   const hadInputs = Object.keys(olds).some((k) => k !== PROVIDER_KEY);
   const { failures } = validateInputs(news, {
-    now: Math.floor(Date.now() / 1000),
+    now: nowSeconds(),
     previous: hadInputs ? { status: olds.status, sendAt: olds.sendAt } : undefined,
     isUnknown: (v) => v === ENGINE_UNKNOWN,
   });

@@ -79,6 +79,21 @@ test("the Lambda runs the core's lifecycle (core/lifecycle.ts), never the batch 
   expect(offending).toEqual([]);
 });
 
+const ADAPTERS = ["provider", "plugin", "lambda", "cli", "policy", "cdk"] as const;
+
+test("no adapter imports another: what two adapters share lives in the core", () => {
+  // An adapter folder may import the core and itself. Sharing through another adapter would make
+  // one ship (and break with) the other: the CDK constructs once loaded the Lambda's property parser.
+  const offending = ADAPTERS.flatMap((dir) =>
+    sources(dir).flatMap((f) =>
+      importsOf(f)
+        .filter((i) => ADAPTERS.some((other) => other !== dir && (i === `./${other}` || i.startsWith(`./${other}/`))))
+        .map((i) => `${f} → ${i}`),
+    ),
+  );
+  expect(offending).toEqual([]);
+});
+
 test("the Pulumi adapter reaches SendGrid only through the core", () => {
   const offending = sources("provider").flatMap((f) =>
     importsOf(f)
@@ -88,14 +103,14 @@ test("the Pulumi adapter reaches SendGrid only through the core", () => {
   expect(offending).toEqual([]);
 });
 
-test("the CDK constructs reach SendGrid only through the core, and the handler only through its property rules", () => {
-  // cdk/ writes the properties the handler reads: it may use the core's rules and the handler's
-  // property parser (lambda/properties.ts), never the handler itself, a client or another adapter.
+test("the CDK constructs reach SendGrid only through the core, and share the handler's rules only through the core", () => {
+  // cdk/ writes the properties the handler reads: it may use the core's rules (the property table,
+  // validation, the key source's shape in core/keySource.ts), never the handler, a client or another adapter.
   const offending = sources("cdk").flatMap((f) =>
     importsOf(f)
       .filter((i) =>
         i.startsWith("./")
-          ? !i.startsWith("./cdk/") && !i.startsWith("./core/") && i !== "./lambda/properties"
+          ? !i.startsWith("./cdk/") && !i.startsWith("./core/")
           : !i.startsWith("node:") && i !== "aws-cdk-lib" && !i.startsWith("aws-cdk-lib/") && i !== "constructs",
       )
       .map((i) => `${f} → ${i}`),

@@ -57,7 +57,7 @@ test("the package ships the ./cdk entry point, the property rules it uses and th
   const files = packedFiles();
   const cdk = manifest.exports["./cdk"];
   expect(cdk).toEqual({ types: "./dist/cdk/index.d.ts", default: "./dist/cdk/index.js" });
-  for (const file of [cdk?.types, cdk?.default, "dist/lambda/properties.js", "lambda/dist/index.js", "lambda/template.yaml"]) {
+  for (const file of [cdk?.types, cdk?.default, "dist/core/keySource.js", "lambda/dist/index.js", "lambda/template.yaml"]) {
     expect(files).toContain(String(file).replace(/^\.\//, ""));
   }
   // The bundle is built before every pack and publish.
