@@ -129,13 +129,13 @@ describe("installed with aws-cdk-lib and constructs, without @pulumi/pulumi (npm
     const r = run(
       project,
       `const { App, Stack } = require("aws-cdk-lib");
-       const { ScheduledBatch, SendGridApiKey, SendGridBatchProvider } = require("${PACKAGE_NAME}/cdk");
+       const { BatchStatus, ScheduledBatch, SendGridApiKey, SendGridBatchProvider } = require("${PACKAGE_NAME}/cdk");
        const app = new App();
        const stack = new Stack(app, "Packed");
        const provider = new SendGridBatchProvider(stack, "SendGrid", {
          apiKey: SendGridApiKey.fromSecretArn("arn:aws:secretsmanager:us-east-1:123456789012:secret:sendgrid-api-key-AbCdEf"),
        });
-       new ScheduledBatch(stack, "Newsletter", { provider, status: "paused" });
+       new ScheduledBatch(stack, "Newsletter", { provider, status: BatchStatus.PAUSED });
        app.synth();
        let pulumi = "absent";
        try { require.resolve("@pulumi/pulumi"); pulumi = "installed"; } catch {}
@@ -170,10 +170,10 @@ describe("installed with aws-cdk-lib and constructs, without @pulumi/pulumi (npm
       project,
       "cdk-app.ts",
       `import { App, Stack } from "aws-cdk-lib";
-       import { ScheduledBatch, SendGridApiKey, SendGridBatchProvider } from "${PACKAGE_NAME}/cdk";
+       import { BatchStatus, ScheduledBatch, SendGridApiKey, SendGridBatchProvider } from "${PACKAGE_NAME}/cdk";
        const stack = new Stack(new App(), "Typed");
        const provider = new SendGridBatchProvider(stack, "SendGrid", { apiKey: SendGridApiKey.fromSecretArn("arn:aws:secretsmanager:us-east-1:123456789012:secret:k-AbCdEf") });
-       export const batch = new ScheduledBatch(stack, "Newsletter", { provider, status: "paused" });`,
+       export const batch = new ScheduledBatch(stack, "Newsletter", { provider, status: BatchStatus.PAUSED });`,
     );
     expect(tscErrors(r.stdout)).toEqual([]);
     expect(r.status).toBe(0);
