@@ -15,7 +15,7 @@
 
 import type * as pb from "@pulumi/pulumi/proto/provider_pb";
 import type { Failure } from "../core";
-import type { DetailedDiffResult, PropertyDiffKind } from "./resource";
+import type { DiffResult, PropertyDiffKind } from "../pulumi/lifecycle";
 import { grpc, providerProto as provproto, providerRpc as provrpc, structPb } from "./sdkModules";
 
 type Props = Record<string, unknown>;
@@ -41,9 +41,9 @@ export interface ProviderConfigRpcs {
   /** Configure: the provider's config, as `<package>:config:<key>` variables (plain strings). */
   configure(variables: ReadonlyMap<string, string>): void;
   checkConfig(olds: Props, news: Props): { inputs: Props; failures: Failure[] };
-  diffConfig(olds: Props, news: Props): DetailedDiffResult;
+  diffConfig(olds: Props, news: Props): DiffResult;
   /** Diff of a resource, with detailedDiff. */
-  diff(id: string, olds: Props, news: Props): DetailedDiffResult;
+  diff(id: string, olds: Props, news: Props): DiffResult;
 }
 
 type Callback<T> = (err: Error | null, value?: T) => void;
@@ -60,7 +60,7 @@ const KINDS: Record<PropertyDiffKind, pb.PropertyDiff.Kind> = {
   "update-replace": provproto.PropertyDiff.Kind.UPDATE_REPLACE,
 };
 
-function diffResponse(result: DetailedDiffResult): pb.DiffResponse {
+function diffResponse(result: DiffResult): pb.DiffResponse {
   const resp = new provproto.DiffResponse();
   resp.setChanges(result.changes ? provproto.DiffResponse.DiffChanges.DIFF_SOME : provproto.DiffResponse.DiffChanges.DIFF_NONE);
   resp.setReplacesList(result.replaces);
