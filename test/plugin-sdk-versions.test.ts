@@ -174,3 +174,24 @@ test("with an SDK whose server registers its service another way, the plugin ref
     stub.dispose();
   }
 }, 60_000);
+
+test("through the engine, `pulumi up` with that SDK fails with the refusal and sends SendGrid nothing", async () => {
+  await sg.admin.reset();
+  const stub = sdkRegisteringAnotherWay();
+  const pkg = pluginWithSdk(stub.dir);
+  const p = await pluginProject(
+    "plugin-sdk-refused",
+    { batches: { a: { status: "paused" } }, pluginDir: pkg.binDir },
+    { config: { "sendgrid-batch:apiUrl": sg.url, "sendgrid-batch:onBehalfOf": SUBUSER }, secrets: { "sendgrid-batch:apiKey": KEY } },
+  );
+  try {
+    await expect(p.s.stack.up()).rejects.toThrow(
+      /refuses to start with @pulumi\/pulumi 3\.999\.0: its provider server registered the ResourceProvider service another way/,
+    );
+    expect(await takeRequests()).toEqual([]);
+  } finally {
+    await p.dispose();
+    pkg.dispose();
+    stub.dispose();
+  }
+});
