@@ -1,5 +1,5 @@
 // The plugin as an installed package beside a chosen @pulumi/pulumi: a temporary directory with
-// this checkout's package.json, bin/ and the compiled dist/core and dist/plugin (copies: Node.js
+// this checkout's package.json, bin/ and the compiled dist/core, dist/pulumi and dist/plugin (copies: Node.js
 // resolves a symlinked file from its real path, which would find the checkout's node_modules), and
 // a node_modules holding that SDK and the plugin's one dependency. Outside the checkout, so no
 // other @pulumi/pulumi can be found from it.
@@ -35,7 +35,8 @@ export function pluginWithSdk(sdkDir: string): PluginPackage {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), "sg-plugin-sdk-"));
   fs.copyFileSync(path.join(REPO_ROOT, "package.json"), path.join(root, "package.json"));
   fs.cpSync(path.join(REPO_ROOT, "bin"), path.join(root, "bin"), { recursive: true });
-  for (const dir of ["core", "plugin"]) fs.cpSync(path.join(REPO_ROOT, "dist", dir), path.join(root, "dist", dir), { recursive: true });
+  for (const dir of ["core", "pulumi", "plugin"])
+    fs.cpSync(path.join(REPO_ROOT, "dist", dir), path.join(root, "dist", dir), { recursive: true });
   link(sdkDir, path.join(root, "node_modules", "@pulumi", "pulumi"));
   const sendgrid = packageDirFrom(path.join(REPO_ROOT, "dist", "core", "index.js"), "@sendgrid/client");
   link(sendgrid, path.join(root, "node_modules", "@sendgrid", "client"));
