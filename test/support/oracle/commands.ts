@@ -108,7 +108,7 @@ async function hostCreate(
   }
 }
 
-class Create extends Base {
+export class Create extends Base {
   constructor(
     readonly adapter: "dynamic" | "plugin",
     readonly status: BatchStatus,
@@ -126,7 +126,7 @@ class Create extends Base {
 }
 
 /** The user adopts (batchId) an id a killed run printed, as the runbook says. */
-class Adopt extends Base {
+export class Adopt extends Base {
   constructor(
     readonly adapter: "dynamic" | "plugin",
     readonly pick: number,
@@ -152,7 +152,7 @@ class Adopt extends Base {
 }
 
 /** `pulumi import` of a printed id through the plugin (a Read with no properties). */
-class Import extends Base {
+export class Import extends Base {
   constructor(readonly pick: number) {
     super();
   }
@@ -185,7 +185,7 @@ function pickLive(m: Model, pick: number, adapters: Adapter[] = ["dynamic", "plu
   return rs.length ? rs[pick % rs.length] : undefined;
 }
 
-class Update extends Base {
+export class Update extends Base {
   constructor(
     readonly pick: number,
     readonly status: BatchStatus,
@@ -229,7 +229,7 @@ class Update extends Base {
   }
 }
 
-class Refresh extends Base {
+export class Refresh extends Base {
   constructor(readonly pick: number) {
     super();
   }
@@ -253,7 +253,7 @@ class Refresh extends Base {
   }
 }
 
-class Delete extends Base {
+export class Delete extends Base {
   constructor(readonly pick: number) {
     super();
   }
@@ -280,7 +280,7 @@ class Delete extends Base {
 // ----- the application and the world around the tool
 
 /** The program of a resource schedules a message with the id its stack handed it. */
-class Mail extends Base {
+export class Mail extends Base {
   constructor(
     readonly pick: number,
     readonly aheadMinutes: number,
@@ -307,7 +307,7 @@ class Mail extends Base {
   }
 }
 
-class Clock extends Base {
+export class Clock extends Base {
   constructor(readonly seconds: number) {
     super();
   }
@@ -325,7 +325,7 @@ class Clock extends Base {
 }
 
 /** The clock moves to 5 minutes before a resource's first scheduled message: pause and cancel come too late. */
-class NearSend extends Base {
+export class NearSend extends Base {
   constructor(readonly pick: number) {
     super();
   }
@@ -343,7 +343,7 @@ class NearSend extends Base {
   }
 }
 
-class Fault extends Base {
+export class Fault extends Base {
   constructor(
     readonly kind: FaultKind,
     readonly phase: FaultPhase,
@@ -360,7 +360,7 @@ class Fault extends Base {
 }
 
 /** Another program of the account pauses batches of its own until the 10 slots are full (each with a message). */
-class FillQuota extends Base {
+export class FillQuota extends Base {
   label() {
     return "fill-quota(the application's own paused batches)";
   }
@@ -378,7 +378,7 @@ class FillQuota extends Base {
   }
 }
 
-class AppResume extends Base {
+export class AppResume extends Base {
   constructor(readonly pick: number) {
     super();
   }
@@ -401,7 +401,7 @@ class AppResume extends Base {
 // ----- other processes: killed, short of disk, restored from the wrong artifact
 
 /** A provider process killed at a chosen point of a create. */
-class Kill extends Base {
+export class Kill extends Base {
   constructor(
     readonly point: "before-status-write" | "after-status-write",
     readonly status: "paused" | "cancelled",
@@ -440,25 +440,41 @@ function recordChild(
   return `failed: ${answer?.error ?? "no answer"}`;
 }
 
+/** About how long the `minted` line of a dynamic-provider create is (its pid's digits may differ by one or two). */
+function mintedLineBytes(w: World): number {
+  const line = {
+    event: "minted",
+    batchId: "x".repeat(32),
+    run: "00000000-0000-4000-8000-000000000000",
+    host: os.hostname(),
+    pid: process.pid,
+    time: new Date().toISOString(),
+    account: accountKey({ apiUrl: w.proxy.url }),
+  };
+  return Buffer.byteLength(`${JSON.stringify(line)}\n`);
+}
+
 /** A create in a process whose disk fills up after `extraBytes` more bytes of journal. */
-class DiskFull extends Base {
+export class DiskFull extends Base {
+  /** `extraBytes` "handed": the disk fills 40 bytes into the line after a `minted` line (the `handed` of a create that adopts nothing). */
   constructor(
-    readonly extraBytes: number,
+    readonly extraBytes: number | "handed",
     readonly status: "paused" | "cancelled",
   ) {
     super();
   }
   label() {
-    return `disk-full(create ${this.status}, journal may grow ${this.extraBytes} bytes)`;
+    return `disk-full(create ${this.status}, journal may grow ${this.extraBytes === "handed" ? "to mid-`handed`" : `${this.extraBytes} bytes`})`;
   }
   async run(m: Model, w: World) {
-    const res = await w.childCreate(w.dynamicInputs(this.status), { fsizeBytes: w.journalSize() + this.extraBytes });
+    const extra = this.extraBytes === "handed" ? mintedLineBytes(w) + 40 : this.extraBytes;
+    const res = await w.childCreate(w.dynamicInputs(this.status), { fsizeBytes: w.journalSize() + extra });
     this.said = recordChild(m, res.answer, this.status);
   }
 }
 
 /** A `minted` line for the application's paused batch lands in the journal (hand-written, or restored from another run's artifact). */
-class ForgedLine extends Base {
+export class ForgedLine extends Base {
   constructor(readonly pick: number) {
     super();
   }
@@ -486,7 +502,7 @@ class ForgedLine extends Base {
 
 // ----- sendgrid-batches orphans
 
-class Orphans extends Base {
+export class Orphans extends Base {
   constructor(readonly clear: boolean) {
     super();
   }
@@ -501,7 +517,7 @@ class Orphans extends Base {
 }
 
 /** `orphans --clear` while a create runs: the create lands right before orphans' first DELETE is sent. */
-class OrphansRace extends Base {
+export class OrphansRace extends Base {
   label() {
     return "orphans --clear racing create(dynamic, paused) + mail";
   }
@@ -524,7 +540,7 @@ class OrphansRace extends Base {
 
 // ----- the CloudFormation custom resource (the built bundle, warm)
 
-class LambdaCreate extends Base {
+export class LambdaCreate extends Base {
   constructor(
     readonly status: BatchStatus,
     readonly sendAtHours: number | null,
@@ -552,7 +568,7 @@ class LambdaCreate extends Base {
   }
 }
 
-class LambdaUpdate extends Base {
+export class LambdaUpdate extends Base {
   constructor(
     readonly pick: number,
     readonly status: BatchStatus,
@@ -594,7 +610,7 @@ class LambdaUpdate extends Base {
   }
 }
 
-class LambdaDelete extends Base {
+export class LambdaDelete extends Base {
   constructor(readonly pick: number) {
     super();
   }
