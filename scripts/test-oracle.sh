@@ -17,6 +17,8 @@ while [ $# -gt 0 ]; do
   esac
 done
 
+# npm test keeps one fixed seed; here a new one each time unless given.
+export ORACLE_SEED="${ORACLE_SEED:-$(node -e 'process.stdout.write(String(Math.floor(Math.random() * 2 ** 31)))')}"
 npm run --silent build
 npm run --silent build:lambda >/dev/null
 summary="$(mktemp)"

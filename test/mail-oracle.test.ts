@@ -25,7 +25,7 @@ import { mailProperty } from "./support/oracle/oracle";
 import { World } from "./support/oracle/world";
 
 const RUNS = Number(process.env.ORACLE_RUNS ?? 12);
-const SEED = process.env.ORACLE_SEED !== undefined ? Number(process.env.ORACLE_SEED) : Date.now() % 2 ** 31;
+const SEED = Number(process.env.ORACLE_SEED ?? 20261207);
 const MAX_COMMANDS = Number(process.env.ORACLE_MAX_COMMANDS ?? 12);
 
 const suite = useEmulator();

@@ -45,7 +45,11 @@ abstract class Base implements Cmd {
   check(_m: Readonly<Model>): boolean {
     return true;
   }
-  abstract run(m: Model, w: World): Promise<void>;
+  abstract exec(m: Model, w: World): Promise<void>;
+  async run(m: Model, w: World): Promise<void> {
+    if (process.env.ORACLE_TRACE) process.stdout.write(`  ${new Date().toISOString().slice(11, 23)} ${this.label()}\n`);
+    await this.exec(m, w);
+  }
   abstract label(): string;
   toString(): string {
     return this.said ? `${this.label()} → ${this.said}` : this.label();
@@ -119,7 +123,7 @@ export class Create extends Base {
   label() {
     return `create(${this.adapter}, ${this.status}${this.sendAtHours !== null ? `, sendAt ${this.sendAtHours}h` : ""})`;
   }
-  async run(m: Model, w: World) {
+  async exec(m: Model, w: World) {
     const sendAt = this.sendAtHours === null ? undefined : Math.floor(Date.now() / 1000) + this.sendAtHours * HOURS;
     this.said = await hostCreate(m, w, this.adapter, { status: this.status, sendAt });
   }
@@ -140,7 +144,7 @@ export class Adopt extends Base {
   label() {
     return `adopt(${this.adapter}, leaked #${this.pick}, ${this.status})`;
   }
-  async run(m: Model, w: World) {
+  async exec(m: Model, w: World) {
     const candidates = m.leaked.filter((id) => !m.resources.some((r) => r.batchId === id));
     if (!candidates.length) {
       this.said = "nothing to adopt";
@@ -162,7 +166,7 @@ export class Import extends Base {
   label() {
     return `import(plugin, leaked #${this.pick})`;
   }
-  async run(m: Model, w: World) {
+  async exec(m: Model, w: World) {
     const candidates = m.leaked.filter((id) => !m.resources.some((r) => r.batchId === id));
     if (!candidates.length) {
       this.said = "nothing to import";
@@ -198,7 +202,7 @@ export class Update extends Base {
   label() {
     return `update(#${this.pick} → ${this.status})`;
   }
-  async run(m: Model, w: World) {
+  async exec(m: Model, w: World) {
     const r = pickLive(m, this.pick);
     if (!r) return;
     const olds = r.props ?? {};
@@ -239,7 +243,7 @@ export class Refresh extends Base {
   label() {
     return `refresh(#${this.pick})`;
   }
-  async run(m: Model, w: World) {
+  async exec(m: Model, w: World) {
     const r = pickLive(m, this.pick);
     if (!r) return;
     try {
@@ -263,7 +267,7 @@ export class Delete extends Base {
   label() {
     return `delete(#${this.pick})`;
   }
-  async run(m: Model, w: World) {
+  async exec(m: Model, w: World) {
     const r = pickLive(m, this.pick);
     if (!r) return;
     try {
@@ -293,7 +297,7 @@ export class Mail extends Base {
   label() {
     return `mail(#${this.pick})`;
   }
-  async run(m: Model, w: World) {
+  async exec(m: Model, w: World) {
     const rs = live(m);
     if (!rs.length) return;
     const r = rs[this.pick % rs.length];
@@ -314,7 +318,7 @@ export class Clock extends Base {
   label() {
     return `clock(+${this.seconds}s)`;
   }
-  async run(m: Model, w: World) {
+  async exec(m: Model, w: World) {
     const now = await w.admin.now();
     const first = Math.min(...m.messages.map((x) => x.sendAt), now + 100 * HOURS);
     // Never past a send time during the run (its fate would be decided by then): up to 11 min before.
@@ -335,7 +339,7 @@ export class NearSend extends Base {
   label() {
     return `near-send(message #${this.pick})`;
   }
-  async run(m: Model, w: World) {
+  async exec(m: Model, w: World) {
     const now = await w.admin.now();
     const first = Math.min(...m.messages.map((x) => x.sendAt));
     if (first - 300 > now) await w.admin.setNow(first - 300);
@@ -354,7 +358,7 @@ export class Fault extends Base {
   label() {
     return `fault(next ${this.count} request(s): ${this.kind} ${this.phase} SendGrid applies it)`;
   }
-  async run(_m: Model, w: World) {
+  async exec(_m: Model, w: World) {
     w.proxy.arm({ kind: this.kind, phase: this.phase }, this.count);
   }
 }
@@ -364,7 +368,7 @@ export class FillQuota extends Base {
   label() {
     return "fill-quota(the application's own paused batches)";
   }
-  async run(m: Model, w: World) {
+  async exec(m: Model, w: World) {
     let made = 0;
     for (let i = 0; i < 10 && (await w.slotsUsed()) < 10; i++) {
       const id = await w.appBatch();
@@ -388,7 +392,7 @@ export class AppResume extends Base {
   label() {
     return `app-resume(#${this.pick})`;
   }
-  async run(m: Model, w: World) {
+  async exec(m: Model, w: World) {
     const paused = m.appBatches.filter((b) => b.status === "paused");
     if (!paused.length) return;
     const b = paused[this.pick % paused.length];
@@ -411,7 +415,7 @@ export class Kill extends Base {
   label() {
     return `kill(create ${this.status}, ${this.point})`;
   }
-  async run(m: Model, w: World) {
+  async exec(m: Model, w: World) {
     const held = w.proxy.hold(requestOf("POST", "/v3/user/scheduled_sends"), { afterApply: this.point === "after-status-write" });
     const res = await w.childCreate(w.dynamicInputs(this.status), { killWhen: held.arrived });
     await held.release("cut");
@@ -440,6 +444,52 @@ function recordChild(
   return `failed: ${answer?.error ?? "no answer"}`;
 }
 
+/**
+ * Two provider processes on one journal at once: another process's create is held right after its
+ * status write (alive, its batch minted and journaled, not yet handed) while this process creates.
+ */
+export class Concurrent extends Base {
+  constructor(
+    readonly status: "paused" | "cancelled",
+    readonly adapter: "dynamic" | "plugin",
+    readonly mine: BatchStatus,
+  ) {
+    super();
+  }
+  label() {
+    return `concurrent(another process's create ${this.status} held after its status write; meanwhile create(${this.adapter}, ${this.mine}))`;
+  }
+  async exec(m: Model, w: World) {
+    const held = w.proxy.hold(requestOf("POST", "/v3/user/scheduled_sends"), { afterApply: true });
+    let meanwhile = "";
+    const res = await w.childCreate(w.dynamicInputs(this.status), {
+      meanwhile: {
+        when: held.arrived,
+        act: async () => {
+          meanwhile = await hostCreate(m, w, this.adapter, { status: this.mine });
+          await held.release("late");
+        },
+      },
+    });
+    await held.release("cut");
+    this.said = `meanwhile ${meanwhile || "nothing (not held)"}; the other process: ${recordChild(m, res.answer, this.status)}`;
+  }
+}
+
+/** The operator runs `clear-cancelled`, giving each cancelled batch's real latest send time (--sent). */
+export class ClearCancelled extends Base {
+  label() {
+    return "clear-cancelled --sent <each batch's latest message time>";
+  }
+  async exec(m: Model, w: World) {
+    const sent = new Map<string, number>();
+    for (const x of m.messages) sent.set(x.batchId, Math.max(sent.get(x.batchId) ?? 0, x.sendAt));
+    const res = await w.clearCancelled(sent);
+    const cleared = res.out.filter((l) => /^cleared /i.test(l));
+    this.said = `exit ${res.code}${cleared.length ? `; ${cleared.join("; ")}` : ""}`;
+  }
+}
+
 /** About how long the `minted` line of a dynamic-provider create is (its pid's digits may differ by one or two). */
 function mintedLineBytes(w: World): number {
   const line = {
@@ -466,7 +516,7 @@ export class DiskFull extends Base {
   label() {
     return `disk-full(create ${this.status}, journal may grow ${this.extraBytes === "handed" ? "to mid-`handed`" : `${this.extraBytes} bytes`})`;
   }
-  async run(m: Model, w: World) {
+  async exec(m: Model, w: World) {
     const extra = this.extraBytes === "handed" ? mintedLineBytes(w) + 40 : this.extraBytes;
     const res = await w.childCreate(w.dynamicInputs(this.status), { fsizeBytes: w.journalSize() + extra });
     this.said = recordChild(m, res.answer, this.status);
@@ -484,7 +534,7 @@ export class ForgedLine extends Base {
   label() {
     return `foreign-journal-line(the application's batch #${this.pick})`;
   }
-  async run(m: Model, w: World) {
+  async exec(m: Model, w: World) {
     const b = m.appBatches[this.pick % m.appBatches.length];
     const line = {
       event: "minted",
@@ -509,7 +559,7 @@ export class Orphans extends Base {
   label() {
     return `orphans${this.clear ? " --clear" : ""}`;
   }
-  async run(_m: Model, w: World) {
+  async exec(_m: Model, w: World) {
     const res = await w.orphans(this.clear);
     const cleared = res.out.filter((l) => l.startsWith("cleared "));
     this.said = `exit ${res.code}${cleared.length ? `; ${cleared.join("; ")}` : ""}`;
@@ -521,7 +571,7 @@ export class OrphansRace extends Base {
   label() {
     return "orphans --clear racing create(dynamic, paused) + mail";
   }
-  async run(m: Model, w: World) {
+  async exec(m: Model, w: World) {
     let raced = "";
     w.proxy.meanwhile(requestOf("DELETE", "/v3/user/scheduled_sends/"), async () => {
       raced = await hostCreate(m, w, "dynamic", { status: "paused" });
@@ -550,7 +600,7 @@ export class LambdaCreate extends Base {
   label() {
     return `cfn-create(${this.status}${this.sendAtHours !== null ? `, SendAt ${this.sendAtHours}h` : ""})`;
   }
-  async run(m: Model, w: World) {
+  async exec(m: Model, w: World) {
     const name = newName(m, "lambda");
     const sendAt = this.sendAtHours === null ? undefined : Math.floor(Date.now() / 1000) + this.sendAtHours * HOURS;
     const props = w.lambdaProps(this.status, sendAt);
@@ -582,7 +632,7 @@ export class LambdaUpdate extends Base {
   label() {
     return `cfn-update(#${this.pick} → ${this.status}${this.hang ? ", its first status write hangs past the deadline" : ""})`;
   }
-  async run(m: Model, w: World) {
+  async exec(m: Model, w: World) {
     const r = pickLive(m, this.pick, ["lambda"]);
     if (!r?.props) return;
     const old = r.props;
@@ -620,7 +670,7 @@ export class LambdaDelete extends Base {
   label() {
     return `cfn-delete(#${this.pick})`;
   }
-  async run(m: Model, w: World) {
+  async exec(m: Model, w: World) {
     const r = pickLive(m, this.pick, ["lambda"]);
     if (!r?.props) return;
     const answer = await w.lambdaEvent("Delete", r.name, r.props, { physicalId: r.batchId });
@@ -668,6 +718,8 @@ export function commandArbitraries(): fc.Arbitrary<Cmd>[] {
       .map(([pt, s]) => new Kill(pt, s)),
     fc.tuple(fc.integer({ min: 0, max: 700 }), paused).map(([b, s]) => new DiskFull(b, s)),
     pick.map((p) => new ForgedLine(p)),
+    fc.tuple(paused, adapter, statusArb).map(([s, a, mine]) => new Concurrent(s, a, mine)),
+    fc.constant(null).map(() => new ClearCancelled()),
     fc.boolean().map((c) => new Orphans(c)),
     fc.constant(null).map(() => new OrphansRace()),
     fc.tuple(statusArb, sendAtHours).map(([s, h]) => new LambdaCreate(s, s === "active" || h === null || h > 0 ? h : null)),

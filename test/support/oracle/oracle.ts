@@ -61,7 +61,9 @@ export interface OracleRunOptions {
 
 /** The property: any sequence of commands, then the oracle. */
 export function mailProperty(w: World, maxCommands = 12) {
+  let run = 0;
   return fc.asyncProperty(fc.commands(commandArbitraries(), { maxCommands, size: "+1" }), async (cmds) => {
+    run++;
     await w.reset();
     const model = emptyModel();
     await fc.asyncModelRun(() => ({ model, real: w }), cmds);
@@ -69,7 +71,7 @@ export function mailProperty(w: World, maxCommands = 12) {
     if (process.env.ORACLE_VERBOSE) process.stdout.write(`${problems.length ? "FAIL" : "ok"}: ${cmds.toString()}\n`);
     if (problems.length && process.env.ORACLE_EXPLORE) {
       // Exploring (finding which paths a seed reaches): report and go on instead of stopping at the first.
-      process.stdout.write(`VIOLATION: ${problems.join(" | ")}\n  in: ${cmds.toString()}\n`);
+      process.stdout.write(`VIOLATION (run ${run}): ${problems.join(" | ")}\n  in: ${cmds.toString()}\n`);
       return;
     }
     if (problems.length) {

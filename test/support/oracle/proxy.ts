@@ -221,8 +221,8 @@ export async function startOracleProxy(target: string): Promise<OracleProxy> {
           return state.forwarded;
         },
         async release(how) {
-          if (!holds.includes(spec) && state.request === undefined) {
-            // never arrived: forget it
+          if (state.request === undefined) {
+            // Never arrived: forget it (a request that comes later is not held).
             holds = holds.filter((h) => h !== spec);
             return;
           }

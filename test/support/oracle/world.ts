@@ -14,6 +14,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { orphansCommand } from "../../../cli/orphans";
+import { main as cli } from "../../../cli/sendgrid-batches";
 import type { Options } from "../../../cli/args";
 import { type BatchStatus, clientFor } from "../../../core";
 import { DEFAULT_EMULATOR_API_KEY, type EmulatorAdmin } from "../../../emulator";
@@ -257,6 +258,15 @@ export class World {
     return { code, out };
   }
 
+  /** `sendgrid-batches clear-cancelled --yes`, in-process, the operator giving each send time with --sent. */
+  async clearCancelled(sent: Map<string, number>): Promise<{ code: number; out: string[] }> {
+    const out: string[] = [];
+    const argv = ["clear-cancelled", "--api-url", this.proxy.url, "--yes"];
+    for (const [id, t] of sent) argv.push("--sent", `${id}=${t}`);
+    const code = await cli(argv, { out: (s) => out.push(s), err: (s) => out.push(`err: ${s}`) });
+    return { code, out };
+  }
+
   // ----- another provider process: the dynamic provider's runtime (built) in a child process
 
   /**
@@ -266,7 +276,7 @@ export class World {
    */
   async childCreate(
     inputs: Record<string, unknown>,
-    opts: { fsizeBytes?: number; killWhen?: Promise<unknown> } = {},
+    opts: { fsizeBytes?: number; killWhen?: Promise<unknown>; meanwhile?: { when: Promise<unknown>; act: () => Promise<void> } } = {},
   ): Promise<{
     answer?: { id?: string; outs?: Record<string, unknown>; error?: string; properties?: Record<string, unknown> };
     minted: string[];
@@ -305,6 +315,10 @@ export class World {
         child.kill("SIGKILL");
         killed = true;
       }
+    }
+    if (opts.meanwhile) {
+      const point = await Promise.race([opts.meanwhile.when.then(() => "point" as const), exited.then(() => "exited" as const)]);
+      if (point === "point") await opts.meanwhile.act();
     }
     await exited;
     const minted = [...stderr.matchAll(/minted batch (\S+)/g)].map((m) => m[1]);
