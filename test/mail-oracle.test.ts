@@ -21,7 +21,7 @@
 import * as fs from "node:fs";
 import fc from "fast-check";
 import { useEmulator } from "./support/emulator";
-import { mailProperty } from "./support/oracle/oracle";
+import { mailProperty, retell } from "./support/oracle/oracle";
 import { World } from "./support/oracle/world";
 
 const RUNS = Number(process.env.ORACLE_RUNS ?? 12);
@@ -51,6 +51,7 @@ test(`the mail oracle holds over ${RUNS} random sequences (seed ${SEED})`, async
   if (process.env.ORACLE_SUMMARY) fs.writeFileSync(process.env.ORACLE_SUMMARY, `${summary}\n`);
   if (details.failed) {
     const why = details.errorInstance instanceof Error ? details.errorInstance.message : String(details.errorInstance);
-    throw new Error(`${fc.defaultReportMessage(details) ?? "the mail oracle failed"}\n${why}`);
+    const again = details.counterexample ? await retell(world, details.counterexample[0]) : "";
+    throw new Error(`${fc.defaultReportMessage(details) ?? "the mail oracle failed"}\n${why}\n${again}`);
   }
 }, 3_600_000);

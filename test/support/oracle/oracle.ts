@@ -59,15 +59,31 @@ export interface OracleRunOptions {
   examples?: [fc.AsyncCommand<Model, World, false>[]][];
 }
 
+type Commands = Iterable<fc.AsyncCommand<Model, World, false>>;
+
+/** Run `cmds` from an empty account and journal, then the oracle. */
+export async function runSequence(w: World, cmds: Commands): Promise<string[]> {
+  await w.reset();
+  const model = emptyModel();
+  await fc.asyncModelRun(() => ({ model, real: w }), cmds);
+  return mailOracle(model, w);
+}
+
+/**
+ * A failing sequence run once more, each command saying what it did this time (a shrunk
+ * counterexample's commands otherwise show what they said in the last attempt, which may have passed).
+ */
+export async function retell(w: World, cmds: Commands): Promise<string> {
+  const problems = await runSequence(w, cmds);
+  return `run once more:\n  ${[...cmds].map(String).join("\n  ")}\n${problems.length ? `=> ${problems.join("\n=> ")}` : "=> clean this time (timing-dependent)"}`;
+}
+
 /** The property: any sequence of commands, then the oracle. */
 export function mailProperty(w: World, maxCommands = 12) {
   let run = 0;
   return fc.asyncProperty(fc.commands(commandArbitraries(), { maxCommands, size: "+1" }), async (cmds) => {
     run++;
-    await w.reset();
-    const model = emptyModel();
-    await fc.asyncModelRun(() => ({ model, real: w }), cmds);
-    const problems = await mailOracle(model, w);
+    const problems = await runSequence(w, cmds);
     if (process.env.ORACLE_VERBOSE) process.stdout.write(`${problems.length ? "FAIL" : "ok"}: ${cmds.toString()}\n`);
     if (problems.length && process.env.ORACLE_EXPLORE) {
       // Exploring (finding which paths a seed reaches): report and go on instead of stopping at the first.
