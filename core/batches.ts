@@ -169,11 +169,15 @@ export async function cancelBatch(
 
 /**
  * SendGrid documents no message for a pause or cancel refused near send_at, so "too late" is told
- * from what we know: a 400 (whatever its words) while the declared send time is past the cut-off.
+ * from what we know: a 400 whose words name nothing else (BAD_REQUEST) while the declared send time
+ * is past the cut-off. A refusal SendGrid does name (`max limit reached`, `invalid batch id`, a
+ * status that exists; 401, 403, 429, 5xx) is that, never "too late", whatever the clock says: a
+ * declared sendAt can be stale, and calling a full quota "too late" would let the mail go out.
  * SendGrid's own message is kept; the hint says what it means.
  */
 export function tooLate(err: unknown, sendAt: number | undefined, now: number): SendGridError | undefined {
-  if (!(err instanceof SendGridError) || err.status !== 400 || sendAt === undefined || !pastCutoff(sendAt, now)) return undefined;
+  if (!(err instanceof SendGridError) || err.code !== "BAD_REQUEST" || err.status !== 400) return undefined;
+  if (sendAt === undefined || !pastCutoff(sendAt, now)) return undefined;
   const when = sendAt > now ? `is ${formatDuration(sendAt - now)} away` : `passed ${formatDuration(now - sendAt)} ago`;
   return new SendGridError({
     ...err,

@@ -8,7 +8,17 @@ import type { ClientRequest } from "@sendgrid/client/src/request";
 import { SendGridError, advise, type ErrorCode, type SendGridErrorField } from "./errors";
 import { accountInWords, accountKey, apiOrigin } from "./model";
 import { redactError } from "./redact";
-import { DEFAULT_RETRY, backoffMs, rateLimitWaitMs, realSleep, retry, type QuotaWaitInfo, type RetryOptions, type Sleep } from "./retry";
+import {
+  DEFAULT_RETRY,
+  backoffMs,
+  rateLimitWaitMs,
+  realSleep,
+  retry,
+  sleepUnlessAborted,
+  type QuotaWaitInfo,
+  type RetryOptions,
+  type Sleep,
+} from "./retry";
 import type { BatchStatus, ConnectionSettings } from "./types";
 import { apiUrlProblem, isLoopbackHost } from "./validate";
 import { SENDGRID_LIMITS, SENDGRID_MESSAGES, type MailBatchResponse, fromWire, type ScheduledSendStatus, type WireStatus } from "./wire";
@@ -26,6 +36,13 @@ export interface ClientOptions {
    * what the run waits for instead of a silent pause.
    */
   onQuotaWait?: (info: QuotaWaitInfo) => void;
+  /**
+   * Aborted when the caller stops waiting (the Lambda at its deadline, before it answers): the HTTP
+   * attempt in flight is abandoned (axios honours `signal`), and no retry, rate-limit wait or quota
+   * wait starts or goes on. The call then fails with ABORTED, saying whether a request was in
+   * flight (it may still have reached SendGrid). A client with a signal is never shared.
+   */
+  signal?: AbortSignal;
   /**
    * The adapter's advice per error code, replacing the core's neutral hint: where that adapter's
    * key and settings come from, and what its user does next (e.g. `pulumi config set --secret
@@ -71,6 +88,7 @@ export class SendGridBatchClient {
   private readonly now: () => number;
   private readonly onAttempt?: (info: AttemptInfo) => void;
   private readonly onQuotaWait?: (info: QuotaWaitInfo) => void;
+  private readonly signal?: AbortSignal;
   private readonly account: string;
   /** Never shown in an error: the key (a server or proxy may echo the Authorization header). */
   private readonly secrets: readonly string[];
@@ -94,6 +112,7 @@ export class SendGridBatchClient {
     this.now = opts.now ?? Date.now;
     this.onAttempt = opts.onAttempt;
     this.onQuotaWait = opts.onQuotaWait;
+    this.signal = opts.signal;
 
     // A fresh instance per configuration: the package's default export is a process-wide singleton.
     this.client = new Client();
@@ -103,8 +122,15 @@ export class SendGridBatchClient {
     this.baseUrl = apiOrigin(settings);
     // setApiKey and setDataResidency both reset baseUrl, so the override comes last. `timeout` and
     // `proxy` are passed through to axios; a loopback emulator must not go through HTTP(S)_PROXY.
-    const defaults: ClientRequest & { timeout: number; proxy?: false } = { url: "", baseUrl: this.baseUrl, timeout: this.retry.timeoutMs };
+    // `signal` too: @sendgrid/client's request() keeps only url, method, body, qs and headers of a
+    // call's own config, so the default request is the one way to hand axios an AbortSignal.
+    const defaults: ClientRequest & { timeout: number; proxy?: false; signal?: AbortSignal } = {
+      url: "",
+      baseUrl: this.baseUrl,
+      timeout: this.retry.timeoutMs,
+    };
     if (isLoopbackHost(new URL(this.baseUrl).hostname)) defaults.proxy = false;
+    if (this.signal) defaults.signal = this.signal;
     this.client.setDefaultRequest(defaults);
     this.accountKey = accountKey(settings);
     this.accountLabel = accountInWords(this.accountKey);
@@ -192,14 +218,18 @@ export class SendGridBatchClient {
     let quotaNoticed = -1; // the last 10-second step of the quota wait reported to onQuotaWait
     const attempt = async (n: number): Promise<RawResponse> => {
       const gate = gates.get(gateKey);
-      if (gate !== undefined && gate > this.now()) await this.sleep(gate - this.now());
+      if (gate !== undefined && gate > this.now()) await sleepUnlessAborted(this.sleep, gate - this.now(), this.signal);
+      if (this.signal?.aborted) throw aborted(method, path, false);
       try {
         const res = await this.attempt(method, path, body);
         this.onAttempt?.({ method, path, status: res.status, attempt: n });
         this.noteRateLimit(gateKey, res.headers);
         return res;
       } catch (err) {
-        const error = toSendGridError(err, method, path, this.baseUrl, this.now(), policy.maxRateLimitWaitMs);
+        // Aborted while the request was out: whatever axios says, it was abandoned without an answer.
+        const error = this.signal?.aborted
+          ? aborted(method, path, true)
+          : toSendGridError(err, method, path, this.baseUrl, this.now(), policy.maxRateLimitWaitMs);
         this.onAttempt?.({ method, path, status: error.status, error: error.code, attempt: n });
         throw error;
       }
@@ -252,6 +282,8 @@ export class SendGridBatchClient {
         },
         now: this.now,
         sleep: this.sleep,
+        signal: this.signal,
+        abortedError: () => aborted(method, path, false),
       });
     } catch (err) {
       if (err instanceof SendGridError && err.code === "QUOTA_EXCEEDED" && quotaSince !== undefined && policy.maxQuotaWaitMs > 0) {
@@ -301,7 +333,8 @@ export class SendGridBatchClient {
 const clients = new Map<string, SendGridBatchClient>();
 
 export function clientFor(settings: ConnectionSettings, opts: ClientOptions = {}): SendGridBatchClient {
-  if (opts.sleep || opts.random || opts.now || opts.onAttempt || opts.onQuotaWait) return new SendGridBatchClient(settings, opts);
+  if (opts.sleep || opts.random || opts.now || opts.onAttempt || opts.onQuotaWait || opts.signal)
+    return new SendGridBatchClient(settings, opts);
   const key = createHash("sha256")
     .update(JSON.stringify([settings.apiKey, settings.onBehalfOf, settings.region, settings.apiUrl, opts.retry, opts.hints]))
     .digest("hex");
@@ -335,6 +368,25 @@ function parseStatusList(body: unknown, unexpectedBody: (what: string) => SendGr
     (e): e is ScheduledSendStatus =>
       typeof e === "object" && e !== null && typeof e.batch_id === "string" && (e.status === "pause" || e.status === "cancel"),
   );
+}
+
+/**
+ * The caller stopped waiting (ClientOptions.signal). `inFlight`: the request had been sent and was
+ * abandoned without an answer, so SendGrid may still have applied it; otherwise nothing was sent
+ * (a retry or a wait was given up).
+ */
+function aborted(method: string, path: string, inFlight: boolean): SendGridError {
+  return new SendGridError({
+    code: "ABORTED",
+    method,
+    path,
+    message: inFlight
+      ? `SendGrid ${method} ${path} was abandoned without an answer: the caller stopped waiting`
+      : `SendGrid ${method} ${path} was not sent: the caller stopped waiting before it (or its retry) could start`,
+    hint: inFlight
+      ? "The request may still have reached SendGrid: read the batch's status before relying on it"
+      : "Nothing more was sent; an earlier attempt that got no answer may still have reached SendGrid",
+  });
 }
 
 function unexpected(method: string, path: string, status: number, what: string): SendGridError {

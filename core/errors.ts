@@ -23,6 +23,7 @@ export type ErrorCode =
   | "SENDGRID_UNAVAILABLE"
   | "NETWORK"
   | "TIMEOUT"
+  | "ABORTED"
   | "BAD_REQUEST"
   | "UNEXPECTED_RESPONSE";
 

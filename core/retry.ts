@@ -127,8 +127,39 @@ export function backoffMs(attempt: number, opts: Pick<RetryOptions, "baseDelayMs
   return Math.round(random() * ceiling);
 }
 
-export type Sleep = (ms: number) => Promise<void>;
-export const realSleep: Sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+/** A wait of `ms`; one that takes `signal` ends early when it is aborted (realSleep does). */
+export type Sleep = (ms: number, signal?: AbortSignal) => Promise<void>;
+export const realSleep: Sleep = (ms, signal) =>
+  new Promise((resolve) => {
+    if (signal?.aborted) return resolve();
+    const done = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener("abort", done, { once: true });
+  });
+
+/**
+ * `sleep(ms)`, over as soon as `signal` is aborted even when that sleep ignores the signal (a test's
+ * recording sleep): a caller that stopped waiting never has a wait of its own go on.
+ */
+export function sleepUnlessAborted(sleep: Sleep, ms: number, signal: AbortSignal | undefined): Promise<void> {
+  if (!signal) return sleep(ms);
+  if (signal.aborted) return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const done = () => {
+      signal.removeEventListener("abort", done);
+      resolve();
+    };
+    signal.addEventListener("abort", done, { once: true });
+    sleep(ms, signal).then(done, (err: unknown) => {
+      signal.removeEventListener("abort", done);
+      reject(err);
+    });
+  });
+}
 
 export interface RetryPolicy {
   /** Attempts in all, the first included. */
@@ -141,23 +172,33 @@ export interface RetryPolicy {
   deadline?: number;
   now?: () => number;
   sleep?: Sleep;
+  /**
+   * The caller stopped waiting (a Lambda's deadline): once aborted, no wait goes on, no attempt
+   * starts and no failure is retried; the loop throws `abortedError()` (or the failure in hand).
+   */
+  signal?: AbortSignal;
+  abortedError?: () => unknown;
 }
 
 /**
- * Run `attempt` until it resolves, or until a failure is not retryable, the attempts are used up
- * or the deadline is near; then its last error is thrown. Never sleeps after the last attempt.
+ * Run `attempt` until it resolves, or until a failure is not retryable, the attempts are used up,
+ * the deadline is near or `signal` is aborted; then its last error is thrown (abortedError() when
+ * aborted between attempts). Never sleeps after the last attempt.
  */
 export async function retry<T>(attempt: (n: number) => Promise<T>, policy: RetryPolicy): Promise<T> {
   const now = policy.now ?? Date.now;
   const sleep = policy.sleep ?? realSleep;
+  const { signal } = policy;
+  const stopped = () => (policy.abortedError ? policy.abortedError() : signal?.reason);
   for (let n = 1; ; n++) {
+    if (signal?.aborted) throw stopped();
     try {
       return await attempt(n);
     } catch (error) {
-      if (n >= policy.maxAttempts || !policy.retryable(error, n)) throw error;
+      if (signal?.aborted || n >= policy.maxAttempts || !policy.retryable(error, n)) throw error;
       const wait = policy.delayMs(error, n);
       if (policy.deadline !== undefined && now() + wait >= policy.deadline) throw error;
-      await sleep(wait);
+      await sleepUnlessAborted(sleep, wait, signal);
     }
   }
 }

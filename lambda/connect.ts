@@ -18,10 +18,12 @@ import { LAMBDA_HINTS } from "./reasons";
 /** What connecting needs of the event's context (lambda/operations.ts OperationContext). */
 export interface ConnectContext {
   now: () => number;
-  /** Aborted at the deadline (AWS SDK calls honour it). */
+  /** Aborted at the deadline, before the answer: the AWS SDK calls and the SendGrid client honour it. */
   signal: AbortSignal;
-  /** Every SendGrid HTTP attempt, as "METHOD /path status" (for the log line and timeout reasons). */
+  /** Every SendGrid HTTP attempt that ended, as "METHOD /path status" (for the log line and timeout reasons). */
   calls: string[];
+  /** SendGrid requests abandoned in flight at the deadline, as "METHOD /path": they may still have reached SendGrid. */
+  abandoned: string[];
   /** Called once the key is known, so the log can make sure it never prints it. */
   onKey?: (key: string) => void;
   /** Where a line goes while the client waits for a free quota slot (default: a JSON line on stdout → CloudWatch). */
@@ -39,12 +41,17 @@ export async function connect(spec: BatchSpec, keySource: ApiKeySource, ctx: Con
   if (waitProblem) throw new SendGridError({ code: "INVALID_INPUT", message: `${waitProblem}: fix the function's environment` });
   const apiKey = await fetchApiKey(keySource, { signal: ctx.signal, now: ctx.now });
   ctx.onKey?.(apiKey);
-  const onAttempt = (a: AttemptInfo) => ctx.calls.push(`${a.method} ${a.path} ${a.status ?? a.error ?? "?"}`);
-  // clientFor builds a fresh client when onAttempt is given; the rate-limit gates stay shared.
+  const onAttempt = (a: AttemptInfo) =>
+    a.error === "ABORTED"
+      ? ctx.abandoned.push(`${a.method} ${a.path}`)
+      : ctx.calls.push(`${a.method} ${a.path} ${a.status ?? a.error ?? "?"}`);
+  // clientFor builds a fresh client (the event's own: it holds the event's signal); the rate-limit
+  // gates stay shared.
   return clientFor(
     { apiKey, onBehalfOf: spec.onBehalfOf, region: spec.region, apiUrl: spec.apiUrl },
     {
       retry: { ...LAMBDA_RETRY, ...quotaWaitFromEnv() },
+      signal: ctx.signal,
       onAttempt,
       onQuotaWait: (info) => (ctx.onQuotaWait ?? logQuotaWait)(describeQuotaWait(info)),
       hints: LAMBDA_HINTS,

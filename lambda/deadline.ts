@@ -41,13 +41,20 @@ export class Deadline {
     });
   }
 
-  /** Aborted when the deadline passes: handed to calls that can be cancelled (the AWS SDK). */
+  /**
+   * Aborted when the deadline passes, before `expired` resolves (and by `clear`): handed to every
+   * call of the event that can be cancelled (the AWS SDK, the SendGrid client).
+   */
   get signal(): AbortSignal {
     return this.controller.signal;
   }
 
-  /** Disarm: a timer left over from this event must never fire into the next warm invocation. */
+  /**
+   * Disarm, once the event is answered: a timer left over from this event must never fire into the
+   * next warm invocation, and nothing the event started may go on (its signal is aborted).
+   */
   clear(): void {
     if (this.timer) clearTimeout(this.timer);
+    this.controller.abort();
   }
 }

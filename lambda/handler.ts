@@ -141,7 +141,7 @@ function unanswerable(responseUrl: string): string | undefined {
 /** Run the event's operation against the deadline, and make CloudFormation's answer of its outcome. */
 async function answerEvent(event: EventFields, context: LambdaContext | undefined, log: EventLog, run: Invocation): Promise<Answer> {
   const deadline = new Deadline(run.budget, run.started);
-  const ctx: OperationContext = { now: run.now, signal: deadline.signal, calls: [], onKey: (key) => log.forbid(key) };
+  const ctx: OperationContext = { now: run.now, signal: deadline.signal, calls: [], abandoned: [], onKey: (key) => log.forbid(key) };
   const fallbackId = () => defaultPhysicalResourceId(event.requestType, event.physicalResourceId, ctx.created);
   const work = onEvent(event, ctx).catch(
     (err: unknown): Outcome => ({
@@ -151,22 +151,51 @@ async function answerEvent(event: EventFields, context: LambdaContext | undefine
       action: "threw",
     }),
   );
-  const timedOut = deadline.expired.then(
-    (): Outcome => ({
+  // Exactly one of the two settles the answer. At the deadline the event's signal is aborted first
+  // (the AWS calls and every SendGrid request, retry and wait of the event's client honour it), and
+  // the work is given a moment to unwind, so the answer can name a request abandoned in flight and
+  // nothing the event started reaches SendGrid after its answer. Then the deadline is disarmed (and
+  // its signal aborted, should anything of the event still be pending) before the next event.
+  const first = await Promise.race([work, deadline.expired.then(() => undefined)]);
+  let outcome: Outcome;
+  if (first !== undefined) {
+    outcome = first;
+  } else {
+    await settledWithin(work, Math.min(UNWIND_MS, Math.max(0, (run.budget.respondBy - run.now()) / 4)));
+    outcome = {
       status: "FAILED",
       physicalResourceId: fallbackId(),
-      reason: timeoutReason(event.requestType, run.budget.workEndsAt - run.started, run.remaining, ctx.calls),
+      reason: timeoutReason(event.requestType, run.budget.workEndsAt - run.started, run.remaining, ctx.calls, ctx.abandoned),
       action: "deadline",
-    }),
-  );
-  // Exactly one of the two settles the answer. Work still running after the deadline is left
-  // to finish (its result is dropped); the timer is cleared so it cannot fire into the next event.
-  const outcome = await Promise.race([work, timedOut]);
+    };
+  }
   deadline.clear();
 
   const { status, action, physicalResourceId, reason, warning, data } = outcome;
-  log.set({ outcome: { status, action, physicalResourceId, reason, warning, data }, sendgridCalls: ctx.calls });
+  log.set({
+    outcome: { status, action, physicalResourceId, reason, warning, data },
+    sendgridCalls: ctx.calls,
+    ...(ctx.abandoned.length ? { sendgridAbandoned: ctx.abandoned } : {}),
+  });
   return { bodyText: createResponseBody(event, outcome, log), level: status === "FAILED" ? "error" : warning ? "warn" : "info" };
+}
+
+/**
+ * How long aborted work may take to unwind before the deadline's answer is made (at most a quarter
+ * of the time left to answer): everything it waits on honours the abort, so it takes milliseconds.
+ */
+const UNWIND_MS = 1000;
+
+/** Resolves when `work` settles or after `ms`, whichever comes first; never rejects. */
+function settledWithin(work: Promise<unknown>, ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    const done = () => {
+      clearTimeout(timer);
+      resolve();
+    };
+    work.then(done, done);
+  });
 }
 
 /**

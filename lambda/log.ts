@@ -28,7 +28,7 @@ export function redactProperties(props: unknown): LogFields | undefined {
   const out: LogFields = {};
   const unknown: string[] = [];
   for (const [key, value] of Object.entries(props)) {
-    if ((KNOWN_PROPERTIES as readonly string[]).includes(key)) out[key] = typeof value === "string" ? clip(value, 256) : value;
+    if ((KNOWN_PROPERTIES as readonly string[]).includes(key)) out[key] = typeof value === "string" ? clip(value, 256) : loggable(value);
     else unknown.push(key);
   }
   if (unknown.length) out.unknownProperties = unknown;
@@ -37,6 +37,19 @@ export function redactProperties(props: unknown): LogFields | undefined {
 
 function clip(s: string, max: number): string {
   return s.length > max ? `${s.slice(0, max)}…` : s;
+}
+
+/**
+ * A property that is not a string, as the line can hold it: a scalar as it is, a list or map as
+ * clipped JSON, or its type when even that fails (a value nested too deep to serialise).
+ */
+function loggable(value: unknown): unknown {
+  if (value === null || typeof value !== "object") return value;
+  try {
+    return clip(JSON.stringify(value), 256);
+  } catch {
+    return `<${Array.isArray(value) ? "array" : "object"} that cannot be serialised>`;
+  }
 }
 
 /** Collects the fields of one event's log line; `write` emits it once. */
@@ -70,6 +83,15 @@ export class EventLog {
   write(level: "info" | "warn" | "error"): void {
     if (this.written) return;
     this.written = true;
-    this.sink(this.scrub(JSON.stringify({ level, ...this.fields })));
+    let line: string;
+    try {
+      line = JSON.stringify({ level, ...this.fields });
+    } catch (err) {
+      // Never let the log line turn an answered event into a rejected invocation: say what failed.
+      const { requestType, requestId, stackId, logicalResourceId } = this.fields;
+      const unwritable = `the event's log line could not be serialised (${err instanceof Error ? err.message : "error"})`;
+      line = JSON.stringify({ level: "error", requestType, requestId, stackId, logicalResourceId, logError: unwritable });
+    }
+    this.sink(this.scrub(line));
   }
 }

@@ -214,6 +214,12 @@ export async function onDelete(id: string, logicalResourceId: string, props: Raw
       // fate any more, and a failed Delete would only wedge the stack (three tries, then orphaned anyway).
       return { status: "SUCCESS", physicalResourceId: id, action: "too-late", warning: err.message };
     }
-    return { status: "FAILED", physicalResourceId: id, reason: explain(err, parsed.keySource), action: "delete-failed" };
+    // A full quota is never "too late" (core/batches.ts tooLate), however stale the declared SendAt:
+    // the cancel waited for a slot like any other and failed, and the batch keeps its status.
+    const quota =
+      err instanceof SendGridError && err.code === "QUOTA_EXCEEDED"
+        ? ` (batch ${id} is not cancelled and keeps its status: an active batch's mail goes out at its send time. Free a slot, then retry the stack operation, or give the wait more time with SENDGRID_QUOTA_WAIT_SECONDS in the function's environment)`
+        : "";
+    return { status: "FAILED", physicalResourceId: id, reason: `${explain(err, parsed.keySource)}${quota}`, action: "delete-failed" };
   }
 }

@@ -33,13 +33,22 @@ export function explain(err: unknown, keySource?: ApiKeySource): string {
   return `Unexpected error: ${describeError(err)}`;
 }
 
-/** The Reason of an event the deadline cut short, naming the last SendGrid answer it had. */
-export function timeoutReason(requestType: string, workMs: number, remainingMs: number, calls: string[]): string {
+/**
+ * The Reason of an event the deadline cut short, naming the last SendGrid answer it had and any
+ * request abandoned in flight (everything the event had started was stopped before this answer).
+ */
+export function timeoutReason(requestType: string, workMs: number, remainingMs: number, calls: string[], abandoned: string[] = []): string {
   const last = calls.length ? `; last SendGrid answer: ${calls[calls.length - 1]}` : "; no SendGrid answer yet";
   const orphan = requestType === "Create" ? " If a batch was created meanwhile it stays unused and sends nothing." : "";
+  // The abandoned request left before the deadline: SendGrid may have applied it. Nothing more is
+  // sent for this event; a retried or rolled-back operation reads what SendGrid holds before it
+  // relies on it (a write whose belief is stale is re-read and re-planned).
+  const inFlight = abandoned.length
+    ? ` Stopped at the deadline without an answer: ${abandoned.join(", ")}; it may still have reached SendGrid, so the batch may already hold the requested status. Nothing more was sent for this request.`
+    : "";
   return (
     `Timed out: the ${requestType || "request"} did not finish within ${(workMs / 1000).toFixed(1)} s ` +
     `(the function had ${(remainingMs / 1000).toFixed(1)} s left; the rest is kept for answering CloudFormation)${last}.` +
-    `${orphan} Retry the stack operation; if it keeps happening, check SendGrid's status and raise the function's Timeout.`
+    `${inFlight}${orphan} Retry the stack operation (or let CloudFormation roll back: either reconciles with what SendGrid holds); if it keeps happening, check SendGrid's status and raise the function's Timeout.`
   );
 }

@@ -3,7 +3,7 @@
 // Configure delivers is this process's account.
 
 import type { Provider } from "@pulumi/pulumi/provider";
-import { quotaWaitProblem } from "../core";
+import { TYPE_TOKENS, quotaWaitProblem, type Failure } from "../core";
 import { checkConfig, configFromVariables, diffConfig } from "./config";
 import type { EngineLog } from "./engineLog";
 import { RESOURCE_TOKEN } from "./names";
@@ -12,6 +12,24 @@ import { SCHEMA } from "./schema";
 import type { ProviderConfigRpcs } from "./sdkServer";
 
 type Props = Record<string, unknown>;
+
+/**
+ * A dynamic ScheduledBatch's state, handed to this provider because an alias moved the resource
+ * here: only the dynamic provider's state holds `__provider` (its serialized code). The engine decides
+ * on its own whether a provider change replaces the resource (DiffConfig against the old provider's
+ * config, which here is another package's), and a replace cancels the batch and discards its mail.
+ * So the move is refused before any step; import is the way (docs/migrate-to-plugin.md).
+ */
+function movedByAlias(olds: Props | undefined): Failure | undefined {
+  if (olds === undefined || !("__provider" in olds)) return undefined;
+  return {
+    property: "",
+    reason:
+      `this resource was a dynamic ScheduledBatch (${TYPE_TOKENS.dynamic}) and an alias cannot move it to the plugin safely: the engine may replace it, ` +
+      "which cancels its batch and discards the batch's mail. Nothing was changed. Remove the alias; set `retainOnDelete: true` on the dynamic resource " +
+      "and run `pulumi up`, then declare the plugin resource with the `import` option set to the batch id (docs/migrate-to-plugin.md)",
+  };
+}
 
 function onlyScheduledBatch(urn: string): void {
   const type = urn.split("::")[2]?.split("$").pop();
@@ -33,6 +51,8 @@ export function sendgridBatchProvider(
     schema,
     check: async (urn, olds, news) => {
       onlyScheduledBatch(urn);
+      const moved = movedByAlias(olds);
+      if (moved) return { inputs: news ?? {}, failures: [moved] };
       const checked = check(olds ?? {}, news ?? {});
       // A bad SENDGRID_QUOTA_WAIT_SECONDS is this plugin process's setting: found at preview, before any request.
       const waitProblem = quotaWaitProblem(env);

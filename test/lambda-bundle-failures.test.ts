@@ -220,7 +220,7 @@ describe("the bundle answers FAILED, once, with an actionable reason", () => {
       RequestId: "a6c2f7e1-4b8d-4c3a-9e2f-1d0c9b8a7f61",
     });
     expect(String(body.Reason)).toMatch(
-      /^Timed out: the Update did not finish within 2\.\d s .*; no SendGrid answer yet\. Retry the stack operation/,
+      /^Timed out: the Update did not finish within 2\.\d s .*; no SendGrid answer yet\. Stopped at the deadline without an answer: DELETE \/v3\/user\/scheduled_sends\/HkJ5yLYULb7Rj8GKSx7u025ouWVlMgAi; it may still have reached SendGrid.* Retry the stack operation/,
     );
   });
 

@@ -105,6 +105,21 @@ describe("input validation (runs at preview, before any SendGrid call)", () => {
     expect([pastCutoff(NOW + 600, NOW), pastCutoff(NOW + 599, NOW)]).toEqual([false, true]);
   });
 
+  test("accepts a sendAt exactly 72 hours ahead (SendGrid forbids only more than 72 h), refuses one a second later", () => {
+    const at72h = NOW + 72 * 3600;
+    for (const sendAt of [at72h, new Date(at72h * 1000).toISOString()]) {
+      expect(validateInputs({ status: "paused", sendAt }, opts).failures).toEqual([]);
+    }
+    for (const sendAt of [at72h + 1, new Date((at72h + 1) * 1000).toISOString()]) {
+      expect(validateInputs({ status: "paused", sendAt }, opts).failures).toEqual([
+        {
+          property: "sendAt",
+          reason: `sendAt ${new Date((at72h + 1) * 1000).toISOString()} is 72.0 h ahead; SendGrid forbids scheduling more than 72 hours in advance`,
+        },
+      ]);
+    }
+  });
+
   test("accepts a batch id of 16 characters, the shortest allowed", () => {
     expect(validateInputs({ batchId: "A".repeat(16) }, opts).failures).toEqual([]);
   });

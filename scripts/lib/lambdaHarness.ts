@@ -153,34 +153,40 @@ export function awsEnv(fake: FakeAws): Record<string, string> {
 // The built bundle in its own Node process
 
 const RUNNER = `
-// Emulates the Lambda runtime for one invocation: require the bundle, call index.handler with the
-// event and a context whose clock runs out at the given deadline, exit when the handler resolves
-// (Lambda freezes the sandbox then) or with 124 when the deadline passes (Lambda kills it).
+// Emulates the Lambda runtime: require the bundle, call index.handler with the event and a context
+// whose clock runs out at the invocation's deadline, exit when the handler resolves (Lambda freezes
+// the sandbox then) or with 124 when the deadline passes (Lambda kills it).
 const fs = require("node:fs");
 const t0 = process.hrtime.bigint();
 const { handler } = require("./index.js");
 const initMs = Number(process.hrtime.bigint() - t0) / 1e6;
-// An array of events is sent in order to the same warm process (one invocation each), and each
-// invocation's time is written as "RUNNER: invoke <ms>".
+// An array of events is sent in order to the same warm process (one invocation each, each with the
+// whole timeout, as each Lambda invocation has), and each invocation's time is written as
+// "RUNNER: invoke <ms>" and its end as "RUNNER: answered <i> <epoch ms>".
 const input = JSON.parse(fs.readFileSync(process.argv[2], "utf8"));
 const timeoutMs = Number(process.argv[3]);
-const deadline = Date.now() + timeoutMs;
-const context = (i) => ({
+// A warm sandbox that is not frozen between invocations: after the last one the process stays up
+// this long, so anything an invocation left running can still act (and be seen to).
+const lingerMs = Number(process.argv[4] || 0);
+const context = (i, deadline) => ({
   functionName: "sendgrid-scheduled-batch",
   awsRequestId: "7c4a1d1e-0000-4000-8000-" + String(i + 1).padStart(12, "0"),
   logStreamName: "2026/11/22/[$LATEST]0123456789abcdef",
   getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
 });
-const killer = setTimeout(() => { process.stderr.write("RUNNER: Task timed out\\n"); process.exit(124); }, timeoutMs);
 (async () => {
   const events = Array.isArray(input) ? input : [input];
   for (const [i, event] of events.entries()) {
+    const killer = setTimeout(() => { process.stderr.write("RUNNER: Task timed out\\n"); process.exit(124); }, timeoutMs);
     const t0 = process.hrtime.bigint();
-    await handler(event, context(i));
+    await handler(event, context(i, Date.now() + timeoutMs));
+    clearTimeout(killer);
     process.stderr.write("RUNNER: invoke " + (Number(process.hrtime.bigint() - t0) / 1e6).toFixed(3) + "\\n");
+    process.stderr.write("RUNNER: answered " + i + " " + Date.now() + "\\n");
   }
+  if (lingerMs > 0) await new Promise((resolve) => setTimeout(resolve, lingerMs));
 })().then(
-  () => { clearTimeout(killer); process.stderr.write("RUNNER: done init=" + initMs.toFixed(1) + "ms\\n"); process.exit(0); },
+  () => { process.stderr.write("RUNNER: done init=" + initMs.toFixed(1) + "ms\\n"); process.exit(0); },
   (err) => { process.stderr.write("RUNNER: handler rejected " + err + "\\n"); process.exit(1); },
 );
 `;
@@ -196,6 +202,8 @@ export interface BundleRun {
   invokeMs: number[];
   /** ms to require the bundle in this fresh process. */
   initMs: number;
+  /** Per invocation, the epoch ms at which its handler resolved (its answer had been sent). */
+  answeredAt: number[];
 }
 
 /** A temp dir with only the bundle and the runner (no node_modules anywhere above it). */
@@ -209,10 +217,19 @@ export function bundleDir(bundleFile: string): string {
 export async function runBundle(
   dir: string,
   event: unknown, // one event, or an array sent to the same warm process
-  opts: { timeoutMs?: number; env?: Record<string, string> } = {},
+  opts: {
+    /** The function's Timeout, for each invocation (default 20 s). */
+    timeoutMs?: number;
+    env?: Record<string, string>;
+    /** How long the warm process stays up after the last invocation (default 0: it exits). */
+    lingerMs?: number;
+    /** Edits the event's JSON text before it is sent (for an event JSON.stringify cannot write). */
+    editJson?: (text: string) => string;
+  } = {},
 ): Promise<BundleRun> {
   const eventFile = path.join(dir, `event-${Date.now()}-${Math.random().toString(36).slice(2)}.json`);
-  fs.writeFileSync(eventFile, JSON.stringify(event));
+  const text = JSON.stringify(event);
+  fs.writeFileSync(eventFile, opts.editJson ? opts.editJson(text) : text);
   const started = Date.now();
   // A clean environment: nothing from the test process leaks in (no NODE_PATH to the repo).
   const env: Record<string, string> = {
@@ -221,7 +238,10 @@ export async function runBundle(
     NODE_NO_WARNINGS: "1",
     ...opts.env,
   };
-  const child = spawn(process.execPath, ["runner.js", eventFile, String(opts.timeoutMs ?? 20_000)], { cwd: dir, env });
+  const child = spawn(process.execPath, ["runner.js", eventFile, String(opts.timeoutMs ?? 20_000), String(opts.lingerMs ?? 0)], {
+    cwd: dir,
+    env,
+  });
   let stdout = "";
   let stderr = "";
   child.stdout.on("data", (c: Buffer) => (stdout += c.toString("utf8")));
@@ -238,5 +258,6 @@ export async function runBundle(
   }
   const invokeMs = [...stderr.matchAll(/^RUNNER: invoke ([\d.]+)$/gm)].map((m) => Number(m[1]));
   const initMs = Number(/RUNNER: done init=([\d.]+)ms/.exec(stderr)?.[1] ?? Number.NaN);
-  return { code, stdout, stderr, logLines, elapsedMs: Date.now() - started, invokeMs, initMs };
+  const answeredAt = [...stderr.matchAll(/^RUNNER: answered \d+ (\d+)$/gm)].map((m) => Number(m[1]));
+  return { code, stdout, stderr, logLines, elapsedMs: Date.now() - started, invokeMs, initMs, answeredAt };
 }

@@ -19,6 +19,11 @@ export interface ProxyRules {
   holdAnswerMs?: Partial<Record<string, number>>;
   /** Replace the body of a forwarded response (given the request and the emulator's answer). */
   rewrite?: (req: { method: string; path: string }, res: { status: number; body: string }) => string;
+  /**
+   * A request this returns a number for is lost on the way: never forwarded and never answered; its
+   * connection is dropped that many ms later (if the caller has not given up first).
+   */
+  lose?: (req: { method: string; path: string }) => number | undefined;
   /** Run before a request is forwarded: something else happens to the account meanwhile. */
   meanwhile?: (req: { method: string; path: string }) => Promise<void>;
 }
@@ -41,6 +46,12 @@ export async function startSendGridProxy(target: string): Promise<SendGridProxy>
         const headers: Record<string, string> = rules.answer.contentType ? { "content-type": rules.answer.contentType } : {};
         res.writeHead(rules.answer.status, headers);
         res.end(rules.answer.body);
+        return;
+      }
+      const lostFor = rules.lose?.({ method, path });
+      if (lostFor !== undefined) {
+        const drop = setTimeout(() => res.destroy(), lostFor);
+        res.on("close", () => clearTimeout(drop));
         return;
       }
       await rules.meanwhile?.({ method, path });
