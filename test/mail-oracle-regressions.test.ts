@@ -7,6 +7,7 @@ import type fc from "fast-check";
 import { useEmulator } from "./support/emulator";
 import {
   Adopt,
+  AppResume,
   Create,
   DiskFull,
   FillQuota,
@@ -90,5 +91,26 @@ describe("issue 22: the six release paths, as the oracle found them", () => {
 
   test("§6 a journal line this account's key did not write is not proof (the next create)", async () => {
     expect(await replay([new FillQuota(), new ForgedLine(0), new Create("dynamic", "active", null)])).toEqual([]);
+  });
+});
+
+// Found by the oracle on the fixes of §3 and §6 merged (seed 11, run 116): the fixed journal starts each
+// line with "\n" and ends none, so a line appended the JSON Lines way (by hand, restored from another
+// artifact, or by an older version of this tool sharing the journal) is glued onto the last line and
+// both are lost; when the last line is a `handed`, the next create takes over a batch a program holds
+// mail on. On the code before the fixes the same sequence fails as §6 (the foreign line is proof).
+describe("issue 22: found after the fixes", () => {
+  test("a line appended the JSON Lines way never swallows the handed line before it", async () => {
+    expect(
+      await replay([
+        new FillQuota(),
+        new AppResume(0),
+        new DiskFull(4096, "paused"),
+        new Mail(0, 0),
+        new ForgedLine(1),
+        new Create("dynamic", "active", null),
+        new Create("dynamic", "active", null),
+      ]),
+    ).toEqual([]);
   });
 });
