@@ -2,7 +2,8 @@
 # `npm run test:oracle -- --runs N [--seed S] [--max-commands M] [--path P]`: the mail oracle
 # (test/mail-oracle.test.ts) over more sequences than `npm test` runs. Builds first (the oracle's
 # killed and disk-full provider processes and its Lambda run the built code), prints the seed, and
-# ends with one plain "N passed, N failed" line (sequences).
+# ends with one plain "N passed, N failed" line (sequences). --explore goes on past a failing sequence
+# (no shrinking) and prints each one with its run number, to see everything a seed finds.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -13,7 +14,8 @@ while [ $# -gt 0 ]; do
     --max-commands) export ORACLE_MAX_COMMANDS="$2"; shift 2 ;;
     --path) export ORACLE_PATH="$2"; shift 2 ;;
     --verbose) export ORACLE_VERBOSE=1; shift ;;
-    *) echo "usage: npm run test:oracle -- --runs N [--seed S] [--max-commands M] [--path P] [--verbose]" >&2; exit 2 ;;
+    --explore) export ORACLE_EXPLORE=1; shift ;;
+    *) echo "usage: npm run test:oracle -- --runs N [--seed S] [--max-commands M] [--path P] [--verbose] [--explore]" >&2; exit 2 ;;
   esac
 done
 

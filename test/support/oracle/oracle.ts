@@ -79,12 +79,20 @@ export async function retell(w: World, cmds: Commands): Promise<string> {
 }
 
 /** The property: any sequence of commands, then the oracle. */
-export function mailProperty(w: World, maxCommands = 12) {
+/** Sequences run and sequences that broke the invariant (when exploring, the property goes on past them). */
+export interface OracleStats {
+  runs: number;
+  failed: number;
+}
+
+export function mailProperty(w: World, maxCommands = 12, stats: OracleStats = { runs: 0, failed: 0 }) {
   let run = 0;
   return fc.asyncProperty(fc.commands(commandArbitraries(), { maxCommands, size: "+1" }), async (cmds) => {
     run++;
+    stats.runs++;
     const problems = await runSequence(w, cmds);
     if (process.env.ORACLE_VERBOSE) process.stdout.write(`${problems.length ? "FAIL" : "ok"}: ${cmds.toString()}\n`);
+    if (problems.length) stats.failed++;
     if (problems.length && process.env.ORACLE_EXPLORE) {
       // Exploring (finding which paths a seed reaches): report and go on instead of stopping at the first.
       process.stdout.write(`VIOLATION (run ${run}): ${problems.join(" | ")}\n  in: ${cmds.toString()}\n`);
