@@ -424,14 +424,13 @@ export class Kill extends Base {
       this.said = `killed; printed ${res.minted.join(", ") || "nothing"}`;
       return;
     }
-    this.said = recordChild(m, res.answer, this.status);
+    this.said = recordChild(m, res.answer);
   }
 }
 
 function recordChild(
   m: Model,
   answer: { id?: string; outs?: Record<string, unknown>; error?: string; properties?: Record<string, unknown> } | undefined,
-  _status: BatchStatus,
 ): string {
   const name = newName(m, "dynamic");
   const before = handedIds(m);
@@ -472,7 +471,7 @@ export class Concurrent extends Base {
       },
     });
     await held.release("cut");
-    this.said = `meanwhile ${meanwhile || "nothing (not held)"}; the other process: ${recordChild(m, res.answer, this.status)}`;
+    this.said = `meanwhile ${meanwhile || "nothing (not held)"}; the other process: ${recordChild(m, res.answer)}`;
   }
 }
 
@@ -519,7 +518,7 @@ export class DiskFull extends Base {
   async exec(m: Model, w: World) {
     const extra = this.extraBytes === "handed" ? mintedLineBytes(w) + 40 : this.extraBytes;
     const res = await w.childCreate(w.dynamicInputs(this.status), { fsizeBytes: w.journalSize() + extra });
-    this.said = recordChild(m, res.answer, this.status);
+    this.said = recordChild(m, res.answer);
   }
 }
 
