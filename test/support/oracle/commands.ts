@@ -66,18 +66,18 @@ async function hostCreate(
 ): Promise<string> {
   const name = newName(m, adapter);
   const before = handedIds(m);
-  const inputs =
-    adapter === "dynamic"
-      ? await w.dynamicCheck({}, w.dynamicInputs(desired.status, desired.sendAt, desired.batchId))
-      : pluginCheck(
-          {},
-          {
-            status: desired.status,
-            ...(desired.sendAt !== undefined ? { sendAt: desired.sendAt } : {}),
-            ...(desired.batchId ? { batchId: desired.batchId } : {}),
-          },
-        ).inputs;
   try {
+    const inputs =
+      adapter === "dynamic"
+        ? await w.dynamicCheck({}, w.dynamicInputs(desired.status, desired.sendAt, desired.batchId))
+        : pluginCheck(
+            {},
+            {
+              status: desired.status,
+              ...(desired.sendAt !== undefined ? { sendAt: desired.sendAt } : {}),
+              ...(desired.batchId ? { batchId: desired.batchId } : {}),
+            },
+          ).inputs;
     const made =
       adapter === "dynamic"
         ? await w.dynamic.create(inputs)
@@ -483,9 +483,13 @@ export class ClearCancelled extends Base {
   async exec(m: Model, w: World) {
     const sent = new Map<string, number>();
     for (const x of m.messages) sent.set(x.batchId, Math.max(sent.get(x.batchId) ?? 0, x.sendAt));
-    const res = await w.clearCancelled(sent);
-    const cleared = res.out.filter((l) => /^cleared /i.test(l));
-    this.said = `exit ${res.code}${cleared.length ? `; ${cleared.join("; ")}` : ""}`;
+    try {
+      const res = await w.clearCancelled(sent);
+      const cleared = res.out.filter((l) => /^cleared /i.test(l));
+      this.said = `exit ${res.code}${cleared.length ? `; ${cleared.join("; ")}` : ""}`;
+    } catch (err) {
+      this.said = `failed: ${describe(err)}`;
+    }
   }
 }
 
@@ -559,9 +563,14 @@ export class Orphans extends Base {
     return `orphans${this.clear ? " --clear" : ""}`;
   }
   async exec(_m: Model, w: World) {
-    const res = await w.orphans(this.clear);
-    const cleared = res.out.filter((l) => l.startsWith("cleared "));
-    this.said = `exit ${res.code}${cleared.length ? `; ${cleared.join("; ")}` : ""}`;
+    try {
+      const res = await w.orphans(this.clear);
+      const cleared = res.out.filter((l) => l.startsWith("cleared "));
+      this.said = `exit ${res.code}${cleared.length ? `; ${cleared.join("; ")}` : ""}`;
+    } catch (err) {
+      // The CLI prints the error and exits non-zero; what it did before stays done.
+      this.said = `failed: ${describe(err)}`;
+    }
   }
 }
 
@@ -580,10 +589,17 @@ export class OrphansRace extends Base {
         if (!("refused" in sent)) m.messages.push({ id: sent.id, batchId: r.batchId, owner: r.name, sendAt: sent.sendAt });
       }
     });
-    const res = await w.orphans(true);
-    await w.proxy.disarm();
-    const cleared = res.out.filter((l) => l.startsWith("cleared "));
-    this.said = `exit ${res.code}${cleared.length ? `; ${cleared.join("; ")}` : ""}${raced ? `; meanwhile ${raced}` : "; no DELETE, no race"}`;
+    let outcome: string;
+    try {
+      const res = await w.orphans(true);
+      const cleared = res.out.filter((l) => l.startsWith("cleared "));
+      outcome = `exit ${res.code}${cleared.length ? `; ${cleared.join("; ")}` : ""}`;
+    } catch (err) {
+      outcome = `failed: ${describe(err)}`;
+    } finally {
+      await w.proxy.disarm();
+    }
+    this.said = `${outcome}${raced ? `; meanwhile ${raced}` : "; no DELETE, no race"}`;
   }
 }
 

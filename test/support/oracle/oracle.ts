@@ -90,7 +90,13 @@ export function mailProperty(w: World, maxCommands = 12, stats: OracleStats = { 
   return fc.asyncProperty(fc.commands(commandArbitraries(), { maxCommands, size: "+1" }), async (cmds) => {
     run++;
     stats.runs++;
-    const problems = await runSequence(w, cmds);
+    let problems: string[];
+    try {
+      problems = await runSequence(w, cmds);
+    } catch (err) {
+      // A command the host would have seen fail is recorded by the command; anything thrown here is the harness's or an adapter's surprise.
+      problems = [`a command threw: ${err instanceof Error ? err.message.split("\n")[0] : String(err)}`];
+    }
     if (process.env.ORACLE_VERBOSE) process.stdout.write(`${problems.length ? "FAIL" : "ok"}: ${cmds.toString()}\n`);
     if (problems.length) stats.failed++;
     if (problems.length && process.env.ORACLE_EXPLORE) {
