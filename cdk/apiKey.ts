@@ -6,18 +6,21 @@ import { Token } from "aws-cdk-lib";
 import type { ISecret } from "aws-cdk-lib/aws-secretsmanager";
 import { parseProperties } from "../lambda/properties";
 
-/** The template property that carries the pointer. */
-export type ApiKeyProperty = "ApiKeySecretArn" | "ApiKeyParameterName";
+/** The template properties that carry the pointer (the handler reads one of them). */
+const SECRET_PROPERTY = "ApiKeySecretArn";
+const PARAMETER_PROPERTY = "ApiKeyParameterName";
 
+/** Options of a SendGrid API key's location. */
 export interface ApiKeyOptions {
   /**
    * ARN of the customer-managed KMS key that encrypts the secret or parameter; the role may then
-   * decrypt with it through Secrets Manager and SSM only.
+   * decrypt with it through the service that holds the key (Secrets Manager or SSM) only.
    * @default - none: the AWS-managed keys need no grant
    */
   readonly kmsKeyArn?: string;
 }
 
+/** Where the handler function reads the SendGrid API key at run time: a secret or an SSM SecureString parameter. */
 export class SendGridApiKey {
   /**
    * A Secrets Manager secret by its full ARN (ending in the "-" and 6 characters Secrets Manager
@@ -25,7 +28,7 @@ export class SendGridApiKey {
    * `{"apiKey": "…"}`.
    */
   static fromSecretArn(secretArn: string, options: ApiKeyOptions = {}): SendGridApiKey {
-    return new SendGridApiKey("ApiKeySecretArn", checked("fromSecretArn", "ApiKeySecretArn", secretArn), options.kmsKeyArn);
+    return new SendGridApiKey(SECRET_PROPERTY, checked("fromSecretArn", SECRET_PROPERTY, secretArn), options.kmsKeyArn);
   }
 
   /** A secret construct (created in the app or imported by its complete ARN), with its KMS key if it has one. */
@@ -44,20 +47,33 @@ export class SendGridApiKey {
    * must start with "/".
    */
   static fromParameterName(parameterName: string, options: ApiKeyOptions = {}): SendGridApiKey {
-    return new SendGridApiKey("ApiKeyParameterName", checked("fromParameterName", "ApiKeyParameterName", parameterName), options.kmsKeyArn);
+    return new SendGridApiKey(PARAMETER_PROPERTY, checked("fromParameterName", PARAMETER_PROPERTY, parameterName), options.kmsKeyArn);
   }
 
-  private constructor(
-    /** The template property the handler reads the pointer from. */
-    readonly property: ApiKeyProperty,
-    /** The secret's ARN or the parameter's name. */
-    readonly value: string,
-    readonly kmsKeyArn: string | undefined,
-  ) {}
+  /** The template property the handler reads the pointer from: `ApiKeySecretArn` or `ApiKeyParameterName`. */
+  readonly property: string;
+  /** The secret's ARN or the parameter's name. */
+  readonly value: string;
+  /**
+   * The customer-managed KMS key that encrypts the key, if any.
+   * @default - none
+   */
+  readonly kmsKeyArn?: string;
+
+  private constructor(property: string, value: string, kmsKeyArn: string | undefined) {
+    this.property = property;
+    this.value = value;
+    this.kmsKeyArn = kmsKeyArn;
+  }
+
+  /** Whether the key is in Secrets Manager (else in SSM Parameter Store). */
+  get isSecret(): boolean {
+    return this.property === SECRET_PROPERTY;
+  }
 }
 
 /** The handler's own rule for the pointer (lambda/properties.ts), checked at synth when the value is known. */
-function checked(factory: string, property: ApiKeyProperty, value: string): string {
+function checked(factory: string, property: string, value: string): string {
   if (Token.isUnresolved(value)) return value;
   const failure = parseProperties({ [property]: value }, { now: 0, forDelete: true }).failures.find((f) => f.property === property);
   if (failure) throw new Error(`SendGridApiKey.${factory}: ${failure.reason}`);

@@ -26,21 +26,27 @@ export const TEMPLATE_PROPERTY = Object.fromEntries(BATCH_PROPERTIES.map((p) => 
   Record<BatchProperty, string>
 >;
 
-const PACKAGE_NAME = "pulumi-sendgrid-scheduled-batch";
+/**
+ * The packages that ship these constructs with the bundle: this one (the `./cdk` entry point) and
+ * the jsii construct library built from the same sources (cdk-constructs/).
+ */
+const PACKAGE_NAMES: readonly unknown[] = ["pulumi-sendgrid-scheduled-batch", "sendgrid-scheduled-batch-cdk"];
 
 /**
- * The directory holding the handler bundle (index.js), the one lambda/template.yaml deploys: this
- * package's lambda/dist, found from cdk/ (source) or dist/cdk/ (built, or installed from npm).
+ * The directory holding the handler bundle (index.js), the one lambda/template.yaml deploys: the
+ * package's lambda/dist, found from cdk/ (source), dist/cdk/ (built, or installed from npm) or the
+ * construct library's lib/cdk/ (also inside a Python, Java, .NET or Go package's jsii assembly).
  */
 export function bundleDirectory(): string {
   for (let dir = __dirname; dir !== path.dirname(dir); dir = path.dirname(dir)) {
     const manifest = path.join(dir, "package.json");
-    if (!fs.existsSync(manifest) || (JSON.parse(fs.readFileSync(manifest, "utf8")) as { name?: unknown }).name !== PACKAGE_NAME) continue;
+    if (!fs.existsSync(manifest) || !PACKAGE_NAMES.includes((JSON.parse(fs.readFileSync(manifest, "utf8")) as { name?: unknown }).name))
+      continue;
     const bundle = path.join(dir, "lambda", "dist");
     if (!fs.existsSync(path.join(bundle, "index.js"))) {
       throw new Error(`the handler bundle ${path.join(bundle, "index.js")} is missing; build it with \`npm run build:lambda\``);
     }
     return bundle;
   }
-  throw new Error(`no ${PACKAGE_NAME} package.json above ${__dirname}`);
+  throw new Error(`no ${PACKAGE_NAMES.join(" or ")} package.json above ${__dirname}`);
 }

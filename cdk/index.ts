@@ -1,6 +1,9 @@
-// AWS CDK constructs for Custom::SendGridScheduledBatch (the `./cdk` entry point). Needs the
-// optional peer dependencies aws-cdk-lib and constructs; the package's other entry points never load them.
-export { SendGridApiKey, type ApiKeyOptions, type ApiKeyProperty } from "./apiKey";
-export { SendGridBatchProvider, type SendGridBatchProviderProps } from "./provider";
+// AWS CDK constructs for Custom::SendGridScheduledBatch (the `./cdk` entry point, and the entry point
+// of the jsii construct library cdk-constructs/ builds from these same files for Python, Java, .NET
+// and Go). Needs the optional peer dependencies aws-cdk-lib and constructs; the package's other
+// entry points never load them. Everything exported here is jsii-compatible: classes, enums and
+// interfaces only.
+export { SendGridApiKey, type ApiKeyOptions } from "./apiKey";
+export { type ISendGridBatchProvider, SendGridBatchProvider, type SendGridBatchProviderProps } from "./provider";
 export { ScheduledBatch, type ScheduledBatchProps } from "./scheduledBatch";
-export type { BatchStatus, Region } from "../core/types";
+export { BatchStatus, Region } from "./types";

@@ -7,10 +7,23 @@ import { Duration, Stack, Token, Validations } from "aws-cdk-lib";
 import * as iam from "aws-cdk-lib/aws-iam";
 import * as lambda from "aws-cdk-lib/aws-lambda";
 import * as logs from "aws-cdk-lib/aws-logs";
-import { Construct } from "constructs";
+import { Construct, type IConstruct } from "constructs";
 import type { SendGridApiKey } from "./apiKey";
 import { HANDLER, bundleDirectory } from "./handler";
 
+/**
+ * What a ScheduledBatch needs of the function that serves it: the function's ARN and where that
+ * function reads the SendGrid API key (each batch carries the pointer, and the function's role is
+ * granted that key alone).
+ */
+export interface ISendGridBatchProvider extends IConstruct {
+  /** The function's ARN: the ServiceToken of the batches. */
+  readonly serviceToken: string;
+  /** Where the function reads the SendGrid API key. */
+  readonly apiKey: SendGridApiKey;
+}
+
+/** Properties of a SendGridBatchProvider. */
 export interface SendGridBatchProviderProps {
   /** Where the function reads the SendGrid API key. */
   readonly apiKey: SendGridApiKey;
@@ -32,16 +45,42 @@ const PROVIDERS = new WeakMap<Stack, Map<string, SendGridBatchProvider>>();
  * ServiceToken, so a provider that gets a new id (and with it a new function) cannot take over the
  * batches of the old one. Changing the key pointer keeps the function.
  */
-export class SendGridBatchProvider extends Construct {
+export class SendGridBatchProvider extends Construct implements ISendGridBatchProvider {
+  /**
+   * A handler function deployed elsewhere (by lambda/template.yaml, or by another stack) by its ARN,
+   * with the API key location it was deployed for: its batches are served by that function, and
+   * this stack adds no function, role or log group.
+   *
+   * The ARN must be the unqualified function's (not a version or an alias): the async retry
+   * setting that keeps a Create from minting a second batch is the unqualified function's.
+   *
+   * @param scope the construct the reference belongs to
+   * @param id its construct id
+   * @param serviceToken the function's ARN (lambda/template.yaml's output `ServiceToken`)
+   * @param apiKey where that function reads the SendGrid API key (the one its role is granted)
+   */
+  static fromServiceToken(scope: Construct, id: string, serviceToken: string, apiKey: SendGridApiKey): ISendGridBatchProvider {
+    return new ImportedProvider(scope, id, serviceToken, apiKey);
+  }
+
   /** The function's ARN: the ServiceToken of the stack's batches. */
   readonly serviceToken: string;
+  /** Where the function reads the SendGrid API key. */
   readonly apiKey: SendGridApiKey;
+  /** The handler function (the bundle lambda/template.yaml deploys). */
   readonly function: lambda.Function;
+  /** The function's role: its own log streams and the API key, nothing else. */
   readonly role: iam.Role;
+  /** The function's log group, with a retention. */
   readonly logGroup: logs.LogGroup;
   /** Async retries off (a retried Create would mint a second batch); batches depend on it, so it is still off while their Delete runs. */
   readonly invokeConfig: lambda.EventInvokeConfig;
 
+  /**
+   * @param scope the stack, or a construct in it
+   * @param id the construct id, the provider's identity: keep it (see above)
+   * @param props where the function reads the API key, and its log retention
+   */
   constructor(scope: Construct, id: string, props: SendGridBatchProviderProps) {
     super(scope, id);
     const stack = Stack.of(this);
@@ -49,11 +88,11 @@ export class SendGridBatchProvider extends Construct {
     PROVIDERS.set(stack, providers);
     const other = providers.get(props.apiKey.value);
     if (other) {
-      throw new Error(
-        `${this.node.path}: ${other.node.path} already serves this API key in stack ${stack.node.path}; pass that provider to every ScheduledBatch (one function per stack and key source)`,
-      );
+      const message = `${other.node.path} already serves this API key in stack ${stack.node.path}; pass that provider to every ScheduledBatch (one function per stack and key source)`;
+      this.node.addValidation({ validate: () => [message] });
+    } else {
+      providers.set(props.apiKey.value, this);
     }
-    providers.set(props.apiKey.value, this);
     this.apiKey = props.apiKey;
 
     // Its own group with a retention, so Lambda never makes an unmanaged one that keeps logs
@@ -111,7 +150,7 @@ function statements(stack: Stack, apiKey: SendGridApiKey, logStreams: string): i
   const out = [
     new iam.PolicyStatement({ sid: "OwnLogGroupOnly", actions: ["logs:CreateLogStream", "logs:PutLogEvents"], resources: [logStreams] }),
   ];
-  if (apiKey.property === "ApiKeySecretArn") {
+  if (apiKey.isSecret) {
     out.push(
       new iam.PolicyStatement({ sid: "ReadTheApiKeySecret", actions: ["secretsmanager:GetSecretValue"], resources: [apiKey.value] }),
     );
@@ -131,7 +170,8 @@ function statements(stack: Stack, apiKey: SendGridApiKey, logStreams: string): i
         actions: ["kms:Decrypt"],
         resources: [apiKey.kmsKeyArn],
         conditions: {
-          StringEquals: { "kms:ViaService": [`secretsmanager.${stack.region}.amazonaws.com`, `ssm.${stack.region}.amazonaws.com`] },
+          // Only the service that holds this key may use the KMS key for the role.
+          StringEquals: { "kms:ViaService": `${apiKey.isSecret ? "secretsmanager" : "ssm"}.${stack.region}.amazonaws.com` },
         },
       }),
     );
@@ -154,4 +194,25 @@ function findingName(value: unknown): string {
   const ref = (value as { Ref?: string }).Ref;
   if (ref !== undefined) return `<${ref}>`;
   return JSON.stringify(value);
+}
+
+// A Lambda function's unqualified ARN (no version or alias after the name).
+const FUNCTION_ARN = /^arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:[A-Za-z0-9_-]{1,64}$/;
+
+/** SendGridBatchProvider.fromServiceToken's reference: a construct with no resources. */
+class ImportedProvider extends Construct implements ISendGridBatchProvider {
+  readonly serviceToken: string;
+  readonly apiKey: SendGridApiKey;
+
+  constructor(scope: Construct, id: string, serviceToken: string, apiKey: SendGridApiKey) {
+    super(scope, id);
+    this.serviceToken = serviceToken;
+    this.apiKey = apiKey;
+    if (!Token.isUnresolved(serviceToken) && !FUNCTION_ARN.test(serviceToken)) {
+      const problem = /^arn:aws[a-z-]*:lambda:.*:function:[^:]+:[^:]+$/.test(serviceToken)
+        ? "names a version or an alias; give the unqualified function ARN (the function's async retry setting, which keeps a Create from minting a second batch, is the unqualified function's)"
+        : 'is not a Lambda function ARN ("arn:aws:lambda:<region>:<account>:function:<name>", lambda/template.yaml\'s ServiceToken output)';
+      this.node.addValidation({ validate: () => [`serviceToken ${JSON.stringify(serviceToken)} ${problem}`] });
+    }
+  }
 }

@@ -1,18 +1,23 @@
 // One SendGrid scheduled-send batch as a Custom::SendGridScheduledBatch resource, its properties
 // checked at synth by the core's own rules (core/validate.ts), the ones the handler applies again
-// at deploy.
+// at deploy: a property no deploy could accept is a CDK validation error (the synth fails, listing
+// every construct's problems), SendGrid's clock rules are warnings unless `strict`.
 
 import { Annotations, CustomResource, Duration, Token } from "aws-cdk-lib";
 import { Construct } from "constructs";
 import { DEFAULT_STATUS, INPUT_PROPERTIES } from "../core/properties";
-import { type Failure, validateInputs } from "../core/validate";
-import type { BatchStatus, Region } from "../core/types";
+import { type Failure, describeFailure, validateInputs } from "../core/validate";
 import { HANDLER, RESOURCE_TYPE, TEMPLATE_PROPERTY } from "./handler";
-import type { SendGridBatchProvider } from "./provider";
+import { type ISendGridBatchProvider, SendGridBatchProvider } from "./provider";
+import type { BatchStatus, Region } from "./types";
 
+/** Properties of a ScheduledBatch. */
 export interface ScheduledBatchProps {
-  /** The function that serves the batch (one per stack and key source). */
-  readonly provider: SendGridBatchProvider;
+  /**
+   * The function that serves the batch: a SendGridBatchProvider (one per stack and key source), or
+   * SendGridBatchProvider.fromServiceToken for a function deployed elsewhere.
+   */
+  readonly provider: ISendGridBatchProvider;
   /**
    * `active` (the batch's mail goes out at its send time), `paused` (held until resumed) or `cancelled`
    * (discarded at its send time). Changing it updates the batch in place with exactly one SendGrid call.
@@ -46,25 +51,43 @@ export interface ScheduledBatchProps {
    * batches are replaced.
    */
   readonly apiUrl?: string;
+  /**
+   * Make SendGrid's clock rules (no pause or cancel later than 10 minutes before `sendAt`, `sendAt`
+   * at most 72 hours ahead) validation errors at synth instead of warnings. They are checked against
+   * the synth's clock and without the stack's previous properties, so a deploy may still decide
+   * otherwise; the handler applies them again at deploy either way.
+   * @default false
+   */
+  readonly strict?: boolean;
 }
 
+/** One SendGrid scheduled-send batch (Custom::SendGridScheduledBatch), served by a SendGridBatchProvider. */
 export class ScheduledBatch extends Construct {
   /** The batch id (also the resource's physical id): use it as batch_id, with a send_at, in Mail Send. */
   readonly batchId: string;
   /** The status SendGrid holds for the batch after the last deploy. */
   readonly status: string;
+  /** The Custom::SendGridScheduledBatch resource. */
   readonly resource: CustomResource;
 
+  /**
+   * @param scope the stack, or a construct in it
+   * @param id the construct id
+   * @param props the batch's function and properties
+   */
   constructor(scope: Construct, id: string, props: ScheduledBatchProps) {
     super(scope, id);
-    const { provider, ...inputs } = props;
+    const { provider, strict, ...inputs } = props;
     const { errors, timing } = check(inputs);
-    if (errors.length > 0) throw new Error(`ScheduledBatch ${this.node.path}: ${errors.map(describe).join("; ")}`);
     // SendGrid's clock rules depend on when the deploy runs and on what the stack already holds
     // (a batch paused long ago may keep a send time that has passed): the handler decides them at
-    // deploy with the previous properties. Here they only warn.
-    for (const f of timing) {
-      Annotations.of(this).addWarningV2(`sendgrid-scheduled-batch:${f.property}`, `${describe(f)} (checked again at deploy)`);
+    // deploy with the previous properties. Here they only warn, unless strict.
+    const refused = strict === true ? [...errors, ...timing] : errors;
+    if (refused.length > 0) this.node.addValidation({ validate: () => refused.map(describeFailure) });
+    if (strict !== true) {
+      for (const f of timing) {
+        Annotations.of(this).addWarningV2(`sendgrid-scheduled-batch:${f.property}`, `${describeFailure(f)} (checked again at deploy)`);
+      }
     }
 
     const properties: Record<string, unknown> = { [provider.apiKey.property]: provider.apiKey.value };
@@ -78,7 +101,8 @@ export class ScheduledBatch extends Construct {
     });
     // The ServiceToken already orders the batch after the function, its role and its log group; the
     // retry setting is only ordered by this, so it is still off while the batch's Delete runs.
-    this.resource.node.addDependency(provider.invokeConfig);
+    // A function deployed elsewhere orders itself (its stack exists before this one).
+    if (provider instanceof SendGridBatchProvider) this.resource.node.addDependency(provider.invokeConfig);
     this.batchId = this.resource.getAttString("BatchId");
     this.status = this.resource.getAttString("Status");
   }
@@ -97,9 +121,4 @@ function check(inputs: Record<string, unknown>): { errors: Failure[]; timing: Fa
   const seen = new Set(errors.map((f) => JSON.stringify(f)));
   const timing = validateInputs(inputs, { now, isUnknown }).failures.filter((f) => !seen.has(JSON.stringify(f)));
   return { errors, timing };
-}
-
-/** The core's reason, prefixed with the property unless it already names it. */
-function describe(f: Failure): string {
-  return f.reason.startsWith(f.property) || f.reason.includes(`"${f.property}"`) ? f.reason : `${f.property}: ${f.reason}`;
 }

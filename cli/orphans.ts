@@ -37,8 +37,8 @@ export type Verdict =
   | { kind: "proven"; minted: JournalEntry }
   /** The journal: minted by a run that may still be going (or claimed by one). Not touched, and --clear refuses. */
   | { kind: "in-flight"; minted: JournalEntry }
-  /** Not ours, or nothing proves its id reached no program: never touched. */
-  | { kind: "unknown" };
+  /** Not ours, or nothing proves its id reached no program: never touched. `why` when the journal names it but proves nothing. */
+  | { kind: "unknown"; why?: string };
 
 export interface HeldBatch {
   entry: ScheduledSendStatus;
@@ -48,7 +48,7 @@ export interface HeldBatch {
 export interface Evidence {
   states: StateExport[];
   keep: readonly string[];
-  /** Every id the journal shows minted, with its history (empty without a journal). */
+  /** Every id the journal shows minted, with its history and whether this key wrote its line (empty without a journal). */
   minted: MintedBatch[];
   /** The journal's ids a `claim` could take now (core Journal.unsettled for the queried account). */
   unsettled: ReadonlySet<string>;
@@ -64,6 +64,9 @@ export function classifyHeld(entries: ScheduledSendStatus[], evidence: Evidence)
     if (evidence.keep.includes(id)) return { entry, verdict: { kind: "kept" } };
     const m = minted.get(id);
     if (m && evidence.unsettled.has(id)) return { entry, verdict: { kind: "proven", minted: m.minted } };
+    // A line this account's key did not write (hand-written, another account's, an old unsigned
+    // one) proves nothing, whatever it says.
+    if (m && !m.signed) return { entry, verdict: { kind: "unknown", why: "journal line not written with this key" } };
     if (m && !m.handed && !m.cleared) return { entry, verdict: { kind: "in-flight", minted: m.minted } };
     return { entry, verdict: { kind: "unknown" } };
   });
@@ -83,7 +86,7 @@ export function describeHeld(h: HeldBatch): string {
     case "in-flight":
       return `running   ${head}  minted ${v.minted.time} by a run that may still be going (pid ${v.minted.pid} on ${v.minted.host}): not touched`;
     case "unknown":
-      return `unknown   ${head}  not ours / unknown: not touched (clearing its status would send its mail${h.entry.status === "cancel" ? " again" : " on schedule"})`;
+      return `unknown   ${head}  not ours / unknown${v.why ? ` (${v.why})` : ""}: not touched (clearing its status would send its mail${h.entry.status === "cancel" ? " again" : " on schedule"})`;
   }
 }
 
@@ -113,8 +116,8 @@ export async function orphansCommand(client: SendGridBatchClient, o: Options, st
   const evidence = (): Evidence => ({
     states,
     keep: o.keep,
-    minted: journal?.minted() ?? [],
-    unsettled: new Set((journal?.unsettled(client.accountKey) ?? []).map((b) => b.minted.batchId)),
+    minted: journal?.minted(client.journalKey) ?? [],
+    unsettled: new Set((journal?.unsettled(client.accountKey, client.journalKey) ?? []).map((b) => b.minted.batchId)),
   });
   const entries = await client.listStatuses();
   // A --keep that matches nothing protects nothing: a typo ("A,B", a lowercased id) must not pass silently.
@@ -191,10 +194,27 @@ export async function orphansCommand(client: SendGridBatchClient, o: Options, st
   const still = proven.filter((p) => again.some((a) => a.entry.batch_id === p.entry.batch_id && a.verdict.kind === "proven"));
   for (const p of proven) if (!still.includes(p)) io.out(`${p.entry.batch_id}: changed since it was listed; not touched`);
   let failures = 0;
+  let freed = 0;
   for (const p of still) {
+    // Each DELETE is claimed first, as a create's takeover is (core Journal.claimId): a create
+    // that claimed the batch earlier keeps it, and one that comes later sees this live claim and
+    // leaves the batch alone; the claim holds until this command ends.
+    let mine: boolean;
+    try {
+      mine = journal?.claimId(p.entry.batch_id, client.journalKey) === true;
+    } catch (err) {
+      io.err(`error: ${p.entry.batch_id}: not cleared: ${describeError(err)}`);
+      failures++;
+      break;
+    }
+    if (!mine) {
+      io.out(`${p.entry.batch_id}: taken over by a create meanwhile; not touched`);
+      continue;
+    }
     try {
       await client.clearStatus(p.entry.batch_id);
-      journal?.append("cleared", p.entry.batch_id);
+      journal?.append("cleared", p.entry.batch_id, client.journalKey);
+      freed++;
       io.out(`cleared ${p.entry.batch_id} (was ${statusName(p.entry)})`);
     } catch (err) {
       if (err instanceof SendGridError && err.code === "BATCH_NOT_FOUND") {
@@ -206,7 +226,7 @@ export async function orphansCommand(client: SendGridBatchClient, o: Options, st
     }
   }
   const now = await client.listStatuses();
-  io.out(`freed ${still.length - failures} slot(s); ${now.length} of ${SLOT_LIMIT} slots used`);
+  io.out(`freed ${freed} slot(s); ${now.length} of ${SLOT_LIMIT} slots used`);
   return failures ? 1 : 0;
 }
 

@@ -6,6 +6,7 @@ import { createHash } from "node:crypto";
 import { Client } from "@sendgrid/client";
 import type { ClientRequest } from "@sendgrid/client/src/request";
 import { SendGridError, advise, type ErrorCode, type SendGridErrorField } from "./errors";
+import { JournalKey } from "./journal";
 import { accountInWords, accountKey, apiOrigin } from "./model";
 import { redactError } from "./redact";
 import {
@@ -98,6 +99,8 @@ export class SendGridBatchClient {
   readonly accountKey: string;
   /** The account in words, for messages: the origin, and the subuser when there is one. */
   readonly accountLabel: string;
+  /** Signs and checks the journal's lines (core/journal.ts): derived from the API key, never the key. */
+  readonly journalKey: JournalKey;
 
   constructor(settings: ConnectionSettings, opts: ClientOptions = {}) {
     if (settings.apiUrl) {
@@ -136,6 +139,7 @@ export class SendGridBatchClient {
     this.accountLabel = accountInWords(this.accountKey);
     // The rate-limit gate is per account and key (SendGrid limits per key): a digest, so no key is kept in it.
     this.account = createHash("sha256").update(`${this.accountKey}\n${settings.apiKey}`).digest("hex").slice(0, 16);
+    this.journalKey = new JournalKey(settings.apiKey);
   }
 
   /** POST /v3/mail/batch: a new batch id. Not idempotent, so at most one fresh retry after a failure. */

@@ -15,6 +15,7 @@ export type ErrorCode =
   | "BATCH_NOT_FOUND"
   | "UNKNOWN_BATCH"
   | "JOURNAL_UNWRITABLE"
+  | "BATCH_CLAIMED"
   | "NOT_SENDGRID"
   | "STATUS_EXISTS"
   | "QUOTA_EXCEEDED"

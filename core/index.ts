@@ -22,6 +22,7 @@ export {
   ENGINE_UNKNOWN,
   apiKeyProblem,
   apiUrlProblem,
+  describeFailure,
   isBatchId,
   isLoopbackHost,
   parseSendAt,
@@ -46,11 +47,24 @@ export {
   type CancelOptions,
   type CancelOutcome,
 } from "./batches";
-export { DEFAULT_JOURNAL_PATH, JOURNAL_ENV, Journal, journalFromEnv, mayBeRunning, type JournalEntry, type MintedBatch } from "./journal";
+export {
+  DEFAULT_JOURNAL_PATH,
+  JOURNAL_ENV,
+  Journal,
+  JournalKey,
+  journalFromEnv,
+  mayBeRunning,
+  type JournalEntry,
+  type JournalOptions,
+  type JournalWriter,
+  type MintedBatch,
+  type NotProof,
+} from "./journal";
 export {
   MustRecordError,
   converge,
   convergeIfKnown,
+  handOver,
   provision,
   refresh,
   retire,

@@ -6,15 +6,22 @@
 // state file proves nothing (ids a stack used to hold, and batches made outside Pulumi, are absent
 // too), and clearing the status of a batch that carries mail releases that mail. The journal is the
 // positive proof instead: an id is written (and fsynced) right after it is minted, before its
-// status write, and marked `handed` (fsynced) right before the create returns it to the engine. An
-// id minted and never handed never reached the engine, so it never reached a program and no Mail
-// Send request carries it: only such an id may be adopted by a later create or cleared.
+// status write, and marked `handed` (fsynced) before any route gives it to the engine (a create's
+// return, an adoption by `batchId`, an import or a read). An id minted and never handed never reached
+// the engine, so it never reached a program and no Mail Send request carries it: only such an id may
+// be taken over by a later create or cleared, and only by one process at a time (a `claimed` line).
 //
-// The file is JSON Lines, appended with O_APPEND (one write per line, so concurrent runs on one
-// machine interleave whole lines). It holds ids, accounts (host and subuser) and resource names,
-// never a key.
+// A line is proof only when this account's API key wrote it: each line carries an HMAC of its
+// content under a key derived from the API key (JournalKey), so a hand-written line, or one written
+// with another account's key, proves nothing. Lines without a valid MAC stay readable (and a
+// `handed`, `claimed` or `cleared` line still keeps a batch out of reach: it can only protect).
+//
+// The file is JSON Lines, appended with O_APPEND, one write per line, each written between two
+// "\n" (so lines are separated by blank ones): a line cut short (a full disk) is ended by the next
+// line's leading "\n" and skipped, and never swallows the next line. It holds ids, accounts (host
+// and subuser), resource names and MACs, never a key.
 
-import { randomUUID } from "node:crypto";
+import { createHash, createHmac, randomUUID, timingSafeEqual } from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -26,26 +33,58 @@ export const JOURNAL_ENV = "SENDGRID_BATCH_JOURNAL";
 
 type JournalEvent = "minted" | "handed" | "claimed" | "cleared";
 
-export interface JournalEntry {
-  event: JournalEvent;
-  batchId: string;
-  /** The process that wrote the line: one run of a host (a provider process, a CLI call). */
+/** Who writes a line: one run of a host (a provider process, a CLI call). */
+export interface JournalWriter {
   run: string;
   host: string;
   pid: number;
+}
+
+export interface JournalEntry extends JournalWriter {
+  event: JournalEvent;
+  batchId: string;
   time: string;
   /** For `minted`: the account (API origin and subuser, as `accountLabel`), and the resource when the host names it. */
   account?: string;
   resource?: string;
+  /** HMAC-SHA256 (hex) of the line without this field, under the writer's JournalKey. */
+  mac?: string;
 }
 
-/** This process's run: every line it writes carries it, so a reader can tell whose line it is. */
-const RUN = { run: randomUUID(), host: os.hostname(), pid: process.pid };
+/**
+ * The key a line's MAC is made with: SHA-256 of a fixed label and the API key. It proves that the
+ * account's key wrote a line, and cannot be turned back into the API key. Not enumerable, not
+ * printed: only `mac` uses it.
+ */
+export class JournalKey {
+  readonly #key: Buffer;
+  constructor(apiKey: string) {
+    this.#key = createHash("sha256").update(`sendgrid-batch journal v1\n${apiKey}`).digest();
+  }
+  mac(payload: string): string {
+    return createHmac("sha256", this.#key).update(payload).digest("hex");
+  }
+  /** Whether `e` carries a MAC this key made over its content. */
+  wrote(e: JournalEntry): boolean {
+    if (typeof e.mac !== "string" || !/^[0-9a-f]{64}$/.test(e.mac)) return false;
+    const { mac, ...content } = e;
+    return timingSafeEqual(Buffer.from(mac, "hex"), Buffer.from(this.mac(JSON.stringify(content)), "hex"));
+  }
+  toJSON(): string {
+    return "[journal key]";
+  }
+}
 
-/** Whether the process that wrote `e` may still be running: on this machine and its pid alive. Elsewhere: assumed gone. */
-export function mayBeRunning(e: Pick<JournalEntry, "host" | "pid" | "run">): boolean {
-  if (e.run === RUN.run) return true;
-  if (e.host !== RUN.host) return false;
+/** This process's run: every line it writes carries it (unless a Journal is given another writer). */
+const RUN: JournalWriter = { run: randomUUID(), host: os.hostname(), pid: process.pid };
+
+/**
+ * Whether the process that wrote `e` may still be running: `self`, or on this machine with its pid
+ * alive. Elsewhere: assumed gone.
+ */
+export function mayBeRunning(e: Pick<JournalEntry, "host" | "pid" | "run">, self: JournalWriter = RUN): boolean {
+  if (e.run === self.run) return true;
+  if (e.host !== self.host) return false;
   try {
     process.kill(e.pid, 0);
   } catch (err) {
@@ -71,22 +110,38 @@ function isZombie(pid: number): boolean {
 /** An id minted by some run, with what the journal says happened to it since. */
 export interface MintedBatch {
   minted: JournalEntry;
+  /** The `minted` line carries a MAC of the key asked about: only then can it be proof. */
+  signed: boolean;
   /** Handed to a host (the engine may have recorded it and given it to a program): never proof. */
   handed: boolean;
   cleared: boolean;
-  /** Claims by later creates that meant to adopt it, oldest first. */
+  /** Claims by later creates (or `orphans --clear`) that meant to take it, oldest first. */
   claims: JournalEntry[];
+}
+
+/** Why a batch the journal lists is not proof that its id reached no program (Journal.notProof). */
+export type NotProof = "not-signed" | "handed" | "cleared" | "running" | "claimed" | "other-account";
+
+export interface JournalOptions {
+  /** Whose lines this instance writes (default: this process's run). */
+  writer?: JournalWriter;
 }
 
 export class Journal {
   private offset = 0;
   private readonly cache: JournalEntry[] = [];
-  constructor(readonly file: string) {}
+  readonly writer: JournalWriter;
+  constructor(
+    readonly file: string,
+    opts: JournalOptions = {},
+  ) {
+    this.writer = opts.writer ?? RUN;
+  }
 
   /** Make sure the journal can be written, before anything is minted (a clear error instead of an unrecorded id). */
   ensureWritable(): void {
     try {
-      fs.mkdirSync(path.dirname(this.file), { recursive: true });
+      this.makeDir();
       fs.closeSync(fs.openSync(this.file, "a"));
     } catch (err) {
       throw new SendGridError({
@@ -97,23 +152,58 @@ export class Journal {
     }
   }
 
-  /** Append one line and fsync it: when this returns, the line survives a crash of this process or machine. */
-  append(event: JournalEvent, batchId: string, extra: Pick<JournalEntry, "account" | "resource"> = {}): JournalEntry {
-    const entry: JournalEntry = { event, batchId, ...RUN, time: new Date().toISOString(), ...extra };
-    fs.mkdirSync(path.dirname(this.file), { recursive: true });
-    const fd = fs.openSync(this.file, "a");
+  /** The journal's folder; one this creates gets a .gitignore of "*", so the journal is no untracked file of the user's repository. */
+  private makeDir(): void {
+    const dir = path.dirname(this.file);
+    if (fs.mkdirSync(dir, { recursive: true }) !== undefined) {
+      try {
+        fs.writeFileSync(
+          path.join(dir, ".gitignore"),
+          "# The batch journal of sendgrid-batch (keep it, e.g. as a CI artifact; do not commit it)\n*\n",
+          { flag: "wx" },
+        );
+      } catch {
+        // a .gitignore already there (or a read-only folder the journal will report) is left as it is
+      }
+    }
+  }
+
+  /**
+   * Append one line signed with `key` and fsync it: when this returns, the whole line survives a
+   * crash of this process or machine. A short or failed write (a full disk, a file size limit)
+   * throws JOURNAL_UNWRITABLE; the part written, if any, is a torn line that proves nothing.
+   */
+  append(event: JournalEvent, batchId: string, key: JournalKey, extra: Pick<JournalEntry, "account" | "resource"> = {}): JournalEntry {
+    const content: JournalEntry = { event, batchId, ...this.writer, time: new Date().toISOString(), ...extra };
+    const entry: JournalEntry = { ...content, mac: key.mac(JSON.stringify(content)) };
+    // Started with "\n" too: a line a failed write left unfinished (this or another process's) is
+    // ended there, and never swallows this one.
+    const line = Buffer.from(`\n${JSON.stringify(entry)}\n`);
+    let fd: number | undefined;
     try {
-      fs.writeSync(fd, `${JSON.stringify(entry)}\n`);
+      this.makeDir();
+      fd = fs.openSync(this.file, "a");
+      for (let done = 0; done < line.length; ) {
+        const n = fs.writeSync(fd, line, done, line.length - done);
+        if (n <= 0) throw Object.assign(new Error("short write"), { code: "EIO" });
+        done += n;
+      }
       fs.fsyncSync(fd);
+    } catch (err) {
+      throw new SendGridError({
+        code: "JOURNAL_UNWRITABLE",
+        message: `could not write the ${event} line of batch ${batchId} to the batch journal ${this.file} (${(err as NodeJS.ErrnoException).code ?? describeError(err)})`,
+        hint: `Free space for it or set ${JOURNAL_ENV} to a writable file (keep it, e.g. as a CI artifact: it proves which batches an interrupted run left)`,
+      });
     } finally {
-      fs.closeSync(fd);
+      if (fd !== undefined) fs.closeSync(fd);
     }
     return entry;
   }
 
   /**
    * Every well-formed line, read incrementally (a create reads only what was appended since the
-   * last read). A line cut short by a crash proves nothing and is skipped. Missing file: none.
+   * last read). A line cut short (a crash, a full disk) proves nothing and is skipped. Missing file: none.
    */
   entries(): JournalEntry[] {
     let fd: number;
@@ -129,9 +219,14 @@ export class Journal {
         const buf = Buffer.alloc(size - this.offset);
         fs.readSync(fd, buf, 0, buf.length, this.offset);
         const text = buf.toString("utf8");
-        const end = text.lastIndexOf("\n") + 1; // an unfinished last line is read next time
+        // Everything before the last "\n" is finished; text after it is a line still being written
+        // (read again next time), or one a failed write cut short, or a line someone appended
+        // without its "\n": finished when it parses (a JSON object cut short never does).
+        let end = text.lastIndexOf("\n") + 1;
+        const last = text.slice(end);
+        if (last && this.parse(last, false)) end = text.length;
         this.offset += Buffer.byteLength(text.slice(0, end));
-        for (const line of text.slice(0, end).split("\n")) this.parse(line);
+        for (const line of text.slice(0, end).split("\n")) this.parse(line, true);
       }
     } finally {
       fs.closeSync(fd);
@@ -139,25 +234,36 @@ export class Journal {
     return this.cache;
   }
 
-  private parse(line: string): void {
-    if (!line.trim()) return;
+  /** Parse one line; keep it when `keep`. Whether it is a well-formed entry. */
+  private parse(line: string, keep: boolean): boolean {
+    if (!line.trim()) return false;
     try {
-      const e = JSON.parse(line) as Partial<JournalEntry>;
-      if (typeof e.event === "string" && typeof e.batchId === "string" && typeof e.run === "string") this.cache.push(e as JournalEntry);
+      const e = JSON.parse(line) as Partial<JournalEntry> | null;
+      if (e && typeof e.event === "string" && typeof e.batchId === "string" && typeof e.run === "string") {
+        if (keep) this.cache.push(e as JournalEntry);
+        return true;
+      }
     } catch {
       // torn or foreign line: ignored
     }
+    return false;
   }
 
-  /** Each minted id and its history, in the order minted. */
-  minted(): MintedBatch[] {
+  /** Each minted id and its history, in the order minted; `signed` says whether `key` wrote its `minted` line. */
+  minted(key?: JournalKey): MintedBatch[] {
     const byId = new Map<string, MintedBatch>();
     const entries = this.entries();
-    for (const e of entries)
-      if (e.event === "minted" && !byId.has(e.batchId)) byId.set(e.batchId, { minted: e, handed: false, cleared: false, claims: [] });
+    for (const e of entries) {
+      if (e.event !== "minted") continue;
+      const signed = key?.wrote(e) === true;
+      const known = byId.get(e.batchId);
+      // The first line this key wrote is the mint; a line it did not write never replaces one it did.
+      if (!known || (signed && !known.signed)) byId.set(e.batchId, { minted: e, signed, handed: false, cleared: false, claims: [] });
+    }
     for (const e of entries) {
       const b = byId.get(e.batchId);
       if (!b) continue;
+      // Any handed, cleared or claimed line counts, signed or not: each can only keep a batch out of reach.
       if (e.event === "handed") b.handed = true;
       else if (e.event === "cleared") b.cleared = true;
       else if (e.event === "claimed") b.claims.push(e);
@@ -165,15 +271,24 @@ export class Journal {
     return [...byId.values()];
   }
 
+  /** Why `b` is not proof that its id reached no program (for `account`, by `key`), or undefined when it is. */
+  notProof(b: MintedBatch, account: string): NotProof | undefined {
+    if (!b.signed) return "not-signed";
+    if (b.minted.account !== account) return "other-account";
+    if (b.handed) return "handed";
+    if (b.cleared) return "cleared";
+    if (mayBeRunning(b.minted, this.writer)) return "running";
+    if (b.claims.some((c) => mayBeRunning(c, this.writer))) return "claimed";
+    return undefined;
+  }
+
   /**
-   * Ids of `account` that a run which is over minted and never handed to a host, and that no
-   * running process has claimed: proof the id reached no program. Those minted for `resource`
-   * come first.
+   * Ids of `account` that a run which is over minted (a line `key` wrote) and never handed to a
+   * host, and that no running process has claimed: proof the id reached no program. Those minted
+   * for `resource` come first.
    */
-  unsettled(account: string, resource?: string): MintedBatch[] {
-    const open = this.minted().filter(
-      (b) => !b.handed && !b.cleared && b.minted.account === account && !mayBeRunning(b.minted) && !b.claims.some((c) => mayBeRunning(c)),
-    );
+  unsettled(account: string, key: JournalKey, resource?: string): MintedBatch[] {
+    const open = this.minted(key).filter((b) => this.notProof(b, account) === undefined);
     return [
       ...open.filter((b) => resource !== undefined && b.minted.resource === resource),
       ...open.filter((b) => !(resource !== undefined && b.minted.resource === resource)),
@@ -181,20 +296,55 @@ export class Journal {
   }
 
   /**
-   * Claim one unsettled id of `account` for a create of this process; undefined when there is
-   * none. A claim is a line of its own, and the first live claim after the mint wins, so two
-   * processes on one machine never adopt the same batch. Synchronous: within this process no other
-   * create can run between the read and the claim.
+   * Claim one unsettled id of `account` for a create of this writer; undefined when there is none.
+   * Synchronous: within this process no other create can run between the read and the claim.
    */
-  claim(account: string, resource?: string): string | undefined {
-    for (const candidate of this.unsettled(account, resource)) {
-      this.append("claimed", candidate.minted.batchId);
-      const first = this.minted()
-        .find((b) => b.minted.batchId === candidate.minted.batchId)
-        ?.claims.find((c) => mayBeRunning(c));
-      if (first?.run === RUN.run) return candidate.minted.batchId;
-    }
+  claim(account: string, key: JournalKey, resource?: string): string | undefined {
+    for (const candidate of this.unsettled(account, key, resource))
+      if (this.claimId(candidate.minted.batchId, key)) return candidate.minted.batchId;
     return undefined;
+  }
+
+  /**
+   * Write a claim on `batchId` (a line of its own), then whether this writer holds the batch: see
+   * `holds`. Every taker (a create's takeover, `orphans --clear`) claims this way, so two processes
+   * on one machine never both act on one batch.
+   */
+  claimId(batchId: string, key: JournalKey): boolean {
+    this.append("claimed", batchId, key);
+    return this.holds(batchId);
+  }
+
+  /**
+   * Whether this writer may act on `batchId` now: still minted and never handed or cleared, and
+   * the first claim by a process that may be running is this writer's. Asked again right before
+   * the write that acts on it (a status write, a DELETE).
+   */
+  holds(batchId: string): boolean {
+    const b = this.minted().find((m) => m.minted.batchId === batchId);
+    if (!b || b.handed || b.cleared) return false;
+    return b.claims.find((c) => mayBeRunning(c, this.writer))?.run === this.writer.run;
+  }
+
+  /**
+   * Mark `batchId` handed, fsynced, before any route gives it to the engine (an adoption, an
+   * import, a read), unless the journal says so already; then refuse (BATCH_CLAIMED) when another
+   * running process has claimed it to take it over or clear it, so that only one of them acts.
+   */
+  handOver(batchId: string, key: JournalKey): void {
+    const before = this.minted().find((m) => m.minted.batchId === batchId);
+    if (before?.handed) return;
+    this.append("handed", batchId, key);
+    if (!before || before.cleared) return;
+    const other = this.minted()
+      .find((m) => m.minted.batchId === batchId)
+      ?.claims.find((c) => c.run !== this.writer.run && mayBeRunning(c, this.writer));
+    if (other)
+      throw new SendGridError({
+        code: "BATCH_CLAIMED",
+        message: `batch ${batchId} is being taken over or cleared by another running process (pid ${other.pid} on ${other.host}, journal ${this.file})`,
+        hint: "Wait until that `pulumi up` or `sendgrid-batches orphans --clear` is over, then run again",
+      });
   }
 }
 

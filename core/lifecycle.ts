@@ -17,7 +17,7 @@ import {
   type CancelOutcome,
 } from "./batches";
 import type { SendGridBatchClient } from "./client";
-import { describeError } from "./errors";
+import { SendGridError, describeError } from "./errors";
 import type { Journal } from "./journal";
 import { DEFAULT_STATUS } from "./properties";
 import type { BatchStatus } from "./types";
@@ -72,6 +72,11 @@ export interface Provenance {
   journal: Journal;
   resource?: string;
   log?: (line: string) => void;
+  /**
+   * Where the line each minted id gets goes, when not to `log`: one per created batch, so an
+   * adapter keeps it out of the run's summary (the plugin: the engine's debug level).
+   */
+  trace?: (line: string) => void;
 }
 
 /**
@@ -91,7 +96,11 @@ export interface LifecycleHooks {
  * else mint a new batch; then bring it to `status` (default active). A batch minted but not brought
  * to its status throws MustRecordError with the status it has ("unknown" is recorded as active, the
  * status of a new id). With `provenance`, a minted id is journaled (fsynced) before its status write
- * and marked handed before it is returned or thrown. `hooks.onMinted` hears a minted id first.
+ * and marked handed before it is returned or thrown; an adopted id is marked handed before anything
+ * else. A journal line that cannot be written fails the create (JOURNAL_UNWRITABLE) and the id is
+ * not handed to the engine: after a failed `minted` line it has no status (harmless, like any
+ * unused id), after a failed `handed` line the journal shows it never reached a program, and the
+ * next create takes it back. `hooks.onMinted` hears a minted id first.
  */
 export async function provision(
   client: SendGridBatchClient,
@@ -100,26 +109,42 @@ export async function provision(
   hooks: LifecycleHooks = {},
 ): Promise<Provisioned> {
   const status = desired.status ?? DEFAULT_STATUS;
-  if (desired.batchId !== undefined) return { ...(await adoptBatch(client, desired.batchId, status)), adopted: true };
+  if (desired.batchId !== undefined) {
+    // The id reaches the engine: no later create may take it over, no `orphans --clear` clear it.
+    provenance?.journal.handOver(desired.batchId, client.journalKey);
+    return { ...(await adoptBatch(client, desired.batchId, status)), adopted: true };
+  }
   if (provenance) {
     provenance.journal.ensureWritable(); // fail before minting, not after
     const recovered = await recover(client, status, provenance);
     if (recovered) return recovered;
   }
+  let journaled = false;
   const minted = (batchId: string) => {
     hooks.onMinted?.(batchId);
-    provenance?.journal.append("minted", batchId, { account: client.accountKey, resource: provenance.resource });
-    provenance?.log?.(
+    if (!provenance) return;
+    provenance.journal.append("minted", batchId, client.journalKey, { account: client.accountKey, resource: provenance.resource });
+    journaled = true;
+    (provenance.trace ?? provenance.log)?.(
       `minted batch ${batchId} in ${client.accountLabel}${provenance.resource ? ` for ${provenance.resource}` : ""} (journal ${provenance.journal.file})`,
     );
   };
   try {
     const made = await createBatch(client, status, minted);
-    provenance?.journal.append("handed", made.batchId);
+    if (provenance) handed(provenance, made.batchId, client, made.status);
     return { ...made, adopted: false };
   } catch (err) {
     if (err instanceof PartialFailureError) {
-      provenance?.journal.append("handed", err.batchId);
+      if (provenance && !journaled && err.cause instanceof SendGridError && err.cause.code === "JOURNAL_UNWRITABLE") {
+        // Its `minted` line failed, so the status write was never sent: the id has no status, holds
+        // no slot and no mail. It is not handed either: what part of the line was written may read
+        // as "minted, never handed", and then no program may hold the id.
+        throw new SendGridError({
+          ...err.cause,
+          message: `${err.cause.summary}: batch ${err.batchId} was minted and left without a status (it holds no quota slot and no mail), and is not handed to the engine`,
+        });
+      }
+      if (provenance && journaled) handed(provenance, err.batchId, client, err.status);
       throw new MustRecordError(err.message, err.batchId, err.status === "unknown" ? "active" : err.status, err.cause);
     }
     throw err;
@@ -127,29 +152,67 @@ export async function provision(
 }
 
 /**
+ * Mark `batchId` handed before the engine hears of it. When the line cannot be written, the id is
+ * not handed: the error says so, and the journal (which shows it minted and never handed) lets the
+ * next create take it back.
+ */
+function handed(p: Provenance, batchId: string, client: SendGridBatchClient, status: BatchStatus | "unknown"): void {
+  try {
+    p.journal.append("handed", batchId, client.journalKey);
+  } catch (err) {
+    if (!(err instanceof SendGridError)) throw err;
+    throw new SendGridError({
+      ...err,
+      message: `${err.summary}: batch ${batchId} (${status === "unknown" ? "status unknown" : status}) is not handed to the engine, so no program gets its id; the next create with this journal takes it back`,
+    });
+  }
+}
+
+/**
+ * Before a read (an import, a refresh) gives `batchId` to the engine: mark it handed in the
+ * journal (once), and refuse while another running process is taking it over or clearing it.
+ */
+export function handOver(client: SendGridBatchClient, batchId: string, provenance?: Pick<Provenance, "journal">): void {
+  provenance?.journal.handOver(batchId, client.journalKey);
+}
+
+/**
  * Take over a batch the journal proves reached no program (minted by a run that is over, never
  * handed to a host, unclaimed), preferring one minted for the same resource: the create an
  * interrupted run left pending heals without a new batch and without clearing anything. Costs the
- * read of the candidate (1–2 requests) and at most one status write.
+ * read of the candidate (1–2 requests) and at most one status write. Right before the status write
+ * the journal is read again: a batch handed, cleared or claimed first by another process meanwhile
+ * is left to it.
  */
 async function recover(client: SendGridBatchClient, status: BatchStatus, p: Provenance): Promise<Provisioned | undefined> {
-  for (let id = p.journal.claim(client.accountKey, p.resource); id !== undefined; id = p.journal.claim(client.accountKey, p.resource)) {
+  const key = client.journalKey;
+  for (
+    let id = p.journal.claim(client.accountKey, key, p.resource);
+    id !== undefined;
+    id = p.journal.claim(client.accountKey, key, p.resource)
+  ) {
     const held = await readBatch(client, id);
     if (held === undefined) {
       p.log?.(`journal: batch ${id} is not known in ${client.accountLabel}; not taken over`);
       continue;
     }
+    if (!p.journal.holds(id)) {
+      p.log?.(`journal: batch ${id} was handed, cleared or claimed by another process meanwhile; not taken over`);
+      continue;
+    }
+    let now: BatchStatus;
     try {
-      const now = await converge(client, id, status, held);
-      p.journal.append("handed", id);
-      p.log?.(`took over batch ${id} (minted by an interrupted run, never handed to a program) as ${now}`);
-      return { batchId: id, status: now, adopted: false };
+      now = await converge(client, id, status, held);
     } catch (err) {
       // The batch is this resource's now: hand it over with what SendGrid holds (converge re-read it
       // when it changed; otherwise it still holds what was read before the write).
-      p.journal.append("handed", id);
+      const recorded = err instanceof MustRecordError ? err.status : held;
+      handed(p, id, client, recorded);
       throw err instanceof MustRecordError ? err : new MustRecordError(describeError(err), id, held, err);
     }
+    handed(p, id, client, now);
+    p.log?.(`took over batch ${id} (minted by an interrupted run, never handed to a program) as ${now}`);
+    return { batchId: id, status: now, adopted: false };
   }
   return undefined;
 }

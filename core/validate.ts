@@ -11,6 +11,14 @@ export interface Failure {
   reason: string;
 }
 
+/**
+ * One failure as every adapter words it: the reason, prefixed with the property's name (as the
+ * adapter spells it) unless the reason already names it.
+ */
+export function describeFailure(f: Failure): string {
+  return f.reason.startsWith(f.property) || f.reason.includes(`"${f.property}"`) ? f.reason : `${f.property}: ${f.reason}`;
+}
+
 export interface ValidateOptions {
   /** The previously applied inputs, if any: timing rules apply only to what changes. */
   previous?: { status?: unknown; sendAt?: unknown };

@@ -6,7 +6,12 @@
 // set": `!Ref` of a parameter with Default "" is the usual way templates leave an optional
 // property out, and SendGrid has no meaning for an empty subuser, region or batch id.
 
-import { BATCH_PROPERTIES, DEFAULT_STATUS, batchChanges, validateInputs, type BatchSpec, type BatchStatus, type Failure } from "../core";
+// The core's pure modules, not its index: the CDK constructs load this file, and the jsii library
+// built from them (cdk-constructs/) then compiles and ships no SendGrid client.
+import { batchChanges } from "../core/model";
+import { BATCH_PROPERTIES, DEFAULT_STATUS } from "../core/properties";
+import type { BatchSpec, BatchStatus } from "../core/types";
+import { describeFailure, validateInputs, type Failure } from "../core/validate";
 
 export type RawProperties = Record<string, unknown>;
 
@@ -190,7 +195,5 @@ export function changedProperties(id: string, oldProps: RawProperties, newProps:
 
 /** One readable sentence from a list of failures. */
 export function describeFailures(failures: Failure[]): string {
-  // Name the template property unless the reason already does.
-  const named = (f: Failure) => f.reason.startsWith(f.property) || f.reason.includes(`"${f.property}"`);
-  return `Invalid properties: ${failures.map((f) => (named(f) ? f.reason : `${f.property}: ${f.reason}`)).join("; ")}`;
+  return `Invalid properties: ${failures.map(describeFailure).join("; ")}`;
 }

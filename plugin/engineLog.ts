@@ -1,21 +1,17 @@
 // Lines the plugin says to the user while it works (e.g. that a pause waits for a free quota slot),
-// through the engine's Log RPC at INFO: they show in `pulumi up`'s output, the CI log and the event
+// through the engine's Log RPC at INFO (or DEBUG, for a line per created batch): they show in `pulumi up`'s output, the CI log and the event
 // stream. A provider plugin's stderr reaches the engine only as a debug message (seen with
 // --debug alone), so it is the fallback when there is no engine to talk to (a test over gRPC).
 
-import { createRequire } from "node:module";
-import type * as engineGrpc from "@pulumi/pulumi/proto/engine_grpc_pb";
-import type * as engineProto from "@pulumi/pulumi/proto/engine_pb";
 import { PACKAGE } from "./names";
+// The very modules the SDK's server loads (sdkModules.ts).
+import { engineProto as engproto, engineRpc as engrpc, grpc } from "./sdkModules";
 
-// The very modules the SDK's server loads (as sdkServer.ts does).
-const sdkRequire = createRequire(require.resolve("@pulumi/pulumi/provider/server"));
-const grpc = sdkRequire("@grpc/grpc-js") as typeof import("@grpc/grpc-js");
-const engrpc = sdkRequire("../proto/engine_grpc_pb") as typeof engineGrpc;
-const engproto = sdkRequire("../proto/engine_pb") as typeof engineProto;
-
-/** Say one line to the user, attributed to `urn` when given (else to the stack). */
-export type EngineLog = (message: string, urn?: string) => void;
+/**
+ * Say one line to the user, attributed to `urn` when given (else to the stack). At "debug" it stays
+ * out of the run's summary: shown with `--debug`, kept in the engine's log and event stream.
+ */
+export type EngineLog = (message: string, urn?: string, severity?: "info" | "debug") => void;
 
 const toStderr: EngineLog = (message) => {
   process.stderr.write(`${PACKAGE}: ${message}\n`);
@@ -37,9 +33,9 @@ export function engineAddressOf(args: readonly string[]): string | undefined {
 export function engineLog(address: string | undefined): EngineLog {
   if (!address) return toStderr;
   const engine = new engrpc.EngineClient(address, grpc.credentials.createInsecure());
-  return (message, urn) => {
+  return (message, urn, severity = "info") => {
     const req = new engproto.LogRequest();
-    req.setSeverity(engproto.LogSeverity.INFO);
+    req.setSeverity(severity === "debug" ? engproto.LogSeverity.DEBUG : engproto.LogSeverity.INFO);
     req.setMessage(`${PACKAGE}: ${message}`);
     req.setUrn(urn ?? "");
     engine.log(req, (err) => {

@@ -8,7 +8,7 @@ import { checkConfig, configFromVariables, diffConfig } from "./config";
 import type { EngineLog } from "./engineLog";
 import { RESOURCE_TOKEN } from "./names";
 import { BatchResource, check, detailedDiffOf, diff } from "./resource";
-import { SCHEMA } from "./schema";
+import { type PackageInfo, packageSchema } from "./schema";
 import type { ProviderConfigRpcs } from "./sdkServer";
 
 type Props = Record<string, unknown>;
@@ -38,13 +38,14 @@ function onlyScheduledBatch(urn: string): void {
 
 /** The provider object for `main`, and the RPCs the SDK's server lacks (see sdkServer.ts). */
 export function sendgridBatchProvider(
-  version: string,
+  pkg: PackageInfo,
   env: NodeJS.ProcessEnv = process.env,
   log?: EngineLog,
 ): { provider: Provider; rpcs: ProviderConfigRpcs } {
   let config: Props = {};
   const batches = new BatchResource(() => config, env, log);
-  const schema = JSON.stringify({ ...SCHEMA, version });
+  const { version } = pkg;
+  const schema = JSON.stringify(packageSchema(pkg));
 
   const provider: Provider = {
     version,

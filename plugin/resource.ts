@@ -11,6 +11,7 @@ import {
   clientFor,
   converge,
   describeQuotaWait,
+  handOver,
   quotaWaitFromEnv,
   journalFromEnv,
   normaliseInputs,
@@ -149,9 +150,15 @@ export class BatchResource {
     try {
       // The provenance journal (core/journal.ts) names the resource, so a pending create of the same
       // URN takes its own batch back first. Each line also goes through the engine's log, attributed
-      // to the resource, so the id reaches `pulumi up`'s output, the CI log and the event stream.
+      // to the resource; the "minted batch" line (one per created batch) at debug level, so it is in
+      // the engine's log and event stream (and `pulumi up --debug`) but not in the run's summary.
       const journal = journalFromEnv(this.env);
-      const provenance = journal && { journal, resource: urn, log: (line: string) => this.log(line, urn) };
+      const provenance = journal && {
+        journal,
+        resource: urn,
+        log: (line: string) => this.log(line, urn),
+        trace: (line: string) => this.log(line, urn, "debug"),
+      };
       const made = await provision(this.sendgrid(), desired, provenance);
       return { id: made.batchId, outs: outputs(inputs, made.batchId, made.status, made.adopted) };
     } catch (err) {
@@ -187,6 +194,10 @@ export class BatchResource {
           : advised;
       },
     );
+    // The id reaches the engine (an import, a refresh): no later create may take it over, no
+    // `orphans --clear` clear it (the journal says so once; a created batch's says so already).
+    const journal = journalFromEnv(this.env);
+    handOver(this.sendgrid(), id, journal && { journal });
     return { id, props: outputs(props, id, found.status, found.adopted), inputs: found.inputs };
   }
 

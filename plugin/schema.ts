@@ -6,20 +6,47 @@ import { propertySpec, type BatchProperty } from "../core/properties";
 import type { BatchStatus, Region } from "../core/types";
 import { BATCH_STATUS_TOKEN, PACKAGE, REGION_TOKEN, RESOURCE_TOKEN } from "./names";
 
-/** Where the package is published and developed; the Go SDK's module path is the repository's. */
+/**
+ * What the schema takes from package.json: the version, and `repository`, the one setting naming
+ * the GitHub repository that publishes releases. From it come the schema's `repository`, the Go
+ * SDK's module path, and `pluginDownloadURL` (each SDK's pulumi-plugin.json `server`): the engine
+ * downloads pulumi-resource-sendgrid-batch-v<version>-<os>-<arch>.tar.gz from that repository's
+ * GitHub release v<version>. npm's provenance needs the same field to name the repository that
+ * publishes, and the release workflow refuses to run anywhere else (.github/workflows/release.yml).
+ */
+export interface PackageInfo {
+  version: string;
+  repository: string | { url: string };
+}
+
+/** Where the package is documented. */
 const HOMEPAGE = "https://www.npmjs.com/package/pulumi-sendgrid-scheduled-batch";
-const REPOSITORY = "https://github.com/pulumi-sendgrid-scheduled-batch/pulumi-sendgrid-scheduled-batch";
-const GO_MODULE = `${REPOSITORY.replace(/^https:\/\//, "")}/sdk/go`;
+
+/** `owner/name` of the GitHub repository package.json's `repository` names (any npm spelling of it). */
+export function githubRepository(repository: PackageInfo["repository"]): string {
+  const url = typeof repository === "string" ? repository : repository.url;
+  const m =
+    /^(?:git\+)?(?:https:\/\/|ssh:\/\/git@|git:\/\/)?github\.com[/:]([\w.-]+)\/([\w.-]+?)(?:\.git)?\/?$/.exec(url) ??
+    /^(?:github:)?([\w.-]+)\/([\w.-]+)$/.exec(url);
+  if (!m)
+    throw new Error(
+      `package.json's repository (${url}) is not a GitHub repository: the release layout the engine downloads from is a GitHub release`,
+    );
+  return `${m[1]}/${m[2]}`;
+}
+
+/** The engine's download source for the plugin: the repository's GitHub releases (plugins.go's github:// form). */
+export const pluginDownloadURL = (repository: PackageInfo["repository"]) => `github://api.github.com/${githubRepository(repository)}`;
 
 /**
  * What each generated SDK is called. `respectSchemaVersion`: the SDKs carry the schema's version
- * (package.json's, added by the plugin) instead of 0.0.0 / ${VERSION} placeholders.
+ * (package.json's) instead of 0.0.0 / ${VERSION} placeholders.
  */
-const LANGUAGE = {
+const language = (goModule: string) => ({
   python: { packageName: "pulumi_sendgrid_batch", respectSchemaVersion: true, pyproject: { enabled: true } },
-  go: { importBasePath: `${GO_MODULE}/sendgridbatch`, respectSchemaVersion: true },
+  go: { importBasePath: `${goModule}/sendgridbatch`, respectSchemaVersion: true },
   nodejs: { packageName: "pulumi-sendgrid-batch", respectSchemaVersion: true },
-};
+});
 
 /**
  * The enum types' values (a value is sent as its plain string, so the wire is that of a string).
@@ -71,17 +98,28 @@ const CONFIG = {
   apiUrl: { type: "string", description: described("apiUrl") },
 };
 
-export const SCHEMA = {
+/** The package schema at package.json's version and repository (what GetSchema serves). */
+export const packageSchema = (pkg: PackageInfo) => {
+  const repository = `https://github.com/${githubRepository(pkg.repository)}`;
+  return {
+    ...SCHEMA,
+    version: pkg.version,
+    repository,
+    pluginDownloadURL: pluginDownloadURL(pkg.repository),
+    // The Go SDK is a module of its own in the repository's sdk/go (its tags: sdk/go/v<version>).
+    language: language(`${repository.replace(/^https:\/\//, "")}/sdk/go`),
+  };
+};
+
+const SCHEMA = {
   name: PACKAGE,
   displayName: "SendGrid scheduled-send batches",
   description: "Twilio SendGrid scheduled-send batches (pause, cancel, resume mail scheduled with a batch_id) as Pulumi resources.",
   keywords: ["sendgrid", "email", "category/utility"],
   homepage: HOMEPAGE,
-  repository: REPOSITORY,
   license: "Apache-2.0",
   // The generators write the version everywhere and give sdk/go its own go.mod (a module of its own).
   meta: { supportPack: true },
-  language: LANGUAGE,
   config: { variables: CONFIG },
   types: TYPES,
   provider: {

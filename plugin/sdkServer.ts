@@ -13,19 +13,15 @@
 //    no such field). A provider whose account is its configuration needs all four, so they are
 //    added to the service object `main` registers.
 
-import { createRequire } from "node:module";
 import type * as pb from "@pulumi/pulumi/proto/provider_pb";
 import type { Failure } from "../core";
 import type { DetailedDiffResult, PropertyDiffKind } from "./resource";
+import { grpc, providerProto as provproto, providerRpc as provrpc, structPb } from "./sdkModules";
 
 type Props = Record<string, unknown>;
 
-// Load the very modules the SDK's server uses (a second copy would not see the patches).
-const sdkRequire = createRequire(require.resolve("@pulumi/pulumi/provider/server"));
-const grpc = sdkRequire("@grpc/grpc-js") as typeof import("@grpc/grpc-js");
-const provproto = sdkRequire("../proto/provider_pb") as typeof import("@pulumi/pulumi/proto/provider_pb");
-const provrpc = sdkRequire("../proto/provider_grpc_pb") as { ResourceProviderService: object };
-const { Struct } = sdkRequire("google-protobuf/google/protobuf/struct_pb") as typeof import("google-protobuf/google/protobuf/struct_pb");
+// The very modules the SDK's server uses (sdkModules.ts: a second copy would not see the patches).
+const { Struct } = structPb;
 
 let readShimmed = false;
 

@@ -17,6 +17,7 @@ import {
   batchChanges,
   clientFor,
   converge,
+  handOver,
   journalFromEnv,
   normaliseInputs,
   provision,
@@ -100,6 +101,18 @@ function settingsFor(props: ScheduledBatchInputs): ConnectionSettings {
 const say = (line: string): void => {
   process.stderr.write(`sendgrid-batch: ${line}\n`);
 };
+const MINTED_LINES_ENV = "SENDGRID_BATCH_LOG_MINTED";
+/** The "minted batch" line of each create: the first of the run names the journal, the rest stay quiet unless asked for. */
+function mintedLine(file: string): (line: string) => void {
+  return (line) => {
+    if (process.env[MINTED_LINES_ENV] === "1") say(line);
+    else if (!said.has(file)) say(`the ids of the batches this run mints are journaled in ${file} (${MINTED_LINES_ENV}=1 prints each)`);
+    said.add(file);
+  };
+}
+/** The journals this run (one provider process) has named. */
+const said = new Set<string>();
+
 /** While the client waits for a free quota slot, say so. */
 const printQuotaWait = (info: QuotaWaitInfo): void => say(describeQuotaWait(info));
 
@@ -162,9 +175,11 @@ export async function create(inputs: Props): Promise<{ id: string; outs: Props }
   const spec = inputs as ScheduledBatchInputs & Props;
   try {
     // The provenance journal (core/journal.ts) proves which minted ids never reached a program. The
-    // dynamic-provider host does not tell a create its resource, so none is named.
+    // dynamic-provider host does not tell a create its resource, so none is named. Its stderr is
+    // all this host has, and the engine shows each line in the run's summary: so one line per run
+    // says where the ids go, and SENDGRID_BATCH_LOG_MINTED=1 prints each minted id as well.
     const journal = journalFromEnv();
-    const provenance = journal && { journal, log: say };
+    const provenance = journal && { journal, log: say, trace: mintedLine(journal.file) };
     const made = await provision(clientOf(spec), spec, provenance);
     return { id: made.batchId, outs: outputs(spec, made.batchId, made.status, made.adopted) };
   } catch (err) {
@@ -191,7 +206,12 @@ export async function update(id: string, olds: Props, news: Props): Promise<{ ou
 async function readBatch(id: string, props: Props = {}): Promise<{ id: string; props: Props; inputs?: Props }> {
   const state = props as Partial<ScheduledBatchOutputs> & Props;
   // An id the account does not know fails the refresh (UNKNOWN_BATCH): state keeps the batch.
-  const found = await refresh(clientOf(state), id, state).catch(advised);
+  const client = clientOf(state);
+  const found = await refresh(client, id, state).catch(advised);
+  // The id reaches the engine (a refresh): no later create may take it over, no `orphans --clear`
+  // clear it (the journal says so once; a created batch's says so already).
+  const journal = journalFromEnv();
+  handOver(client, id, journal && { journal });
   const inputs: Props = { ...found.inputs };
   // The account is a resource input here (the plugin takes it from provider configuration).
   for (const k of ACCOUNT_PROPERTIES) if (state[k] !== undefined) inputs[k] = state[k];

@@ -7,7 +7,7 @@
 #   --schema-only  print the check report (Pulumi's binder diagnostics, unknown keys) and stop
 #
 # The schema is exactly what the plugin's GetSchema serves (plugin/schema.ts plus package.json's
-# version), read from the built dist/ (so run `npm run build` first; `npm run sdk` does). The
+# version and repository), read from the built dist/ (so run `npm run build` first; `npm run sdk` does). The
 # generator is scripts/sdkgen, built and cached by scripts/ensure-sdkgen.sh. Any binder diagnostic
 # (warnings too) or unknown schema key stops it before anything is written.
 set -euo pipefail
@@ -33,7 +33,7 @@ if [[ -n "$given" ]]; then
 else
   node -e '
     const { sendgridBatchProvider } = require("./dist/plugin/provider.js");
-    process.stdout.write(sendgridBatchProvider(require("./package.json").version).provider.schema);
+    process.stdout.write(sendgridBatchProvider(require("./package.json")).provider.schema);
   ' >"$schema"
 fi
 

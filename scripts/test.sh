@@ -17,7 +17,11 @@ ACTIONLINT="$(bash scripts/ensure-actionlint.sh | tail -n 1)"
 # The SDK generator (Go, after the CLI: same Pulumi modules) and Pulumi's Python SDK for sdk/python.
 SDKGEN="$(bash scripts/ensure-sdkgen.sh | tail -n 1)"
 PULUMI_PYTHON="$(bash scripts/ensure-pulumi-python.sh | tail -n 1)"
-export PULUMI_CLI_BIN CFN_LINT ACTIONLINT SDKGEN PULUMI_PYTHON
+# The jsii construct library built from cdk/ (after build:lambda: it ships the bundle; cached by the
+# hash of its inputs) and the Python CDK app's pins (aws-cdk-lib at the library's floor, cdk-nag).
+CDK_CONSTRUCTS="$(bash scripts/ensure-cdk-constructs.sh | tail -n 1)"
+CDK_PYTHON="$(bash scripts/ensure-cdk-python.sh | tail -n 1)"
+export PULUMI_CLI_BIN CFN_LINT ACTIONLINT SDKGEN PULUMI_PYTHON CDK_CONSTRUCTS CDK_PYTHON
 # Compile the generated Go SDK and its mocks test (minutes the first time, Go's build cache keeps
 # them) before the suites run in parallel; test/sdk-go.test.ts then vets and runs them, and reports
 # any failure.

@@ -56,7 +56,7 @@ describe("cdk.json's app command, run with CDK_OUTDIR", () => {
     expect(bad.code).not.toBe(0);
     expect(bad.template).toBeUndefined();
     const reason = validateInputs({ status: "stopped" }, { now: 0 }).failures[0]?.reason as string;
-    expect(bad.stderr).toContain(`ScheduledBatch ${STACK_NAME}/Newsletter: ${reason}`);
+    expect(bad.stderr).toContain(`[${STACK_NAME}/Newsletter] ${reason}`);
   });
 });
 

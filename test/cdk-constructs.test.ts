@@ -1,17 +1,17 @@
 // The CDK constructs (cdk/) synthesized in process and read with aws-cdk-lib/assertions: one
 // function for every batch of a stack and key source, its exact IAM statements, retries off, the
 // properties the handler reads (checked with the handler's own parser), and bad props refused at
-// synth with the core's own messages.
+// synth as CDK validation errors worded by the core.
 
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { App, CfnParameter, Fn, Stack } from "aws-cdk-lib";
+import { App, CfnParameter, Errors, Fn, Stack } from "aws-cdk-lib";
 import { Annotations, Match, Template } from "aws-cdk-lib/assertions";
 import * as kms from "aws-cdk-lib/aws-kms";
 import * as secretsmanager from "aws-cdk-lib/aws-secretsmanager";
-import { ScheduledBatch, type ScheduledBatchProps, SendGridApiKey, SendGridBatchProvider } from "../cdk";
-import { INPUT_PROPERTIES, propertySpec, validateInputs } from "../core";
+import { BatchStatus, Region, ScheduledBatch, type ScheduledBatchProps, SendGridApiKey, SendGridBatchProvider } from "../cdk";
+import { BATCH_STATUSES, INPUT_PROPERTIES, REGIONS, describeFailure, propertySpec, validateInputs } from "../core";
 import { parseProperties } from "../lambda/properties";
 
 const SECRET_ARN = "arn:aws:secretsmanager:us-east-1:123456789012:secret:sendgrid-api-key-AbCdEf";
@@ -62,7 +62,7 @@ const LOG_STATEMENT = {
 };
 
 describe("one provider, two batches", () => {
-  const { template } = stackWith({ Newsletter: { status: "paused" }, Digest: { status: "active" } });
+  const { template } = stackWith({ Newsletter: { status: BatchStatus.PAUSED }, Digest: { status: BatchStatus.ACTIVE } });
 
   test("share one function, one role, one log group and one retry setting", () => {
     for (const type of ["AWS::Lambda::Function", "AWS::IAM::Role", "AWS::Logs::LogGroup", "AWS::Lambda::EventInvokeConfig"]) {
@@ -110,11 +110,11 @@ describe("one provider, two batches", () => {
 
 describe("the properties are the ones the handler reads", () => {
   const inputs = {
-    status: "paused",
+    status: BatchStatus.PAUSED,
     sendAt: "2099-01-01T09:00:00Z",
     batchId: "HkJ5yLYULb7Rj8GKSx7u025ouWVlMgAi",
     onBehalfOf: "subuser-a",
-    region: "eu",
+    region: Region.EU,
     apiUrl: "https://api.eu.sendgrid.com",
   } as const;
 
@@ -147,7 +147,7 @@ describe("the properties are the ones the handler reads", () => {
     const parsed = parseProperties(delivered, { now: 4_070_900_000, previous: delivered });
     expect(parsed.failures).toEqual([]);
     expect(parsed.keySource).toEqual({ kind: "secretsmanager", secretArn: SECRET_ARN });
-    expect(parsed.spec).toEqual({ ...inputs, sendAt: 4_070_941_200 });
+    expect(parsed.spec).toEqual({ ...inputs, status: "paused", region: "eu", sendAt: 4_070_941_200 });
   });
 
   test("a prop left out is left out (the handler's default applies)", () => {
@@ -157,7 +157,7 @@ describe("the properties are the ones the handler reads", () => {
   });
 });
 
-describe("bad props fail at synth with the core's own messages", () => {
+describe("bad props fail the synth as CDK validation errors, in the core's words", () => {
   const now = Math.floor(Date.now() / 1000);
   const cases: [string, Record<string, unknown>][] = [
     ["a status SendGrid does not have", { status: "stopped" }],
@@ -171,23 +171,38 @@ describe("bad props fail at synth with the core's own messages", () => {
     ["a misspelt prop (JavaScript callers)", { stauts: "paused" }],
   ];
 
+  /** What app.synth() throws for the stack (undefined when it succeeds). */
+  function synthError(stack: Stack): Error | undefined {
+    try {
+      (stack.node.root as App).synth();
+      return undefined;
+    } catch (err) {
+      return err as Error;
+    }
+  }
+
   test.each(cases)("%s", (_name, props) => {
     const expected = validateInputs(props, { now }).failures;
     expect(expected).toHaveLength(1);
     const stack = newStack();
     const provider = new SendGridBatchProvider(stack, "SendGrid", { apiKey: SendGridApiKey.fromSecretArn(SECRET_ARN) });
-    expect(() => new ScheduledBatch(stack, "Batch", { provider, ...(props as Omit<ScheduledBatchProps, "provider">) })).toThrow(
-      expected[0]?.reason,
-    );
+    // Constructing succeeds (CDK validates at synth, all constructs at once); the synth fails.
+    new ScheduledBatch(stack, "Batch", { provider, ...(props as Omit<ScheduledBatchProps, "provider">) });
+    const err = synthError(stack);
+    expect(err && Errors.isValidationError(err)).toBe(true);
+    expect(err?.message).toContain(`[Batches/Batch] ${describeFailure(expected[0] as { property: string; reason: string })}`);
   });
 
-  test("every problem at once, naming the construct", () => {
+  test("every problem at once, one line each, naming the construct", () => {
     const stack = newStack();
     const provider = new SendGridBatchProvider(stack, "SendGrid", { apiKey: SendGridApiKey.fromSecretArn(SECRET_ARN) });
     const bad = { status: "stopped", region: "us" } as unknown as Omit<ScheduledBatchProps, "provider">;
-    expect(() => new ScheduledBatch(stack, "Batch", { provider, ...bad })).toThrow(
-      /^ScheduledBatch Batches\/Batch: status must be one of .*\(got "stopped"\); region must be .*\(got "us"\)$/,
-    );
+    new ScheduledBatch(stack, "Batch", { provider, ...bad });
+    new ScheduledBatch(stack, "Other", { provider, batchId: "test" });
+    const message = synthError(stack)?.message ?? "";
+    expect(message).toMatch(/^\s*\[Batches\/Batch\] status must be one of .*\(got "stopped"\)$/m);
+    expect(message).toMatch(/^\s*\[Batches\/Batch\] region must be .*\(got "us"\)$/m);
+    expect(message).toMatch(/^\s*\[Batches\/Other\] batchId/m);
   });
 
   test("values unknown until deploy (tokens) are skipped, like Pulumi's unknowns, and pass through", () => {
@@ -196,7 +211,7 @@ describe("bad props fail at synth with the core's own messages", () => {
     const status = new CfnParameter(stack, "Status", { type: "String" }).valueAsString;
     new ScheduledBatch(stack, "Batch", {
       provider,
-      status: status as ScheduledBatchProps["status"],
+      status: status as BatchStatus,
       apiUrl: Fn.importValue("sendgrid-api-url"),
       sendAt: new CfnParameter(stack, "SendAt", { type: "Number" }).valueAsNumber,
     });
@@ -210,7 +225,7 @@ describe("bad props fail at synth with the core's own messages", () => {
   test("SendGrid's clock rules only warn (the handler decides them at deploy, knowing the previous properties)", () => {
     const tooFar = now + 5 * 86_400;
     const tooLate = now + 300;
-    const { stack } = stackWith({ Far: { sendAt: tooFar }, Late: { status: "paused", sendAt: tooLate } });
+    const { stack } = stackWith({ Far: { sendAt: tooFar }, Late: { status: BatchStatus.PAUSED, sendAt: tooLate } });
     const expected = [
       ...validateInputs({ sendAt: tooFar }, { now }).failures,
       ...validateInputs({ status: "paused", sendAt: tooLate }, { now }).failures,
@@ -225,10 +240,28 @@ describe("bad props fail at synth with the core's own messages", () => {
       expect(String(w.entry.data)).toMatch(/\(checked again at deploy\)/);
     }
   });
+
+  test("strict: the clock rules are validation errors instead (and no warning is left)", () => {
+    const tooFar = now + 5 * 86_400;
+    const stack = newStack();
+    const provider = new SendGridBatchProvider(stack, "SendGrid", { apiKey: SendGridApiKey.fromSecretArn(SECRET_ARN) });
+    new ScheduledBatch(stack, "Far", { provider, sendAt: tooFar, strict: true });
+    const reason = validateInputs({ sendAt: tooFar }, { now }).failures[0]?.reason as string;
+    const err = synthError(stack);
+    const warnings = stack.node.findAll().flatMap((c) => c.node.metadata.filter((m) => m.type === "aws:cdk:warning"));
+    expect(warnings).toEqual([]);
+    expect(err && Errors.isValidationError(err)).toBe(true);
+    expect(err?.message).toContain(`[Batches/Far] ${reason.slice(0, reason.search(/\d/))}`);
+  });
+});
+
+test("BatchStatus and Region are the core's values, in its order", () => {
+  expect(Object.values(BatchStatus)).toEqual(BATCH_STATUSES);
+  expect(Object.values(Region)).toEqual(REGIONS);
 });
 
 describe("the key source", () => {
-  test("an SSM parameter with a customer-managed key: GetParameter on that parameter, Decrypt through SSM or Secrets Manager only", () => {
+  test("an SSM parameter with a customer-managed key: GetParameter on that parameter, Decrypt through SSM only", () => {
     const { template, batches } = stackWith({ Batch: {} }, SendGridApiKey.fromParameterName("/sendgrid/api-key", { kmsKeyArn: KEY_ARN }));
     expect(statementsOf(template)).toEqual([
       LOG_STATEMENT,
@@ -243,7 +276,7 @@ describe("the key source", () => {
         Effect: "Allow",
         Action: "kms:Decrypt",
         Resource: KEY_ARN,
-        Condition: { StringEquals: { "kms:ViaService": ["secretsmanager.us-east-1.amazonaws.com", "ssm.us-east-1.amazonaws.com"] } },
+        Condition: { StringEquals: { "kms:ViaService": "ssm.us-east-1.amazonaws.com" } },
       },
     ]);
     expect(batches.Batch).toBeDefined();
@@ -267,6 +300,10 @@ describe("the key source", () => {
       ["ReadTheApiKeySecret", { Ref: secretId }],
       ["DecryptTheApiKey", { "Fn::GetAtt": [keyId, "Arn"] }],
     ]);
+    // Decrypt through Secrets Manager only: the key is not in SSM.
+    expect((statements[2] as { Condition?: unknown }).Condition).toEqual({
+      StringEquals: { "kms:ViaService": "secretsmanager.us-east-1.amazonaws.com" },
+    });
     template.hasResourceProperties("Custom::SendGridScheduledBatch", { ApiKeySecretArn: { Ref: secretId } });
   });
 
@@ -280,15 +317,68 @@ describe("the key source", () => {
     expect(() => SendGridApiKey.fromSecret(byName)).toThrow(/no full ARN/);
   });
 
-  test("one function per stack and key source: a second provider of the same key in a stack is refused, another key or stack is not", () => {
+  test("one function per stack and key source: a second provider of the same key in a stack fails the synth, another key or stack does not", () => {
     const stack = newStack();
     new SendGridBatchProvider(stack, "SendGrid", { apiKey: SendGridApiKey.fromSecretArn(SECRET_ARN) });
-    expect(() => new SendGridBatchProvider(stack, "Again", { apiKey: SendGridApiKey.fromSecretArn(SECRET_ARN) })).toThrow(
-      "Batches/Again: Batches/SendGrid already serves this API key in stack Batches; pass that provider to every ScheduledBatch (one function per stack and key source)",
-    );
     new SendGridBatchProvider(stack, "Eu", { apiKey: SendGridApiKey.fromParameterName("/sendgrid/eu-key") });
-    new SendGridBatchProvider(newStack("Other"), "SendGrid", { apiKey: SendGridApiKey.fromSecretArn(SECRET_ARN) });
+    const other = newStack("Other");
+    new SendGridBatchProvider(other, "SendGrid", { apiKey: SendGridApiKey.fromSecretArn(SECRET_ARN) });
     Template.fromStack(stack).resourceCountIs("AWS::Lambda::Function", 2);
+    Template.fromStack(other).resourceCountIs("AWS::Lambda::Function", 1);
+    const again = newStack();
+    new SendGridBatchProvider(again, "SendGrid", { apiKey: SendGridApiKey.fromSecretArn(SECRET_ARN) });
+    new SendGridBatchProvider(again, "Again", { apiKey: SendGridApiKey.fromSecretArn(SECRET_ARN) });
+    expect(() => Template.fromStack(again)).toThrow(
+      "[Batches/Again] Batches/SendGrid already serves this API key in stack Batches; pass that provider to every ScheduledBatch (one function per stack and key source)",
+    );
+  });
+});
+
+describe("SendGridBatchProvider.fromServiceToken: a function deployed elsewhere", () => {
+  const FUNCTION_ARN = "arn:aws:lambda:us-east-1:123456789012:function:sendgrid-scheduled-batch";
+
+  test("the batches name it as their ServiceToken, with the key pointer it reads; the stack has no function, role, log group or retry setting", () => {
+    const stack = newStack();
+    const provider = SendGridBatchProvider.fromServiceToken(
+      stack,
+      "SendGrid",
+      FUNCTION_ARN,
+      SendGridApiKey.fromParameterName("/sendgrid/api-key"),
+    );
+    new ScheduledBatch(stack, "Newsletter", { provider, status: BatchStatus.PAUSED });
+    new ScheduledBatch(stack, "Digest", { provider });
+    const template = Template.fromStack(stack);
+    for (const type of ["AWS::Lambda::Function", "AWS::IAM::Role", "AWS::Logs::LogGroup", "AWS::Lambda::EventInvokeConfig"]) {
+      template.resourceCountIs(type, 0);
+    }
+    const batches = Object.values(template.findResources("Custom::SendGridScheduledBatch") as Resources);
+    expect(batches).toHaveLength(2);
+    for (const b of batches) {
+      expect(b.Properties).toMatchObject({ ServiceToken: FUNCTION_ARN, ServiceTimeout: "300", ApiKeyParameterName: "/sendgrid/api-key" });
+      expect(b.DependsOn).toBeUndefined();
+    }
+    expect(Object.keys(template.toJSON().Resources as object)).toHaveLength(2);
+  });
+
+  test("an imported ARN (a token) passes through", () => {
+    const stack = newStack();
+    const token = Fn.importValue("sendgrid-scheduled-batch-ServiceToken");
+    const provider = SendGridBatchProvider.fromServiceToken(stack, "SendGrid", token, SendGridApiKey.fromSecretArn(SECRET_ARN));
+    new ScheduledBatch(stack, "Batch", { provider });
+    Template.fromStack(stack).hasResourceProperties("Custom::SendGridScheduledBatch", {
+      ServiceToken: { "Fn::ImportValue": "sendgrid-scheduled-batch-ServiceToken" },
+    });
+  });
+
+  test.each([
+    ["a version", `${FUNCTION_ARN}:3`, /names a version or an alias/],
+    ["an alias", `${FUNCTION_ARN}:live`, /names a version or an alias/],
+    ["an SNS topic", "arn:aws:sns:us-east-1:123456789012:topic", /is not a Lambda function ARN/],
+  ])("%s fails the synth", (_name, arn, reason) => {
+    const stack = newStack();
+    const provider = SendGridBatchProvider.fromServiceToken(stack, "SendGrid", arn, SendGridApiKey.fromSecretArn(SECRET_ARN));
+    new ScheduledBatch(stack, "Batch", { provider });
+    expect(() => Template.fromStack(stack)).toThrow(reason);
   });
 });
 

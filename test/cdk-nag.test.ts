@@ -5,7 +5,7 @@
 import { App, Stack, Validations } from "aws-cdk-lib";
 import type { IConstruct } from "constructs";
 import { AwsSolutionsChecks } from "cdk-nag";
-import { ScheduledBatch, SendGridApiKey, SendGridBatchProvider } from "../cdk";
+import { BatchStatus, Region, ScheduledBatch, SendGridApiKey, SendGridBatchProvider } from "../cdk";
 
 // The example imports the constructs by package name; here that is the source.
 jest.mock("pulumi-sendgrid-scheduled-batch/cdk", () => jest.requireActual("../cdk"), { virtual: true });
@@ -25,7 +25,7 @@ function ssmApp(): App {
   const provider = new SendGridBatchProvider(stack, "SendGrid", {
     apiKey: SendGridApiKey.fromParameterName("/sendgrid/api-key", { kmsKeyArn: KEY_ARN }),
   });
-  new ScheduledBatch(stack, "Newsletter", { provider, status: "paused", region: "eu" });
+  new ScheduledBatch(stack, "Newsletter", { provider, status: BatchStatus.PAUSED, region: Region.EU });
   return app;
 }
 

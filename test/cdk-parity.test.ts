@@ -7,7 +7,7 @@ import { execFileSync } from "node:child_process";
 import * as path from "node:path";
 import { Stack } from "aws-cdk-lib";
 import { Template } from "aws-cdk-lib/assertions";
-import { ScheduledBatch, SendGridApiKey, SendGridBatchProvider } from "../cdk";
+import { BatchStatus, Region, ScheduledBatch, SendGridApiKey, SendGridBatchProvider } from "../cdk";
 import { KNOWN_PROPERTIES } from "../lambda/properties";
 import { REPO_ROOT } from "../scripts/lib/repoRoot";
 import { cfnLintPath } from "./support/cdkApp";
@@ -166,7 +166,7 @@ function dependencies(resources: Record<string, Resource>, id: string, seen = ne
 function cdkStack(apiKey: SendGridApiKey): Cfn {
   const stack = new Stack();
   const provider = new SendGridBatchProvider(stack, "SendGrid", { apiKey });
-  new ScheduledBatch(stack, "Batch", { provider, status: "paused" });
+  new ScheduledBatch(stack, "Batch", { provider, status: BatchStatus.PAUSED });
   return Template.fromStack(stack).toJSON() as Cfn;
 }
 
@@ -215,11 +215,11 @@ test("the properties a ScheduledBatch can write are exactly those the handler re
   const other = new SendGridBatchProvider(stack, "Ssm", { apiKey: SendGridApiKey.fromParameterName(PARAMETER) });
   new ScheduledBatch(stack, "Every", {
     provider,
-    status: "paused",
+    status: BatchStatus.PAUSED,
     sendAt: "2099-01-01T09:00:00Z",
     batchId: "HkJ5yLYULb7Rj8GKSx7u025ouWVlMgAi",
     onBehalfOf: "subuser-a",
-    region: "eu",
+    region: Region.EU,
     apiUrl: "https://api.eu.sendgrid.com",
   });
   new ScheduledBatch(stack, "ViaSsm", { provider: other });

@@ -15,12 +15,12 @@
 // become paused is certain to be unrecorded for 3 s; the test interrupts right after the count of
 // paused batches passes a threshold.
 
-import * as fs from "node:fs";
 import * as path from "node:path";
 import type { JournalEntry } from "../core";
 import { DEFAULT_EMULATOR_API_KEY } from "../emulator";
 import { REPO_ROOT } from "../scripts/lib/engine";
 import { useEmulator } from "./support/emulator";
+import { readJournal } from "./support/journalLines";
 import { cliProject, killTree, type CliProject, type StackExport } from "./support/pulumiCli";
 
 jest.setTimeout(480_000);
@@ -121,11 +121,7 @@ describe.each([["SIGINT" as const], ["SIGTERM" as const]])("a graceful %s mid-up
 
 /** The journal's lines (core/journal.ts) as the provider processes wrote them. */
 function journalLines(p: CliProject): JournalEntry[] {
-  return fs
-    .readFileSync(p.journal, "utf8")
-    .trim()
-    .split("\n")
-    .map((l) => JSON.parse(l) as JournalEntry);
+  return readJournal(p.journal);
 }
 
 /** Ids minted and never handed to the engine: the batches a killed run left that only the journal knows. */

@@ -2,6 +2,7 @@
 // the emulator over HTTP. What it proves decides whether a batch may be taken over or cleared, so
 // each rule that keeps a batch out of reach is pinned here.
 import { spawn } from "node:child_process";
+import { randomUUID } from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -10,6 +11,7 @@ import { Journal, SendGridBatchClient, createBatch, provision } from "../core";
 import { BatchResource } from "../plugin/resource";
 import * as rt from "../provider/runtime";
 import { takeSendGridCalls, useEmulator } from "./support/emulator";
+import { journalLine, killedRunEntry, readJournal } from "./support/journalLines";
 
 const sg = useEmulator();
 let client: SendGridBatchClient;
@@ -23,32 +25,32 @@ beforeEach(async () => {
   file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "sgb-journal-")), "journal.jsonl");
 });
 
-/** A line as a killed run on a CI runner left it: minted, never handed. */
+/** A line as a killed run on a CI runner left it (with this account's key): minted, never handed. */
 function mintedByKilledRun(batchId: string, resource?: string): string {
-  return `${JSON.stringify({ event: "minted", batchId, run: `killed-${batchId}`, host: "ci-runner-7", pid: 4242, time: "2026-12-03T01:00:00.000Z", account: client.accountKey, resource })}\n`;
+  return journalLine(killedRunEntry(batchId, client.accountKey, resource), client.journalKey);
 }
 
 test("a line cut short by a crash is skipped, and the lines appended after it are read", async () => {
   const a = (await createBatch(client, "paused")).batchId;
   const b = (await createBatch(client, "paused")).batchId;
-  fs.writeFileSync(file, `${mintedByKilledRun(a)}{"event":"minted","batchId":"tor`);
+  fs.writeFileSync(file, `${mintedByKilledRun(a)}\n{"event":"minted","batchId":"tor`);
   const journal = new Journal(file);
-  expect(journal.unsettled(client.accountKey).map((m) => m.minted.batchId)).toEqual([a]);
-  fs.appendFileSync(file, `\n${mintedByKilledRun(b)}`);
-  expect(journal.unsettled(client.accountKey).map((m) => m.minted.batchId)).toEqual([a, b]);
+  expect(journal.unsettled(client.accountKey, client.journalKey).map((m) => m.minted.batchId)).toEqual([a]);
+  fs.appendFileSync(file, mintedByKilledRun(b));
+  expect(journal.unsettled(client.accountKey, client.journalKey).map((m) => m.minted.batchId)).toEqual([a, b]);
 });
 
 test("an id handed to the engine, minted by a running process, or of another account is never proof", async () => {
   const journal = new Journal(file);
   const handed = (await createBatch(client, "paused")).batchId;
-  journal.append("minted", handed, { account: client.accountKey });
-  journal.append("handed", handed);
+  journal.append("minted", handed, client.journalKey, { account: client.accountKey });
+  journal.append("handed", handed, client.journalKey);
   const live = (await createBatch(client, "paused")).batchId;
-  journal.append("minted", live, { account: client.accountKey }); // this process: still running
+  journal.append("minted", live, client.journalKey, { account: client.accountKey }); // this process: still running
   const other = (await createBatch(client, "paused")).batchId;
-  fs.appendFileSync(file, mintedByKilledRun(other).replace(client.accountKey, "https://api.eu.sendgrid.com|"));
-  expect(journal.unsettled(client.accountKey)).toEqual([]);
-  expect(journal.claim(client.accountKey)).toBeUndefined();
+  fs.appendFileSync(file, journalLine(killedRunEntry(other, "https://api.eu.sendgrid.com|"), client.journalKey));
+  expect(journal.unsettled(client.accountKey, client.journalKey)).toEqual([]);
+  expect(journal.claim(client.accountKey, client.journalKey)).toBeUndefined();
 });
 
 test("two processes claiming from one journal at once never take the same batch", async () => {
@@ -56,16 +58,20 @@ test("two processes claiming from one journal at once never take the same batch"
   for (let i = 0; i < 6; i++) ids.push((await createBatch(client, "paused")).batchId);
   fs.writeFileSync(file, ids.map((id) => mintedByKilledRun(id)).join(""));
   const script = `
-    const { Journal } = require(${JSON.stringify(path.join(__dirname, "..", "dist", "core", "journal.js"))});
+    const { Journal, JournalKey } = require(${JSON.stringify(path.join(__dirname, "..", "dist", "core", "journal.js"))});
     const j = new Journal(process.argv[1]);
+    const key = new JournalKey(process.env.SENDGRID_API_KEY);
     const got = [];
-    for (let id = j.claim(process.argv[2]); id !== undefined; id = j.claim(process.argv[2])) got.push(id);
+    for (let id = j.claim(process.argv[2], key); id !== undefined; id = j.claim(process.argv[2], key)) got.push(id);
     console.log(JSON.stringify(got));
     setTimeout(() => {}, 1500); // stay alive: a live claim must keep the other process away
   `;
   const run = () =>
     new Promise<string[]>((resolve, reject) => {
-      const child = spawn(process.execPath, ["-e", script, file, client.accountKey], { stdio: ["ignore", "pipe", "inherit"] });
+      const child = spawn(process.execPath, ["-e", script, file, client.accountKey], {
+        env: { ...process.env, SENDGRID_API_KEY: DEFAULT_EMULATOR_API_KEY },
+        stdio: ["ignore", "pipe", "inherit"],
+      });
       let out = "";
       child.stdout.on("data", (c: Buffer) => (out += c.toString()));
       child.on("close", (code) => (code === 0 ? resolve(JSON.parse(out) as string[]) : reject(new Error(`exit ${code}`))));
@@ -88,11 +94,7 @@ test("the plugin's create takes back the batch minted for its own URN first, wit
   const made = await plugin.create({ status: "paused" }, urn);
   expect(made).toMatchObject({ id: mine, outs: { batchId: mine, status: "paused", adopted: false } });
   expect(await takeSendGridCalls(sg.admin)).toEqual(["GET /v3/user/scheduled_sends/{batch_id}"]);
-  const lines = fs
-    .readFileSync(file, "utf8")
-    .trim()
-    .split("\n")
-    .map((l) => JSON.parse(l) as { event: string; batchId: string });
+  const lines = readJournal(file);
   expect(lines.slice(-2).map((l) => [l.event, l.batchId])).toEqual([
     ["claimed", mine],
     ["handed", mine],
@@ -134,4 +136,235 @@ test("each create journals its id before the status write and marks it handed af
     ["minted", made.batchId],
     ["handed", made.batchId],
   ]);
+});
+
+/** Past every send time: the fate of each message, by subject. */
+async function fatesAfterSendTime(): Promise<Record<string, string>> {
+  await sg.admin.advanceClock(3 * 3600);
+  return Object.fromEntries((await sg.admin.messages()).map((m) => [m.subject, m.fate]));
+}
+
+/** A program's message on `batchId`, two hours ahead (subject: the batch id). */
+async function mailOn(batchId: string): Promise<void> {
+  await sg.admin.seedMessage({ batch_id: batchId, send_at: (await sg.admin.now()) + 7200, onBehalfOf: null, subject: batchId });
+}
+
+describe("every route by which an id reaches the engine marks it handed first (issue 22, path 1)", () => {
+  test("a batch adopted with batchId is never taken over by a later create: its held mail stays held", async () => {
+    const x = (await createBatch(client, "paused")).batchId;
+    fs.writeFileSync(file, mintedByKilledRun(x));
+    const journal = new Journal(file);
+    const adopted = await provision(client, { batchId: x, status: "paused" }, { journal });
+    expect(adopted).toEqual({ batchId: x, status: "paused", adopted: true });
+    await mailOn(x);
+    const next = await provision(client, {}, { journal });
+    expect(next.batchId).not.toBe(x);
+    expect(journal.entries().filter((e) => e.batchId === x && e.event === "handed")).toHaveLength(1);
+    expect(await fatesAfterSendTime()).toEqual({ [x]: "scheduled" });
+  });
+
+  test.each([
+    [
+      "the plugin's import (Read without properties)",
+      (x: string) => new BatchResource(() => ({ apiUrl: sg.url }), journalEnv()).read(x, {}),
+    ],
+    ["the dynamic provider's refresh", (x: string) => rt.read(x, { apiUrl: sg.url, status: "paused", batchId: x, adopted: false })],
+  ])("an id %s returns is never taken over by a later create", async (_name, read) => {
+    const x = (await createBatch(client, "paused")).batchId;
+    fs.writeFileSync(file, mintedByKilledRun(x));
+    const before = process.env.SENDGRID_BATCH_JOURNAL;
+    process.env.SENDGRID_BATCH_JOURNAL = file;
+    try {
+      await expect(read(x)).resolves.toMatchObject({ id: x });
+      await mailOn(x);
+      const next = await new BatchResource(() => ({ apiUrl: sg.url }), journalEnv()).create({ status: "active" }, "urn:next");
+      expect(next.id).not.toBe(x);
+    } finally {
+      if (before === undefined) delete process.env.SENDGRID_BATCH_JOURNAL;
+      else process.env.SENDGRID_BATCH_JOURNAL = before;
+    }
+    expect(await fatesAfterSendTime()).toEqual({ [x]: "scheduled" });
+  });
+
+  test("a takeover reads the journal again right before its status write: a batch handed meanwhile is left alone", async () => {
+    const x = (await createBatch(client, "paused")).batchId;
+    fs.writeFileSync(file, mintedByKilledRun(x));
+    const elsewhere = new Journal(file, { writer: { run: "an-import", host: "ci-runner-8", pid: 1 } });
+    const observed = new SendGridBatchClient(
+      { apiKey: DEFAULT_EMULATOR_API_KEY, apiUrl: sg.url },
+      {
+        // While the create reads the candidate, another process imports it (marks it handed).
+        onAttempt: (a) => {
+          if (a.method === "GET" && a.path.endsWith(x)) elsewhere.append("handed", x, client.journalKey);
+        },
+      },
+    );
+    await mailOn(x);
+    const made = await provision(observed, { status: "active" }, { journal: new Journal(file) });
+    expect(made.batchId).not.toBe(x);
+    expect(await fatesAfterSendTime()).toEqual({ [x]: "scheduled" });
+  });
+
+  test("an adoption refuses a batch another running process has claimed (to take it over or clear it), having changed nothing", async () => {
+    const x = (await createBatch(client, "paused")).batchId;
+    fs.writeFileSync(file, mintedByKilledRun(x));
+    const orphansRun = new Journal(file, { writer: { run: "orphans-clear", host: os.hostname(), pid: process.pid } });
+    expect(orphansRun.claimId(x, client.journalKey)).toBe(true);
+    await takeSendGridCalls(sg.admin);
+    await expect(provision(client, { batchId: x, status: "active" }, { journal: new Journal(file) })).rejects.toMatchObject({
+      code: "BATCH_CLAIMED",
+      message: expect.stringMatching(
+        new RegExp(`batch ${x} is being taken over or cleared by another running process \\(pid ${process.pid} on `),
+      ),
+    });
+    expect(await takeSendGridCalls(sg.admin)).toEqual([]);
+    // The claimer sees the adoption's line and backs off too: nobody acts on the batch.
+    expect(orphansRun.holds(x)).toBe(false);
+  });
+});
+
+describe("a journal line is proof only if this account's key wrote it (issue 22, path 6)", () => {
+  test("a hand-written, another key's or an altered minted line is never taken over; this key's own line is", async () => {
+    const ids = [];
+    for (let i = 0; i < 4; i++) ids.push((await createBatch(client, "paused")).batchId);
+    const [unsigned, otherKey, altered, ours] = ids;
+    const other = new SendGridBatchClient({ apiKey: `SG.${"o".repeat(22)}.${"k".repeat(43)}`, apiUrl: sg.url });
+    const tampered = journalLine(killedRunEntry(altered, "https://api.eu.sendgrid.com|"), client.journalKey).replace(
+      "https://api.eu.sendgrid.com|",
+      client.accountKey,
+    );
+    fs.writeFileSync(
+      file,
+      journalLine(killedRunEntry(unsigned, client.accountKey)) +
+        journalLine(killedRunEntry(otherKey, client.accountKey), other.journalKey) +
+        tampered +
+        mintedByKilledRun(ours),
+    );
+    for (const id of [unsigned, otherKey, altered]) await mailOn(id);
+    const journal = new Journal(file);
+    expect(journal.minted(client.journalKey).map((m) => [m.minted.batchId, m.signed])).toEqual([
+      [unsigned, false],
+      [otherKey, false],
+      [altered, false],
+      [ours, true],
+    ]);
+    expect((await provision(client, { status: "active" }, { journal })).batchId).toBe(ours);
+    const fresh = await provision(client, { status: "active" }, { journal });
+    expect(ids).not.toContain(fresh.batchId);
+    expect(await fatesAfterSendTime()).toEqual({ [unsigned]: "scheduled", [otherKey]: "scheduled", [altered]: "scheduled" });
+  });
+
+  test("the journal holds no key: each line's MAC is made with a key derived from it", async () => {
+    const journal = new Journal(file);
+    const made = await provision(client, { status: "paused" }, { journal });
+    const text = fs.readFileSync(file, "utf8");
+    expect(text).not.toContain(DEFAULT_EMULATOR_API_KEY);
+    for (const part of DEFAULT_EMULATOR_API_KEY.split(".")) expect(text).not.toContain(part);
+    expect(readJournal(file).map((e) => [e.event, e.batchId, client.journalKey.wrote(e)])).toEqual([
+      ["minted", made.batchId, true],
+      ["handed", made.batchId, true],
+    ]);
+    expect(JSON.stringify({ key: client.journalKey })).toBe('{"key":"[journal key]"}');
+  });
+});
+
+test("the journal's folder, when the journal creates it, ignores itself in git", async () => {
+  const dir = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "sgb-journal-dir-")), ".sendgrid-batches");
+  const journal = new Journal(path.join(dir, "journal.jsonl"));
+  await provision(client, { status: "paused" }, { journal });
+  expect(fs.readFileSync(path.join(dir, ".gitignore"), "utf8")).toMatch(/^\*$/m);
+});
+
+/** The plugin's environment with this test's journal. */
+function journalEnv(): NodeJS.ProcessEnv {
+  return { SENDGRID_API_KEY: DEFAULT_EMULATOR_API_KEY, SENDGRID_BATCH_JOURNAL: file };
+}
+
+describe("a short or failed journal write fails the create before the id is used (issue 22, path 3)", () => {
+  /** The largest file a child process may write (RLIMIT_FSIZE through `ulimit -f`, in KiB). */
+  const LIMIT = 8 * 1024;
+  /**
+   * A paused create in a child process whose files may not grow past LIMIT, with the journal
+   * already LIMIT - `room` bytes long. SIGXFSZ is ignored (Node ignores it), so a write that
+   * crosses the limit is cut short and the next one fails with EFBIG, as on a full disk.
+   */
+  function createUnderFileLimit(room: number): Promise<Record<string, unknown>> {
+    fs.writeFileSync(file, `\n${"#".repeat(LIMIT - room - 1)}`); // a line that proves nothing, filling the file
+    const script = `
+      const core = require(${JSON.stringify(path.join(__dirname, "..", "dist", "core", "index.js"))});
+      const client = new core.SendGridBatchClient({ apiKey: process.env.SENDGRID_API_KEY, apiUrl: process.argv[1] });
+      core.provision(client, { status: "paused" }, { journal: new core.Journal(process.argv[2]) }).then(
+        (made) => console.log(JSON.stringify({ ok: true, ...made })),
+        (err) => console.log(JSON.stringify({ ok: false, name: err.name, code: err.code, message: err.message, batchId: err.batchId, status: err.status })),
+      );
+    `;
+    return new Promise((resolve, reject) => {
+      const child = spawn("bash", ["-c", `ulimit -f ${LIMIT / 1024} && exec "$0" "$@"`, process.execPath, "-e", script, sg.url, file], {
+        env: { ...process.env, SENDGRID_API_KEY: DEFAULT_EMULATOR_API_KEY },
+        stdio: ["ignore", "pipe", "inherit"],
+      });
+      let out = "";
+      child.stdout.on("data", (c: Buffer) => (out += c.toString()));
+      child.on("close", (code) => (code === 0 ? resolve(JSON.parse(out) as Record<string, unknown>) : reject(new Error(`exit ${code}`))));
+    });
+  }
+  /** The longest `minted` line a child can write here (its pid has at most 7 digits). */
+  const mintedLength = () =>
+    journalLine(
+      {
+        ...killedRunEntry("x".repeat(32), client.accountKey),
+        run: randomUUID(),
+        host: os.hostname(),
+        pid: 1234567,
+        time: new Date().toISOString(),
+      },
+      client.journalKey,
+    ).length;
+
+  test("a `handed` line cut short: the id is not handed (no program gets it), and the next create takes it back on a fresh line", async () => {
+    await takeSendGridCalls(sg.admin);
+    const r = await createUnderFileLimit(mintedLength() + 80);
+    expect(r).toMatchObject({
+      ok: false,
+      code: "JOURNAL_UNWRITABLE",
+      message: expect.stringMatching(
+        /could not write the handed line of batch \S+ .*\(EFBIG\): batch \S+ \(paused\) is not handed to the engine/,
+      ),
+    });
+    expect(r.batchId).toBeUndefined(); // not a MustRecordError: the engine records nothing
+    const [x] = (await sg.admin.batches()).map((b) => b.batch_id);
+    expect(r.message).toContain(x);
+    // The torn line proves nothing, and the lines after it are whole: the next create (another
+    // process) takes back the batch that reached no program, as active, without minting.
+    const next = await provision(client, {}, { journal: new Journal(file) });
+    expect(next).toEqual({ batchId: x, status: "active", adopted: false });
+    const text = fs.readFileSync(file, "utf8");
+    const lines = text
+      .split("\n")
+      .filter((l) => l)
+      .slice(1); // after the filler: the child's lines, the next create's
+    expect(lines.map((l) => l.slice(0, 18))).toEqual([
+      '{"event":"minted",',
+      '{"event":"handed",',
+      '{"event":"claimed"',
+      '{"event":"handed",',
+    ]);
+    expect(new Journal(file).entries().map((e) => e.event)).toEqual(["minted", "claimed", "handed"]);
+  });
+
+  test("a `minted` line cut short: the create stops before the status write, and the id (no status, no slot) is not handed", async () => {
+    await takeSendGridCalls(sg.admin);
+    const r = await createUnderFileLimit(60);
+    expect(r).toMatchObject({
+      ok: false,
+      code: "JOURNAL_UNWRITABLE",
+      message: expect.stringMatching(
+        /could not write the minted line of batch (\S+) to the batch journal .*\(EFBIG\): batch \1 was minted and left without a status \(it holds no quota slot and no mail\), and is not handed to the engine/,
+      ),
+    });
+    expect(r.batchId).toBeUndefined(); // not a MustRecordError: no program gets the id
+    expect(await sg.admin.batches()).toEqual([expect.objectContaining({ status: "active" })]);
+    expect(await takeSendGridCalls(sg.admin)).not.toContain("POST /v3/user/scheduled_sends");
+    expect(new Journal(file).entries()).toEqual([]);
+  });
 });

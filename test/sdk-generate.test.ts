@@ -8,7 +8,7 @@ import * as path from "node:path";
 import { sendgridBatchProvider } from "../plugin/provider";
 import { REPO_ROOT } from "../scripts/lib/engine";
 import { ensuredTool } from "./support/ensuredTool";
-import { version } from "../package.json";
+import * as pkg from "../package.json";
 
 interface Report {
   diagnostics: { severity: string; summary: string; subject?: string }[];
@@ -25,7 +25,7 @@ beforeAll(() => {
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
 /** The schema the plugin serves (GetSchema), as JSON. */
-const servedSchema = (): Json => JSON.parse(sendgridBatchProvider(version).provider.schema ?? "") as Json;
+const servedSchema = (): Json => JSON.parse(sendgridBatchProvider(pkg).provider.schema ?? "") as Json;
 
 function check(schema: Json): { status: number | null; report: Report } {
   const file = path.join(tmp, `schema-${Math.random().toString(36).slice(2)}.json`);

@@ -2,16 +2,12 @@
 // Pulumi's Python SDK at the CLI's version (scripts/ensure-pulumi-python.sh) and its declared
 // dependencies, with no package index (so its requirements must be met by them), and under Pulumi's
 // Python mocks sends the wire the TypeScript classes send (test/support/sdkWire.ts).
-import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { REPO_ROOT } from "../scripts/lib/engine";
-import { ensuredTool } from "./support/ensuredTool";
+import { freshVenv, pipInstall, run } from "./support/pythonVenv";
 import { expectedWire, normalise, type Registration, SCENARIO, SDK_VERSION } from "./support/sdkWire";
-
-const run = (cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env) =>
-  execFileSync(cmd, args, { env, stdio: ["ignore", "pipe", "pipe"], maxBuffer: 16 * 1024 * 1024 }).toString();
 
 let tmp = "";
 let python = "";
@@ -22,17 +18,14 @@ beforeAll(() => {
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
 test("pip installs sdk/python into a fresh venv beside pulumi==<the CLI's version>, offline", () => {
-  const cached = ensuredTool("PULUMI_PYTHON", "ensure-pulumi-python.sh");
   // A throwaway venv that sees the cached one's packages (a .pth line), so the cache is never written.
-  const venv = path.join(tmp, "venv");
-  run(cached, ["-m", "venv", "--without-pip", venv]);
-  python = path.join(venv, "bin", "python");
-  const sitePackages = (py: string) => run(py, ["-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"]).trim();
-  fs.writeFileSync(path.join(sitePackages(python), "pulumi-venv.pth"), `${sitePackages(cached)}\n`);
+  const fresh = freshVenv(path.join(tmp, "venv"));
+  const venv = fresh.dir;
+  python = fresh.python;
   // A copy: pip builds in the source tree (build/, *.egg-info), which must stay as generated.
   const source = path.join(tmp, "sdk-python");
   fs.cpSync(path.join(REPO_ROOT, "sdk", "python"), source, { recursive: true });
-  run(cached, ["-m", "pip", "--python", python, "install", "--quiet", "--no-index", "--no-build-isolation", source]);
+  pipInstall(fresh, source);
 
   const installed = run(python, [
     "-c",

@@ -8,10 +8,11 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { DEFAULT_EMULATOR_API_KEY } from "../emulator";
-import { SendGridBatchClient, createBatch, type JournalEntry } from "../core";
+import { SendGridBatchClient, createBatch } from "../core";
 import * as rt from "../provider/runtime";
 import { runBatchesBin, stackExport, tempFile } from "./support/batchesBin";
 import { useEmulator } from "./support/emulator";
+import { journalLine, killedRunEntry, readJournal } from "./support/journalLines";
 import { useSendGridProxy } from "./support/sendgridProxy";
 
 const sg = useEmulator();
@@ -45,21 +46,15 @@ async function deliveredAfterSendTime(): Promise<number> {
   return (await sg.admin.messages()).filter((m) => m.fate === "delivered").length;
 }
 
-/** Journal lines as a CI runner's killed `pulumi up` left them: minted, never handed (another host: that run is over). */
+/**
+ * Journal lines as a CI runner's killed `pulumi up` left them, signed with the account's key:
+ * minted, never handed (another host: that run is over).
+ */
 function journalOfKilledRun(ids: string[], account = client.accountKey): void {
   const lines = ids.map((batchId, i) =>
-    JSON.stringify({
-      event: "minted",
-      batchId,
-      run: "killed-run",
-      host: "ci-runner-7",
-      pid: 4242,
-      time: "2026-12-03T01:00:00.000Z",
-      account,
-      resource: `urn:pulumi:dev::p::sendgrid-batch:index:ScheduledBatch::b${i}`,
-    } satisfies JournalEntry),
+    journalLine(killedRunEntry(batchId, account, `urn:pulumi:dev::p::sendgrid-batch:index:ScheduledBatch::b${i}`), client.journalKey),
   );
-  fs.appendFileSync(journal, `${lines.join("\n")}\n`);
+  fs.appendFileSync(journal, lines.join(""));
 }
 
 /** An export of a stack whose batches are `ids` (and, for the account check, in this emulator's account). */
@@ -94,17 +89,36 @@ describe("only a batch the journal proves reached no program is cleared", () => 
     expect((await deletes()).sort()).toEqual([...ours].sort());
     for (const id of [recorded, kept]) expect(await statusOf(id)).toBe("paused");
     expect(await statusOf(app)).toBe("cancelled");
-    const lines = fs
-      .readFileSync(journal, "utf8")
-      .trim()
-      .split("\n")
-      .map((l) => JSON.parse(l) as JournalEntry);
+    const lines = readJournal(journal);
     expect(
       lines
         .filter((l) => l.event === "cleared")
         .map((l) => l.batchId)
         .sort(),
     ).toEqual([...ours].sort());
+  });
+
+  test("a minted line this account's key did not write (hand-written, another key's) proves nothing: the application's batch keeps its mail", async () => {
+    const forged = (await createBatch(client, "paused")).batchId; // an application's, with mail
+    const otherKeys = (await createBatch(client, "paused")).batchId;
+    await mailFor(forged);
+    await mailFor(otherKeys);
+    const other = new SendGridBatchClient({ apiKey: `SG.${"o".repeat(22)}.${"k".repeat(43)}`, apiUrl: sg.url });
+    fs.appendFileSync(
+      journal,
+      journalLine(killedRunEntry(forged, client.accountKey)) + journalLine(killedRunEntry(otherKeys, client.accountKey), other.journalKey),
+    );
+    await sg.admin.clearRequests();
+
+    const r = await orphans("--state", exportOf([]), "--clear", "--yes");
+    expect(r.code).toBe(0);
+    for (const id of [forged, otherKeys])
+      expect(r.stdout).toMatch(
+        new RegExp(`unknown {3}${id} {2}paused {2}not ours / unknown \\(journal line not written with this key\\): not touched`),
+      );
+    expect(r.stdout).toContain("0 ours and clearable");
+    expect(await deletes()).toEqual([]);
+    expect(await deliveredAfterSendTime()).toBe(0);
   });
 
   test("a stack's retired batches (destroyed = cancelled, retained, state-deleted, replaced) keep their mail: 0 delivered", async () => {
@@ -226,6 +240,43 @@ describe("a run that may still be going", () => {
     expect(await statusOf(paused)).toBe("paused");
   });
 
+  test("a create racing `--clear` never takes the batch being cleared: each DELETE is claimed first (0 delivered, state equals SendGrid)", async () => {
+    const [x, y] = [(await createBatch(client, "paused")).batchId, (await createBatch(client, "paused")).batchId];
+    journalOfKilledRun([x, y], `${proxy.url}|`);
+    const made: { id: string; status: unknown }[] = [];
+    proxy.rules.meanwhile = async (req) => {
+      if (req.method !== "DELETE") return;
+      // Between the re-read and each DELETE: a create (the dynamic provider's, in this process) with
+      // the same journal and account, and its program schedules mail on the id it was given.
+      const c = await rt.create({ apiUrl: proxy.url, status: "paused" });
+      made.push({ id: c.id, status: c.outs.status });
+      await mailFor(c.id);
+    };
+    const r = await runBatchesBin([
+      "orphans",
+      "--api-url",
+      proxy.url,
+      "--journal",
+      journal,
+      "--state",
+      exportOf([], { apiUrl: proxy.url }),
+      "--clear",
+      "--yes",
+    ]);
+    proxy.rules.meanwhile = undefined;
+    expect(r.code).toBe(0);
+    // The command claimed the first batch before its DELETE: the create left it alone and took the
+    // other (proven, not claimed yet), whose claim the command then found first and respected.
+    const cleared = [x, y].filter((id) => r.stdout.includes(`cleared ${id} (was paused)`));
+    expect(cleared).toHaveLength(1);
+    const taken = [x, y].find((id) => id !== cleared[0]);
+    expect(r.stdout).toContain(`${taken}: taken over by a create meanwhile; not touched`);
+    expect(made).toEqual([{ id: taken, status: "paused" }]);
+    expect(await deletes()).toEqual(cleared);
+    expect(await statusOf(taken as string)).toBe("paused");
+    expect(await deliveredAfterSendTime()).toBe(0);
+  });
+
   test("what changes between the list and the deletes is re-read: a batch resumed meanwhile, or taken back by a create, is not deleted", async () => {
     const [resumed, takenBack, left] = [
       (await createBatch(client, "paused")).batchId,
@@ -244,7 +295,10 @@ describe("a run that may still be going", () => {
       });
       fs.appendFileSync(
         journal,
-        `${JSON.stringify({ event: "handed", batchId: takenBack, run: "next-up", host: "ci-runner-8", pid: 1, time: new Date().toISOString() })}\n`,
+        journalLine(
+          { event: "handed", batchId: takenBack, run: "next-up", host: "ci-runner-8", pid: 1, time: new Date().toISOString() },
+          client.journalKey,
+        ),
       );
     };
     const r = await runBatchesBin([

@@ -44,11 +44,12 @@ function lint(files: string[]): { code: number | null; findings: Finding[]; stde
   return { code: r.status, findings: out === "" ? [] : (JSON.parse(out) as Finding[]), stderr: r.stderr };
 }
 
-test("the workflows checked include both examples (the list is not empty by accident)", () => {
+test("the workflows checked include both examples and the release workflow (the list is not empty by accident)", () => {
   expect(workflowFiles().map((f) => path.relative(ROOT, f))).toEqual(
     expect.arrayContaining([
       path.join("examples", "github-actions", "pulumi-preview.yml"),
       path.join("examples", "github-actions", "pulumi-up.yml"),
+      path.join(".github", "workflows", "release.yml"),
     ]),
   );
 });

@@ -3,20 +3,24 @@
 
 import * as pulumi from "@pulumi/pulumi";
 import type { LocalStack } from "../lib/engine";
+import { extractedExecutable } from "./executable";
 import { type Kind, manyStack, stateBytes } from "./programs";
 import { type BenchContext, type Result, coldRequire, log, median, round, sendGridCalls, timed } from "./util";
 
-const KINDS: Kind[] = ["batch", "noop", "installed", "noopProject", "plugin"];
+// BENCH_KINDS=noop,plugin,pluginExe runs some of them (the no-op baselines of those kept are needed).
+const ALL_KINDS: Kind[] = ["batch", "noop", "installed", "noopProject", "plugin", "pluginExe"];
+const KINDS: Kind[] = process.env.BENCH_KINDS ? ALL_KINDS.filter((k) => process.env.BENCH_KINDS?.split(",").includes(k)) : ALL_KINDS;
 const LABEL: Record<Kind, string> = {
   batch: "ScheduledBatch, linked, inline",
   noop: "no-op dynamic, inline",
   installed: "ScheduledBatch, installed, own project",
   noopProject: "no-op dynamic, own project",
   plugin: "sendgrid-batch plugin, inline",
+  pluginExe: "sendgrid-batch plugin executable, inline",
 };
 /** Each ScheduledBatch kind and the no-op it is compared with (same way of running the program). */
-const BASELINE = { batch: "noop", installed: "noopProject", plugin: "noop" } as const;
-const COMPARED = Object.keys(BASELINE) as (keyof typeof BASELINE)[];
+const BASELINE = { batch: "noop", installed: "noopProject", plugin: "noop", pluginExe: "noop" } as const;
+const COMPARED = (Object.keys(BASELINE) as (keyof typeof BASELINE)[]).filter((k) => KINDS.includes(k) && KINDS.includes(BASELINE[k]));
 type Op = "preview (create)" | "up (create)" | "preview (no changes)" | "destroy";
 const OPS: Record<Op, (s: LocalStack) => Promise<unknown>> = {
   "preview (create)": (s) => s.stack.preview(),
@@ -25,14 +29,21 @@ const OPS: Record<Op, (s: LocalStack) => Promise<unknown>> = {
   destroy: (s) => s.stack.destroy(),
 };
 
-async function timeOps(ctx: BenchContext, n: number, runs: number, env?: Record<string, string>, ops = Object.keys(OPS) as Op[]) {
+async function timeOps(
+  ctx: BenchContext,
+  n: number,
+  runs: number,
+  exeDir: string,
+  env?: Record<string, string>,
+  ops = Object.keys(OPS) as Op[],
+) {
   const times = {} as Record<Kind, Record<string, number[]>>;
   const state = {} as Record<Kind, Awaited<ReturnType<typeof stateBytes>>>;
   const calls: Record<string, number> = {};
   const stacks = {} as Record<Kind, LocalStack>;
   try {
     for (const k of KINDS) {
-      stacks[k] = await manyStack(k, n, ctx.url, env ? "nocheckpoints" : "overhead", env);
+      stacks[k] = await manyStack(k, n, ctx.url, env ? "nocheckpoints" : "overhead", env, exeDir);
       times[k] = Object.fromEntries(ops.map((op) => [op, []]));
       if (!env) await stacks[k].stack.preview(); // unmeasured warm-up
     }
@@ -57,9 +68,17 @@ async function timeOps(ctx: BenchContext, n: number, runs: number, env?: Record<
 export async function engineOverhead(ctx: BenchContext, n: number, runs: number): Promise<Result> {
   // Destroy cancels every batch: SendGrid's quota of 10 paused/cancelled would refuse all but 10.
   await ctx.admin.configure({ maxPausedOrCancelled: 1_000_000 });
-  const main = await timeOps(ctx, n, runs);
-  // Diagnostic: up/destroy again with the file backend's intermediate checkpoints off.
-  const diag = await timeOps(ctx, n, Math.min(runs, 3), { PULUMI_SKIP_CHECKPOINTS: "true" }, ["up (create)", "destroy"]);
+  // The self-contained executable for the pluginExe kind (from the cache when unchanged).
+  const exe = KINDS.includes("pluginExe") ? await extractedExecutable() : undefined;
+  let main: Awaited<ReturnType<typeof timeOps>>;
+  let diag: Awaited<ReturnType<typeof timeOps>>;
+  try {
+    main = await timeOps(ctx, n, runs, exe?.dir ?? "");
+    // Diagnostic: up/destroy again with the file backend's intermediate checkpoints off.
+    diag = await timeOps(ctx, n, Math.min(runs, 3), exe?.dir ?? "", { PULUMI_SKIP_CHECKPOINTS: "true" }, ["up (create)", "destroy"]);
+  } finally {
+    exe?.dispose();
+  }
   await ctx.admin.configure({ maxPausedOrCancelled: 10 });
 
   // The linked runtime's exports serialized by value: what the guard in provider/scheduledBatch.ts avoids.

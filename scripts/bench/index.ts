@@ -3,13 +3,15 @@
 //
 // Knobs: BENCH_ONLY=requests,engine (modules to run), BENCH_RUNS=5 (engine runs per operation),
 // BENCH_N=100 (engine resources), BENCH_RL_N=200 (rate-limit batches), BENCH_SPAWNS=15 (Lambda cold
-// starts), BENCH_INVOKES=100 (Lambda warm invocations per event kind).
+// starts), BENCH_INVOKES=100 (Lambda warm invocations per event kind), BENCH_STARTS=10 (plugin
+// process starts per kind), BENCH_KINDS (engine kinds, default all).
 
 import * as fs from "node:fs";
 import * as os from "node:os";
 import { EmulatorAdmin, startEmulator } from "../../emulator";
 import { ensurePulumiCli } from "../lib/engine";
 import { engineOverhead } from "./engine";
+import { executable } from "./executable";
 import { lambda } from "./lambda";
 import { rateLimit } from "./ratelimit";
 import { requestsPerOperation } from "./requests";
@@ -22,6 +24,7 @@ const MODULES: Record<string, (ctx: BenchContext) => Promise<Result>> = {
   engine: (ctx) => engineOverhead(ctx, envInt("BENCH_N", 100), envInt("BENCH_RUNS", 5)),
   ratelimit: (ctx) => rateLimit(ctx, envInt("BENCH_RL_N", 200)),
   lambda: (ctx) => lambda(ctx, envInt("BENCH_SPAWNS", 15), envInt("BENCH_INVOKES", 100, 6)),
+  executable: () => executable(envInt("BENCH_STARTS", 10)),
 };
 
 function printTable(t: Table): string {

@@ -17,9 +17,11 @@ class Noop extends pulumi.dynamic.Resource {}
  * Inline in this process: `batch` (ScheduledBatch of this checkout, where the package is linked) and
  * `noop` (the baseline). In a project of their own, run by the nodejs language host as a user's
  * program is: `installed` (ScheduledBatch of the packed package) and its baseline `noopProject`.
- * `plugin`: the `sendgrid-batch` provider plugin's resource, inline (its baseline is `noop`).
+ * `plugin`: the `sendgrid-batch` provider plugin's resource, inline (its baseline is `noop`), the
+ * engine running the npm package's `node` script; `pluginExe`: the same with the self-contained
+ * executable (scripts/release/) found in `exeDir` instead.
  */
-export type Kind = "batch" | "noop" | "installed" | "noopProject" | "plugin";
+export type Kind = "batch" | "noop" | "installed" | "noopProject" | "plugin" | "pluginExe";
 
 const PROJECT_PROGRAM = `const pulumi = require("@pulumi/pulumi");
 const { ScheduledBatch } = require("pulumi-sendgrid-scheduled-batch");
@@ -39,6 +41,7 @@ export async function manyStack(
   apiUrl: string,
   stackName: string,
   env?: Record<string, string>,
+  exeDir?: string,
 ): Promise<LocalStack> {
   const secrets = { "sendgrid:apiKey": DEFAULT_EMULATOR_API_KEY };
   if (kind === "installed" || kind === "noopProject") {
@@ -64,15 +67,19 @@ export async function manyStack(
     for (let i = 0; i < n; i++) {
       const name = `r${String(i).padStart(4, "0")}`;
       if (kind === "noop") new Noop(noopProvider, name, { key: name }, undefined, "bench", "Noop");
-      else if (kind === "plugin") new PluginBatch(name, { status });
+      else if (kind === "plugin" || kind === "pluginExe") new PluginBatch(name, { status });
       else new ScheduledBatch(name, { status, apiUrl });
     }
     return {};
   };
-  // The plugin: the engine finds its executable on PATH (as in node_modules/.bin), the key in the environment.
-  const PATH = [ensurePulumiCli(), path.join(REPO_ROOT, "bin"), process.env.PATH ?? ""].join(path.delimiter);
+  // The plugin: the engine finds its executable on PATH (as in node_modules/.bin, or the
+  // self-contained one), the key in the environment.
+  if (kind === "pluginExe" && !exeDir) throw new Error("the pluginExe kind needs the executable's folder");
+  const pluginDir = kind === "pluginExe" && exeDir ? exeDir : path.join(REPO_ROOT, "bin");
+  const PATH = [ensurePulumiCli(), pluginDir, process.env.PATH ?? ""].join(path.delimiter);
   const plugin = { config: { "sendgrid-batch:apiUrl": apiUrl }, env: { ...env, PATH, SENDGRID_API_KEY: DEFAULT_EMULATOR_API_KEY } };
-  return localStack({ projectName: `bench-${kind}`, stackName, program, ...(kind === "plugin" ? plugin : { secrets, env }) });
+  const isPlugin = kind === "plugin" || kind === "pluginExe";
+  return localStack({ projectName: `bench-${kind}`, stackName, program, ...(isPlugin ? plugin : { secrets, env }) });
 }
 
 /** Bytes of the checkpoint file per resource, of one resource's entry in `stack export`, of one `__provider` copy. */

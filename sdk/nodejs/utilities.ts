@@ -53,7 +53,7 @@ export function getVersion(): string {
 
 /** @internal */
 export function resourceOptsDefaults(): any {
-    return { version: getVersion() };
+    return { version: getVersion(), pluginDownloadURL: "github://api.github.com/pulumi-sendgrid-scheduled-batch/pulumi-sendgrid-scheduled-batch" };
 }
 
 /** @internal */

@@ -5,7 +5,7 @@
 //   sendgrid:apiUrl            optional API origin (a local emulator)
 import { CfnOutput, Stack, type StackProps } from "aws-cdk-lib";
 import type { Construct } from "constructs";
-import { type BatchStatus, ScheduledBatch, SendGridApiKey, SendGridBatchProvider } from "pulumi-sendgrid-scheduled-batch/cdk";
+import { BatchStatus, ScheduledBatch, SendGridApiKey, SendGridBatchProvider } from "pulumi-sendgrid-scheduled-batch/cdk";
 
 export class BatchesStack extends Stack {
   constructor(scope: Construct, id: string, props?: StackProps) {
@@ -22,10 +22,11 @@ export class BatchesStack extends Stack {
     // Mail sent with this batch id is held until the status goes back to active.
     const newsletter = new ScheduledBatch(this, "Newsletter", {
       provider: sendgrid,
-      status: (context("newsletterStatus") ?? "paused") as BatchStatus,
+      // A context value is a plain string: the construct checks it against BatchStatus's values at synth.
+      status: (context("newsletterStatus") ?? BatchStatus.PAUSED) as BatchStatus,
       apiUrl,
     });
-    const digest = new ScheduledBatch(this, "Digest", { provider: sendgrid, status: "active", apiUrl });
+    const digest = new ScheduledBatch(this, "Digest", { provider: sendgrid, status: BatchStatus.ACTIVE, apiUrl });
 
     // Use these as batch_id (with a send_at) in Mail Send.
     new CfnOutput(this, "NewsletterBatchId", { value: newsletter.batchId });
