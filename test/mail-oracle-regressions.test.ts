@@ -98,8 +98,8 @@ describe("issue 22: the six release paths, as the oracle found them", () => {
 // line with "\n" and ended none, so a line appended the JSON Lines way (by hand, restored from another
 // artifact, or by an older version of this tool sharing the journal) was glued onto the last line and
 // both were lost; when the last line was a `handed`, the next create took over a batch a program holds
-// mail on (28b1825, found at the same time by the journal's authors, ends each line with "\n" too). On the code before the fixes the same sequence fails
-// as §6 (the foreign line is proof).
+// mail on (28b1825, found at the same time by the journal's authors, ends each line with "\n" too).
+// On the code before the fixes the same sequence fails as §6 (the foreign line is proof).
 describe("issue 22: found on the first fixes", () => {
   test("a line appended the JSON Lines way never swallows the handed line before it", async () => {
     expect(
