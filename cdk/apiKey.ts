@@ -4,11 +4,10 @@
 
 import { Token } from "aws-cdk-lib";
 import type { ISecret } from "aws-cdk-lib/aws-secretsmanager";
-import { parseProperties } from "../lambda/properties";
+import { KEY_PROPERTIES, keySourceProblem } from "../core/keySource";
 
 /** The template properties that carry the pointer (the handler reads one of them). */
-const SECRET_PROPERTY = "ApiKeySecretArn";
-const PARAMETER_PROPERTY = "ApiKeyParameterName";
+const [SECRET_PROPERTY, PARAMETER_PROPERTY] = KEY_PROPERTIES;
 
 /** Options of a SendGrid API key's location. */
 export interface ApiKeyOptions {
@@ -72,10 +71,10 @@ export class SendGridApiKey {
   }
 }
 
-/** The handler's own rule for the pointer (lambda/properties.ts), checked at synth when the value is known. */
-function checked(factory: string, property: string, value: string): string {
+/** The handler's own rule for the pointer (core/keySource.ts), checked at synth when the value is known. */
+function checked(factory: string, property: (typeof KEY_PROPERTIES)[number], value: string): string {
   if (Token.isUnresolved(value)) return value;
-  const failure = parseProperties({ [property]: value }, { now: 0, forDelete: true }).failures.find((f) => f.property === property);
-  if (failure) throw new Error(`SendGridApiKey.${factory}: ${failure.reason}`);
+  const problem = keySourceProblem(property, value);
+  if (problem) throw new Error(`SendGridApiKey.${factory}: ${problem}`);
   return value;
 }

@@ -1,23 +1,13 @@
-// The handler function's settings and where its code comes from. The values are the ones
-// lambda/template.yaml declares; test/cdk-parity.test.ts compares the two so they cannot drift.
+// The handler function's settings and where its code comes from. The settings are the core's
+// (core/handlerFunction.ts), which lambda/template.yaml is held to; test/cdk-parity.test.ts also
+// compares what the two deploy.
 
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { HANDLER_FUNCTION } from "../core/handlerFunction";
 import { BATCH_PROPERTIES, type BatchProperty, TYPE_TOKENS } from "../core/properties";
 
-export const HANDLER = {
-  handler: "index.handler",
-  memorySize: 256,
-  /** Below the custom resource's ServiceTimeout: the handler answers FAILED before this. */
-  timeoutSeconds: 120,
-  /** Above the function's timeout: if everything else fails, CloudFormation waits 5 minutes, not an hour. */
-  serviceTimeoutSeconds: 300,
-  /** CloudFormation invokes asynchronously; a retried Create would mint a second batch. */
-  retryAttempts: 0,
-  maxEventAgeSeconds: 900,
-  logRetentionDays: 30,
-  logFormat: "Text",
-} as const;
+export const HANDLER = HANDLER_FUNCTION;
 
 export const RESOURCE_TYPE = TYPE_TOKENS.cloudFormation;
 

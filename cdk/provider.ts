@@ -119,16 +119,15 @@ export class SendGridBatchProvider extends Construct implements ISendGridBatchPr
       description: "Custom::SendGridScheduledBatch handler (create = new batch, update = pause/resume, delete = cancel)",
       code: lambda.Code.fromAsset(bundleDirectory(), { exclude: ["*", "!index.js"] }),
       handler: HANDLER.handler,
-      // nodejs22.x: the bundle targets node22 (scripts/build-lambda.js); Node.js 20 is blocked for new functions.
-      runtime: lambda.Runtime.NODEJS_22_X,
-      architecture: lambda.Architecture.ARM_64,
+      runtime: HANDLER_RUNTIME,
+      architecture: HANDLER.architecture === "arm64" ? lambda.Architecture.ARM_64 : lambda.Architecture.X86_64,
       memorySize: HANDLER.memorySize,
       timeout: Duration.seconds(HANDLER.timeoutSeconds),
       // The role by its ARN, immutable: exactly the statements above, nothing the function construct
       // might add, and no DependsOn beside the GetAtt that already orders the two (cfn-lint W3005).
       role: iam.Role.fromRoleArn(this, "FunctionRole", this.role.roleArn, { mutable: false }),
       logGroup: this.logGroup,
-      loggingFormat: lambda.LoggingFormat.TEXT,
+      loggingFormat: HANDLER.logFormat === "Text" ? lambda.LoggingFormat.TEXT : lambda.LoggingFormat.JSON,
     });
     Validations.of(this.function).acknowledge({
       id: "AwsSolutions-L1",
@@ -144,6 +143,13 @@ export class SendGridBatchProvider extends Construct implements ISendGridBatchPr
     this.serviceToken = this.function.functionArn;
   }
 }
+
+/** The CDK's runtime of the name the handler's settings give (core/handlerFunction.ts). */
+const HANDLER_RUNTIME = ((): lambda.Runtime => {
+  const runtime = lambda.Runtime.ALL.find((r) => r.name === HANDLER.runtime);
+  if (runtime === undefined) throw new Error(`aws-cdk-lib has no Lambda runtime ${HANDLER.runtime}`);
+  return runtime;
+})();
 
 /** The role's statements: lambda/template.yaml's, for this key source. */
 function statements(stack: Stack, apiKey: SendGridApiKey, logStreams: string): iam.PolicyStatement[] {

@@ -5,6 +5,7 @@
 
 import { Annotations, CustomResource, Duration, Token } from "aws-cdk-lib";
 import { Construct } from "constructs";
+import { nowSeconds } from "../core/clock";
 import { DEFAULT_STATUS, INPUT_PROPERTIES } from "../core/properties";
 import { type Failure, describeFailure, validateInputs } from "../core/validate";
 import { HANDLER, RESOURCE_TYPE, TEMPLATE_PROPERTY } from "./handler";
@@ -113,7 +114,7 @@ export class ScheduledBatch extends Construct {
  * `timing` the 10-minute and 72-hour rules. A value that is a token is unknown until deploy and skipped.
  */
 function check(inputs: Record<string, unknown>): { errors: Failure[]; timing: Failure[] } {
-  const now = Math.floor(Date.now() / 1000);
+  const now = nowSeconds();
   const isUnknown = (value: unknown) => Token.isUnresolved(value);
   // "Nothing changes" leaves the timing rules out (as the handler's Delete does).
   const unchanged = { status: inputs.status ?? DEFAULT_STATUS, sendAt: inputs.sendAt };

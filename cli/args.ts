@@ -76,70 +76,28 @@ export function parseCommandLine(argv: string[]): Parsed {
   }
   const { values, positionals } = parsed;
   if (values.help) return { ok: false, help: true };
-  if (positionals.length === 0) return fail("no command given");
-  const [command, ...extra] = positionals;
-  if (!(COMMANDS as readonly string[]).includes(command as string)) return fail(`unknown command ${JSON.stringify(command)}`);
-  if (extra.length) return fail(`unexpected argument ${JSON.stringify(extra[0])}`);
-  const cmd = command as Command;
-
-  for (const [flag, value] of Object.entries(values) as [Flag, unknown][]) {
-    if (value === undefined || value === false) continue;
-    if (!ALLOWED[cmd].includes(flag)) return fail(`--${flag} is not an option of \`${cmd}\``);
-    if (Array.isArray(value)) {
-      if (SINGLE.includes(flag) && value.length > 1) return fail(`--${flag} may be given once`);
-      if (value.some((v) => v === "")) return fail(`--${flag} needs a value`);
-    }
-  }
+  const command = commandOf(positionals, values);
+  if ("error" in command) return fail(command.error);
   const one = (flag: Flag): string | undefined => (values[flag as "api-url"] as string[] | undefined)?.[0];
-
-  const region = one("region");
-  if (region !== undefined && region !== "global" && region !== "eu") return fail(`--region must be "global" or "eu"`);
-  const connection = { apiUrl: one("api-url"), region: region as Region | undefined, onBehalfOf: one("on-behalf-of") };
-  const { failures } = validateInputs(connection, { now: 0 });
-  if (failures.length) {
-    const flagOf: Record<string, string> = { apiUrl: "--api-url", onBehalfOf: "--on-behalf-of", region: "--region" };
-    return fail(failures.map((f) => `${flagOf[f.property] ?? f.property}: ${f.reason}`).join("; "));
-  }
-  const conflict = connection.region && connection.apiUrl ? regionConflict(connection.region, connection.apiUrl) : undefined;
-  if (conflict) return fail(conflict);
-
-  const margin = one("margin");
-  let marginSeconds = DEFAULT_MARGIN_SECONDS;
-  if (margin !== undefined) {
-    // Digits only: no sign, no fraction, no exponent, no hex; a whole number of seconds.
-    if (!/^\d+$/.test(margin) || !Number.isSafeInteger(Number(margin))) {
-      return fail(`--margin must be a non-negative whole number of seconds (got ${JSON.stringify(margin)})`);
-    }
-    marginSeconds = Number(margin);
-  }
-
-  const sent = new Map<string, number>();
-  for (const s of values.sent ?? []) {
-    const eq = s.indexOf("=");
-    const id = eq > 0 ? s.slice(0, eq) : "";
-    const parsedTime = parseSendAt(eq > 0 ? s.slice(eq + 1) : "");
-    if (!id || "reason" in parsedTime) {
-      return fail(`--sent ${s}: expected ID=TIME (${"reason" in parsedTime ? parsedTime.reason : "missing id"})`);
-    }
-    // One time per batch: two would leave it to the order of the flags which one decides.
-    const before = sent.get(id);
-    if (before !== undefined && before !== parsedTime.seconds) {
-      return fail(`--sent ${id} is given twice with different times: give it once, with the latest send time of the batch's mail`);
-    }
-    sent.set(id, parsedTime.seconds);
-  }
+  const connection = connectionOf(one);
+  if ("error" in connection) return fail(connection.error);
+  const margin = marginOf(one("margin"));
+  if ("error" in margin) return fail(margin.error);
+  const sent = sentTimesOf(values.sent ?? []);
+  if ("error" in sent) return fail(sent.error);
   const trustSent = values["trust-sent"] === true;
-  if (trustSent && sent.size === 0) return fail("--trust-sent needs --sent ID=TIME: it says the --sent times override the --state files");
+  if (trustSent && sent.value.size === 0)
+    return fail("--trust-sent needs --sent ID=TIME: it says the --sent times override the --state files");
 
   return {
     ok: true,
     options: {
-      command: cmd,
-      ...connection,
+      command: command.value,
+      ...connection.value,
       states: values.state ?? [],
-      sent,
+      sent: sent.value,
       trustSent,
-      marginSeconds,
+      marginSeconds: margin.value,
       keep: values.keep ?? [],
       journal: one("journal"),
       clear: values.clear === true,
@@ -147,6 +105,74 @@ export function parseCommandLine(argv: string[]): Parsed {
       dryRun: values["dry-run"] === true,
     },
   };
+}
+
+/** One step of reading the command line: its value, or the error that stops it. */
+type Step<T> = { value: T } | { error: string };
+
+/** The command, with every flag given checked to be one it takes, given once if single, and not empty. */
+function commandOf(positionals: string[], values: Record<string, unknown>): Step<Command> {
+  if (positionals.length === 0) return { error: "no command given" };
+  const [command, ...extra] = positionals;
+  if (!(COMMANDS as readonly string[]).includes(command as string)) return { error: `unknown command ${JSON.stringify(command)}` };
+  if (extra.length) return { error: `unexpected argument ${JSON.stringify(extra[0])}` };
+  const cmd = command as Command;
+
+  for (const [flag, value] of Object.entries(values) as [Flag, unknown][]) {
+    if (value === undefined || value === false) continue;
+    if (!ALLOWED[cmd].includes(flag)) return { error: `--${flag} is not an option of \`${cmd}\`` };
+    if (Array.isArray(value)) {
+      if (SINGLE.includes(flag) && value.length > 1) return { error: `--${flag} may be given once` };
+      if (value.some((v) => v === "")) return { error: `--${flag} needs a value` };
+    }
+  }
+  return { value: cmd };
+}
+
+type Connection = Pick<Options, "apiUrl" | "region" | "onBehalfOf">;
+
+/** --api-url, --region and --on-behalf-of, checked by the core's rules and against each other. */
+function connectionOf(one: (flag: Flag) => string | undefined): Step<Connection> {
+  const region = one("region");
+  if (region !== undefined && region !== "global" && region !== "eu") return { error: `--region must be "global" or "eu"` };
+  const connection = { apiUrl: one("api-url"), region: region as Region | undefined, onBehalfOf: one("on-behalf-of") };
+  const { failures } = validateInputs(connection, { now: 0 });
+  if (failures.length) {
+    const flagOf: Record<string, string> = { apiUrl: "--api-url", onBehalfOf: "--on-behalf-of", region: "--region" };
+    return { error: failures.map((f) => `${flagOf[f.property] ?? f.property}: ${f.reason}`).join("; ") };
+  }
+  const conflict = connection.region && connection.apiUrl ? regionConflict(connection.region, connection.apiUrl) : undefined;
+  return conflict ? { error: conflict } : { value: connection };
+}
+
+/** --margin in whole seconds (DEFAULT_MARGIN_SECONDS when not given). */
+function marginOf(margin: string | undefined): Step<number> {
+  if (margin === undefined) return { value: DEFAULT_MARGIN_SECONDS };
+  // Digits only: no sign, no fraction, no exponent, no hex; a whole number of seconds.
+  if (!/^\d+$/.test(margin) || !Number.isSafeInteger(Number(margin))) {
+    return { error: `--margin must be a non-negative whole number of seconds (got ${JSON.stringify(margin)})` };
+  }
+  return { value: Number(margin) };
+}
+
+/** The --sent ID=TIME pairs, one time per batch id. */
+function sentTimesOf(pairs: readonly string[]): Step<Map<string, number>> {
+  const sent = new Map<string, number>();
+  for (const s of pairs) {
+    const eq = s.indexOf("=");
+    const id = eq > 0 ? s.slice(0, eq) : "";
+    const parsedTime = parseSendAt(eq > 0 ? s.slice(eq + 1) : "");
+    if (!id || "reason" in parsedTime) {
+      return { error: `--sent ${s}: expected ID=TIME (${"reason" in parsedTime ? parsedTime.reason : "missing id"})` };
+    }
+    // One time per batch: two would leave it to the order of the flags which one decides.
+    const before = sent.get(id);
+    if (before !== undefined && before !== parsedTime.seconds) {
+      return { error: `--sent ${id} is given twice with different times: give it once, with the latest send time of the batch's mail` };
+    }
+    sent.set(id, parsedTime.seconds);
+  }
+  return { value: sent };
 }
 
 /**

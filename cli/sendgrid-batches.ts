@@ -10,7 +10,15 @@
 // program (see ./orphans.ts).
 
 import * as readline from "node:readline/promises";
-import { apiKeyProblem, clientFor, describeError, type ClientHints, type SendGridBatchClient, type ScheduledSendStatus } from "../core";
+import {
+  apiKeyProblem,
+  clientFor,
+  describeError,
+  nowSeconds,
+  type ClientHints,
+  type SendGridBatchClient,
+  type ScheduledSendStatus,
+} from "../core";
 import { parseCommandLine, type Options } from "./args";
 import { SLOT_LIMIT, confirmed, statusName, type Io } from "./io";
 import { orphansCommand } from "./orphans";
@@ -182,7 +190,7 @@ async function listOrClearCancelled(client: SendGridBatchClient, o: Options, sta
     states.map((s) => ({ file: s.file, sendTimes: sendTimesFromState(s.doc) })),
     o.sent,
   );
-  const rows = classify(await client.listStatuses(), claims, Math.floor(Date.now() / 1000), o.marginSeconds, o.trustSent);
+  const rows = classify(await client.listStatuses(), claims, nowSeconds(), o.marginSeconds, o.trustSent);
   io.out(rows.length ? table(rows) : "no paused or cancelled batches");
   io.out(`${rows.length} of ${SLOT_LIMIT} slots used`);
   if (o.command === "list") return 0;

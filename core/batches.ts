@@ -7,6 +7,7 @@ import type { SendGridBatchClient } from "./client";
 import { SendGridError, describeError } from "./errors";
 import { plan, type Step } from "./plan";
 import type { BatchStatus } from "./types";
+import { nowSeconds } from "./clock";
 import { formatDuration, pastCutoff } from "./validate";
 
 /** Thrown when a batch exists on SendGrid but a later step failed: the caller must record it. */
@@ -163,7 +164,7 @@ export async function cancelBatch(
   } catch (err) {
     // POST /scheduled_sends answers `invalid batch id` for an id the account does not know.
     if (err instanceof SendGridError && err.code === "INVALID_BATCH_ID") throw unknownBatch(client, batchId);
-    throw tooLate(err, opts.sendAt, opts.now ?? Math.floor(Date.now() / 1000)) ?? err;
+    throw tooLate(err, opts.sendAt, opts.now ?? nowSeconds()) ?? err;
   }
 }
 

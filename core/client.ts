@@ -6,8 +6,8 @@ import { createHash } from "node:crypto";
 import { Client } from "@sendgrid/client";
 import type { ClientRequest } from "@sendgrid/client/src/request";
 import { SendGridError, advise, type ErrorCode, type SendGridErrorField } from "./errors";
+import { accountInWords, accountKey, apiOrigin, apiUrlProblem, isLoopbackHost } from "./account";
 import { JournalKey } from "./journal";
-import { accountInWords, accountKey, apiOrigin } from "./model";
 import { redactError } from "./redact";
 import {
   DEFAULT_RETRY,
@@ -21,7 +21,6 @@ import {
   type Sleep,
 } from "./retry";
 import type { BatchStatus, ConnectionSettings } from "./types";
-import { apiUrlProblem, isLoopbackHost } from "./validate";
 import { SENDGRID_LIMITS, SENDGRID_MESSAGES, type MailBatchResponse, fromWire, type ScheduledSendStatus, type WireStatus } from "./wire";
 
 export interface ClientOptions {
@@ -77,6 +76,25 @@ interface RawResponse {
  * waited, at most three times), then every 1–2 s (half a step plus jitter), never past the wait.
  */
 const QUOTA_POLL = { firstStepMs: 250, doubleEveryMs: 500, doublings: 3, maxStepMs: 2000 } as const;
+
+/** One call of send(): what is asked, the endpoint's gate, and the retry policy it runs under. */
+interface Call {
+  method: Method;
+  path: string;
+  body: unknown;
+  gateKey: string;
+  policy: RetryOptions;
+}
+
+/** What one call has spent of each kind of failure's budget so far. */
+interface Budget {
+  transient: number;
+  rateLimited: number;
+  /** When the first `max limit reached` came (this.now()), if one did. */
+  quotaSince?: number;
+  /** The last 10-second step of the quota wait reported to onQuotaWait. */
+  quotaNoticed: number;
+}
 
 /** Requests of one endpoint wait here while SendGrid's rate-limit window is exhausted. */
 const gates = new Map<string, number>();
@@ -212,96 +230,102 @@ export class SendGridBatchClient {
     body?: unknown,
     override: Partial<RetryOptions> = {},
   ): Promise<RawResponse> {
-    const policy = { ...this.retry, ...override };
-    const gateKey = `${this.account} ${method} ${template}`;
+    const call: Call = { method, path, body, gateKey: `${this.account} ${method} ${template}`, policy: { ...this.retry, ...override } };
     // Each kind of failure has its own budget: transient ones (5xx, resets, timeouts) a number of
     // attempts, 429s a number of waits for the window, `max limit reached` a span of time.
-    let transient = 0;
-    let rateLimited = 0;
-    let quotaSince: number | undefined;
-    let quotaNoticed = -1; // the last 10-second step of the quota wait reported to onQuotaWait
-    const attempt = async (n: number): Promise<RawResponse> => {
-      const gate = gates.get(gateKey);
-      if (gate !== undefined && gate > this.now()) await sleepUnlessAborted(this.sleep, gate - this.now(), this.signal);
-      if (this.signal?.aborted) throw aborted(method, path, false);
-      try {
-        const res = await this.attempt(method, path, body);
-        this.onAttempt?.({ method, path, status: res.status, attempt: n });
-        this.noteRateLimit(gateKey, res.headers);
-        return res;
-      } catch (err) {
-        // Aborted while the request was out: whatever axios says, it was abandoned without an answer.
-        const error = this.signal?.aborted
-          ? aborted(method, path, true)
-          : toSendGridError(err, method, path, this.baseUrl, this.now(), policy.maxRateLimitWaitMs);
-        this.onAttempt?.({ method, path, status: error.status, error: error.code, attempt: n });
-        throw error;
-      }
-    };
+    const budget: Budget = { transient: 0, rateLimited: 0, quotaNoticed: -1 };
     try {
-      return await retry(attempt, {
+      return await retry((n) => this.attemptThroughGate(call, n), {
         maxAttempts: Number.POSITIVE_INFINITY,
-        retryable: (error) => {
-          if (!(error instanceof SendGridError)) return false;
-          if (error.code === "RATE_LIMITED") return ++rateLimited <= policy.maxRateLimitRetries;
-          if (error.code === "QUOTA_EXCEEDED") {
-            // The refused request changed nothing; another change of this run may free a slot.
-            quotaSince ??= this.now();
-            return this.now() - quotaSince < policy.maxQuotaWaitMs;
-          }
-          return error.retryable && ++transient < policy.maxAttempts;
-        },
-        delayMs: (error) => {
-          const e = error as SendGridError;
-          if (e.code === "RATE_LIMITED") {
-            // Hold the endpoint until the window resets; this request alone adds a little jitter, so
-            // the requests waiting on the gate do not all wait longer than the reset.
-            const until = e.resetAt ?? this.now() + 1000;
-            gates.set(gateKey, Math.max(gates.get(gateKey) ?? 0, until));
-            return Math.max(0, until - this.now()) + Math.round(this.random() * 250);
-          }
-          if (e.code === "QUOTA_EXCEEDED") {
-            // Slots free up as fast as the other changes of the run reach SendGrid: poll at about
-            // 1–2 s once the first quick retries fail, never past the wait.
-            const waited = this.now() - (quotaSince ?? this.now());
-            if (this.onQuotaWait && Math.floor(waited / 10_000) > quotaNoticed) {
-              quotaNoticed = Math.floor(waited / 10_000);
-              const asked = body !== null && typeof body === "object" ? (body as { batch_id?: unknown; status?: unknown }) : {};
-              this.onQuotaWait({
-                method,
-                path,
-                batchId: typeof asked.batch_id === "string" ? asked.batch_id : undefined,
-                status: typeof asked.status === "string" ? asked.status : undefined,
-                waitedMs: waited,
-                maxWaitMs: policy.maxQuotaWaitMs,
-              });
-            }
-            const step = Math.min(
-              QUOTA_POLL.maxStepMs,
-              QUOTA_POLL.firstStepMs * 2 ** Math.min(QUOTA_POLL.doublings, Math.floor(waited / QUOTA_POLL.doubleEveryMs)),
-            );
-            return Math.min(Math.round(step / 2 + this.random() * (step / 2)), Math.max(0, policy.maxQuotaWaitMs - waited));
-          }
-          return backoffMs(transient - 1, policy, this.random);
-        },
+        retryable: (error) => this.mayRetry(error, call, budget),
+        delayMs: (error) => this.delayBeforeRetry(error as SendGridError, call, budget),
         now: this.now,
         sleep: this.sleep,
         signal: this.signal,
         abortedError: () => aborted(method, path, false),
       });
     } catch (err) {
-      if (err instanceof SendGridError && err.code === "QUOTA_EXCEEDED" && quotaSince !== undefined && policy.maxQuotaWaitMs > 0) {
-        const seconds = Math.round((this.now() - quotaSince) / 1000);
-        throw this.fail(
-          new SendGridError({
-            ...err,
-            message: err.summary,
-            hint: `${err.hint}. No slot came free in the ${seconds} s it was retried`,
-          }),
-        );
-      }
-      throw this.fail(err);
+      throw this.fail(this.finalError(err, call, budget));
     }
+  }
+
+  /** One HTTP attempt, after the endpoint's rate-limit gate; every failure as a SendGridError. */
+  private async attemptThroughGate({ method, path, body, gateKey, policy }: Call, n: number): Promise<RawResponse> {
+    const gate = gates.get(gateKey);
+    if (gate !== undefined && gate > this.now()) await sleepUnlessAborted(this.sleep, gate - this.now(), this.signal);
+    if (this.signal?.aborted) throw aborted(method, path, false);
+    try {
+      const res = await this.attempt(method, path, body);
+      this.onAttempt?.({ method, path, status: res.status, attempt: n });
+      this.noteRateLimit(gateKey, res.headers);
+      return res;
+    } catch (err) {
+      // Aborted while the request was out: whatever axios says, it was abandoned without an answer.
+      const error = this.signal?.aborted
+        ? aborted(method, path, true)
+        : toSendGridError(err, method, path, this.baseUrl, this.now(), policy.maxRateLimitWaitMs);
+      this.onAttempt?.({ method, path, status: error.status, error: error.code, attempt: n });
+      throw error;
+    }
+  }
+
+  /** Whether `error` is tried again, spending the budget of its kind. */
+  private mayRetry(error: unknown, { policy }: Call, budget: Budget): boolean {
+    if (!(error instanceof SendGridError)) return false;
+    if (error.code === "RATE_LIMITED") return ++budget.rateLimited <= policy.maxRateLimitRetries;
+    if (error.code === "QUOTA_EXCEEDED") {
+      // The refused request changed nothing; another change of this run may free a slot.
+      budget.quotaSince ??= this.now();
+      return this.now() - budget.quotaSince < policy.maxQuotaWaitMs;
+    }
+    return error.retryable && ++budget.transient < policy.maxAttempts;
+  }
+
+  /** How long to wait before trying `e` again. */
+  private delayBeforeRetry(e: SendGridError, call: Call, budget: Budget): number {
+    if (e.code === "RATE_LIMITED") {
+      // Hold the endpoint until the window resets; this request alone adds a little jitter, so
+      // the requests waiting on the gate do not all wait longer than the reset.
+      const until = e.resetAt ?? this.now() + 1000;
+      gates.set(call.gateKey, Math.max(gates.get(call.gateKey) ?? 0, until));
+      return Math.max(0, until - this.now()) + Math.round(this.random() * 250);
+    }
+    if (e.code === "QUOTA_EXCEEDED") return this.quotaPollMs(call, budget);
+    return backoffMs(budget.transient - 1, call.policy, this.random);
+  }
+
+  /**
+   * The wait before asking again for a pause/cancel refused with `max limit reached`: slots free up
+   * as fast as the other changes of the run reach SendGrid, so about 1–2 s once the first quick
+   * retries fail, never past the wait. Reports the wait to onQuotaWait every 10 s.
+   */
+  private quotaPollMs({ method, path, body, policy }: Call, budget: Budget): number {
+    const waited = this.now() - (budget.quotaSince ?? this.now());
+    if (this.onQuotaWait && Math.floor(waited / 10_000) > budget.quotaNoticed) {
+      budget.quotaNoticed = Math.floor(waited / 10_000);
+      const asked = body !== null && typeof body === "object" ? (body as { batch_id?: unknown; status?: unknown }) : {};
+      this.onQuotaWait({
+        method,
+        path,
+        batchId: typeof asked.batch_id === "string" ? asked.batch_id : undefined,
+        status: typeof asked.status === "string" ? asked.status : undefined,
+        waitedMs: waited,
+        maxWaitMs: policy.maxQuotaWaitMs,
+      });
+    }
+    const step = Math.min(
+      QUOTA_POLL.maxStepMs,
+      QUOTA_POLL.firstStepMs * 2 ** Math.min(QUOTA_POLL.doublings, Math.floor(waited / QUOTA_POLL.doubleEveryMs)),
+    );
+    return Math.min(Math.round(step / 2 + this.random() * (step / 2)), Math.max(0, policy.maxQuotaWaitMs - waited));
+  }
+
+  /** The error a call ends with: a quota refusal says how long it waited for a slot. */
+  private finalError(err: unknown, { policy }: Call, budget: Budget): unknown {
+    if (!(err instanceof SendGridError) || err.code !== "QUOTA_EXCEEDED" || budget.quotaSince === undefined || policy.maxQuotaWaitMs <= 0)
+      return err;
+    const seconds = Math.round((this.now() - budget.quotaSince) / 1000);
+    return new SendGridError({ ...err, message: err.summary, hint: `${err.hint}. No slot came free in the ${seconds} s it was retried` });
   }
 
   /**
@@ -415,7 +439,7 @@ function errorFields(body: unknown): SendGridErrorField[] {
   return fields;
 }
 
-function isResponseError(err: unknown): err is { code: number; message: string; response: { headers: unknown; body: unknown } } {
+function isResponseError(err: unknown): err is ResponseError {
   return (
     typeof err === "object" &&
     err !== null &&
@@ -427,62 +451,78 @@ function isResponseError(err: unknown): err is { code: number; message: string; 
   );
 }
 
+/** Where a failed request went: for the error's words (never the key). */
+interface RequestSite {
+  method: string;
+  path: string;
+  baseUrl: string;
+}
+
 /** Map an HTTP or transport failure to a SendGridError with SendGrid's own words and what to do. */
 function toSendGridError(err: unknown, method: string, path: string, baseUrl: string, nowMs: number, maxWaitMs: number): SendGridError {
   if (err instanceof SendGridError) return err;
-  if (isResponseError(err)) {
-    const status = err.code;
-    const headers = lowerHeaders(err.response.headers);
-    const fields = errorFields(err.response.body);
-    const said = fields.length
-      ? fields.map((f) => (f.field ? `${f.message} (field: ${f.field})` : f.message)).join("; ")
-      : err.message || "no message";
-    const base = `SendGrid ${method} ${path} failed: ${status} ${said}`;
-    const has = (m: string) => fields.some((f) => f.message.toLowerCase() === m.toLowerCase());
-    const make = (code: ErrorCode, hint?: string, retryable = false, resetAt?: number) =>
-      new SendGridError({ code, status, method, path, fields, message: base, hint, retryable, resetAt });
+  const site = { method, path, baseUrl };
+  return isResponseError(err) ? responseError(err, site, nowMs, maxWaitMs) : transportError(err, site);
+}
 
-    if (status === 401)
-      return make("AUTH_REJECTED", "The API key was rejected: it is mistyped, revoked or deleted, or not a key of this region");
-    if (status === 403) {
-      return make(
-        "FORBIDDEN",
-        "The key lacks a needed scope (mail.batch.*, user.scheduled_sends.*) or may not act for the on-behalf-of subuser",
-      );
-    }
-    if (status === 429) {
-      const wait = rateLimitWaitMs(headers["x-ratelimit-reset"], nowMs, maxWaitMs);
-      return make("RATE_LIMITED", "SendGrid's rate limit for this endpoint is used up; retry after X-RateLimit-Reset", true, nowMs + wait);
-    }
-    if (status >= 500) return make("SENDGRID_UNAVAILABLE", "SendGrid failed on its side; retry later (check status.sendgrid.com)", true);
-    if (has(SENDGRID_MESSAGES.maxLimitReached)) {
-      return make(
-        "QUOTA_EXCEEDED",
-        `SendGrid allows at most ${SENDGRID_LIMITS.maxPausedOrCancelled} batches paused or cancelled at once; resume one, or free slots held by cancelled batches whose send time has passed with \`sendgrid-batches clear-cancelled\``,
-      );
-    }
-    if (has(SENDGRID_MESSAGES.statusExists)) return make("STATUS_EXISTS");
-    if (has(SENDGRID_MESSAGES.invalidBatchId))
-      return make("INVALID_BATCH_ID", "The batch id is unknown to this account: check batchId, onBehalfOf and region");
-    // Only SendGrid's own words mean "this batch has no status": a 404 from anything else (a path
-    // in apiUrl, a proxy, another service on that host) must never read as "no status" or "gone".
-    if (status === 404 && has(SENDGRID_MESSAGES.batchIdNotFound)) return make("BATCH_NOT_FOUND");
-    if (status === 404) {
-      return new SendGridError({
-        code: "NOT_SENDGRID",
-        status,
-        method,
-        path,
-        fields,
-        message: `${base} (from ${baseUrl}${path}, which does not answer like SendGrid's API)`,
-        hint: 'Check apiUrl/region: apiUrl must be the origin of SendGrid\'s API (e.g. "https://api.sendgrid.com"), or leave it out and set region',
-      });
-    }
-    // A pause/cancel refused near send_at is left as SendGrid words it (no message is documented);
-    // callers that know the declared send time tell "too late" from the clock (core/batches.ts).
-    return make("BAD_REQUEST");
+type ResponseError = { code: number; message: string; response: { headers: unknown; body: unknown } };
+
+/** An HTTP answer other than 2xx, by status and SendGrid's own error messages. */
+function responseError(err: ResponseError, { method, path, baseUrl }: RequestSite, nowMs: number, maxWaitMs: number): SendGridError {
+  const status = err.code;
+  const headers = lowerHeaders(err.response.headers);
+  const fields = errorFields(err.response.body);
+  const said = fields.length
+    ? fields.map((f) => (f.field ? `${f.message} (field: ${f.field})` : f.message)).join("; ")
+    : err.message || "no message";
+  const base = `SendGrid ${method} ${path} failed: ${status} ${said}`;
+  const has = (m: string) => fields.some((f) => f.message.toLowerCase() === m.toLowerCase());
+  const make = (code: ErrorCode, hint?: string, retryable = false, resetAt?: number) =>
+    new SendGridError({ code, status, method, path, fields, message: base, hint, retryable, resetAt });
+
+  if (status === 401)
+    return make("AUTH_REJECTED", "The API key was rejected: it is mistyped, revoked or deleted, or not a key of this region");
+  if (status === 403) {
+    return make(
+      "FORBIDDEN",
+      "The key lacks a needed scope (mail.batch.*, user.scheduled_sends.*) or may not act for the on-behalf-of subuser",
+    );
   }
+  if (status === 429) {
+    const wait = rateLimitWaitMs(headers["x-ratelimit-reset"], nowMs, maxWaitMs);
+    return make("RATE_LIMITED", "SendGrid's rate limit for this endpoint is used up; retry after X-RateLimit-Reset", true, nowMs + wait);
+  }
+  if (status >= 500) return make("SENDGRID_UNAVAILABLE", "SendGrid failed on its side; retry later (check status.sendgrid.com)", true);
+  if (has(SENDGRID_MESSAGES.maxLimitReached)) {
+    return make(
+      "QUOTA_EXCEEDED",
+      `SendGrid allows at most ${SENDGRID_LIMITS.maxPausedOrCancelled} batches paused or cancelled at once; resume one, or free slots held by cancelled batches whose send time has passed with \`sendgrid-batches clear-cancelled\``,
+    );
+  }
+  if (has(SENDGRID_MESSAGES.statusExists)) return make("STATUS_EXISTS");
+  if (has(SENDGRID_MESSAGES.invalidBatchId))
+    return make("INVALID_BATCH_ID", "The batch id is unknown to this account: check batchId, onBehalfOf and region");
+  // Only SendGrid's own words mean "this batch has no status": a 404 from anything else (a path
+  // in apiUrl, a proxy, another service on that host) must never read as "no status" or "gone".
+  if (status === 404 && has(SENDGRID_MESSAGES.batchIdNotFound)) return make("BATCH_NOT_FOUND");
+  if (status === 404) {
+    return new SendGridError({
+      code: "NOT_SENDGRID",
+      status,
+      method,
+      path,
+      fields,
+      message: `${base} (from ${baseUrl}${path}, which does not answer like SendGrid's API)`,
+      hint: 'Check apiUrl/region: apiUrl must be the origin of SendGrid\'s API (e.g. "https://api.sendgrid.com"), or leave it out and set region',
+    });
+  }
+  // A pause/cancel refused near send_at is left as SendGrid words it (no message is documented);
+  // callers that know the declared send time tell "too late" from the clock (core/batches.ts).
+  return make("BAD_REQUEST");
+}
 
+/** A request that got no HTTP answer: a timeout or a network failure, retryable. */
+function transportError(err: unknown, { method, path, baseUrl }: RequestSite): SendGridError {
   // Transport failures come straight from axios and carry the request config (with the
   // Authorization header): keep only the error code.
   const code = typeof err === "object" && err !== null && "code" in err && typeof err.code === "string" ? err.code : undefined;

@@ -21,17 +21,17 @@ export {
 export {
   ENGINE_UNKNOWN,
   apiKeyProblem,
-  apiUrlProblem,
   describeFailure,
   isBatchId,
-  isLoopbackHost,
   parseSendAt,
   validateInputs,
   type ApiKeyProblem,
   type Failure,
 } from "./validate";
+export { nowSeconds } from "./clock";
 export { REDACTED, redactError, redactSecrets, secretParts } from "./redact";
-export { accountInWords, accountKey, apiOrigin, batchChanges, canonicalOrigin, normaliseInputs, type BatchChanges } from "./model";
+export { accountInWords, accountKey, apiOrigin, apiUrlProblem, canonicalOrigin, isLoopbackHost, type AccountSettings } from "./account";
+export { batchChanges, normaliseInputs, type BatchChanges } from "./model";
 export { backoffMs, quotaWaitFromEnv, retry, type RetryOptions, type RetryPolicy, type Sleep } from "./retry";
 export { MAX_QUOTA_WAIT_SECONDS, QUOTA_WAIT_ENV, describeQuotaWait, quotaWaitProblem, type QuotaWaitInfo } from "./retry";
 export { SendGridBatchClient, clientFor, type AttemptInfo, type ClientHints, type ClientOptions } from "./client";

@@ -17,6 +17,7 @@ import {
   type CancelOutcome,
 } from "./batches";
 import type { SendGridBatchClient } from "./client";
+import { nowSeconds } from "./clock";
 import { SendGridError, describeError } from "./errors";
 import type { Journal } from "./journal";
 import { DEFAULT_STATUS } from "./properties";
@@ -285,6 +286,8 @@ export async function retire(
   hooks: LifecycleHooks = {},
 ): Promise<CancelOutcome> {
   const sendAt = recorded.sendAt === undefined || recorded.sendAt === null ? undefined : parseSendAt(recorded.sendAt);
-  const now = hooks.now && Math.floor(hooks.now() / 1000);
-  return cancelBatch(client, batchId, recorded.status, { sendAt: sendAt && "seconds" in sendAt ? sendAt.seconds : undefined, now });
+  return cancelBatch(client, batchId, recorded.status, {
+    sendAt: sendAt && "seconds" in sendAt ? sendAt.seconds : undefined,
+    now: nowSeconds(hooks.now),
+  });
 }

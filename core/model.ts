@@ -7,49 +7,15 @@
 // send time. Respelling the same account ("…3030" → "…3030/", an explicit default host, a host
 // with its trailing dot) must therefore never read as a change.
 
-import { apiUrlProblem, parseSendAt } from "./validate";
+import { apiOrigin, apiUrlProblem, canonicalOrigin, regionOf } from "./account";
+import { DEFAULT_STATUS } from "./properties";
+import { parseSendAt } from "./validate";
 import { SENDGRID_HOSTS } from "./wire";
-import { DEFAULT_REGION, DEFAULT_STATUS } from "./properties";
-import type { Region } from "./types";
 
 type Inputs = Record<string, unknown>;
-/** The account settings of a resource, a provider's configuration or a client's connection. */
-type AccountSettings = { readonly apiUrl?: unknown; readonly region?: unknown; readonly onBehalfOf?: unknown };
 
 function given(value: unknown): boolean {
   return value !== undefined && value !== null;
-}
-
-function regionOf(inputs: AccountSettings): Region {
-  return inputs.region === "eu" ? "eu" : DEFAULT_REGION;
-}
-
-/**
- * A valid API URL as the one origin every adapter compares, records and sends to. A host's trailing
- * dot is dropped: "api.sendgrid.com." is the fully qualified spelling of "api.sendgrid.com" (one
- * DNS name, one TLS certificate), so it names the same account.
- */
-export function canonicalOrigin(apiUrl: string): string {
-  const url = new URL(apiUrl);
-  if (url.hostname.endsWith(".")) url.hostname = url.hostname.slice(0, -1);
-  return url.origin;
-}
-
-/** The API origin a batch's requests go to: `apiUrl` as an origin, else the region's host. */
-export function apiOrigin(inputs: AccountSettings): string {
-  if (typeof inputs.apiUrl === "string" && apiUrlProblem(inputs.apiUrl) === undefined) return canonicalOrigin(inputs.apiUrl);
-  return SENDGRID_HOSTS[regionOf(inputs)];
-}
-
-/** One string per SendGrid account (host + subuser): equal strings are the same account. */
-export function accountKey(inputs: AccountSettings): string {
-  return `${apiOrigin(inputs)}|${typeof inputs.onBehalfOf === "string" ? inputs.onBehalfOf : ""}`;
-}
-
-/** An account key in words, for messages: the origin, and the subuser when there is one. */
-export function accountInWords(key: string): string {
-  const [origin, subuser] = key.split("|");
-  return subuser ? `${origin} on behalf of ${subuser}` : `${origin}`;
 }
 
 /**

@@ -1,6 +1,7 @@
 // Pure input validation shared by the Pulumi `check` and the Lambda. No I/O: preview and
 // CloudFormation validation make zero SendGrid calls. Each failure names the property and the rule.
 
+import { apiUrlProblem, canonicalOrigin } from "./account";
 import type { ErrorCode } from "./errors";
 import { DEFAULT_STATUS, INPUT_PROPERTIES, type BatchProperty } from "./properties";
 import { BATCH_STATUSES, REGIONS, type BatchSpec, type BatchStatus, type Region } from "./types";
@@ -102,33 +103,6 @@ function impossibleDateTime(m: RegExpExecArray): string | undefined {
   return undefined;
 }
 
-/** Why a URL may not be used as the SendGrid API base, or undefined if it may. */
-export function apiUrlProblem(value: string): string | undefined {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    return `apiUrl must be an absolute URL such as "https://api.sendgrid.com" (got ${JSON.stringify(value)})`;
-  }
-  if (url.username || url.password) return "apiUrl must not contain credentials: the API key is configured on its own, never in the URL";
-  // Origin only: the client appends /v3/… itself, so "https://api.sendgrid.com/v3" would make every
-  // call 404, and a 404 must never be mistaken for "this batch has no status".
-  if (url.pathname !== "/" || url.search || url.hash || /[?#]/.test(value)) {
-    return `apiUrl must be an origin such as "https://api.sendgrid.com", without a path, query or fragment (got ${JSON.stringify(value)})`;
-  }
-  if (url.protocol === "https:") return undefined;
-  if (url.protocol === "http:" && isLoopbackHost(url.hostname)) return undefined;
-  if (url.protocol === "http:")
-    return `apiUrl may use http only for a loopback host (127.0.0.1, localhost, [::1]); use https for ${url.hostname}`;
-  return `apiUrl must use https (got ${url.protocol.replace(/:$/, "")})`;
-}
-
-export function isLoopbackHost(hostname: string): boolean {
-  // "localhost." is the fully qualified spelling of "localhost".
-  const h = hostname.replace(/^\[|\]$|\.$/g, "").toLowerCase();
-  return h === "localhost" || h === "::1" || /^127(\.\d{1,3}){3}$/.test(h);
-}
-
 /** Why an API key cannot be used: a code and a reason that names no adapter's setting. */
 export interface ApiKeyProblem {
   code: Extract<ErrorCode, "MISSING_API_KEY" | "BLANK_API_KEY" | "MALFORMED_API_KEY">;
@@ -156,72 +130,66 @@ function isNonActive(status: unknown): status is Exclude<BatchStatus, "active"> 
   return status === "paused" || status === "cancelled";
 }
 
+/** A property's value as the spec holds it, or why it cannot be read. */
+type Read<T> = { value: T } | { reason: string };
+
+/**
+ * How each property is read, in the order failures are reported. A reader sees only known values
+ * (not absent, null or unknown at preview); the timing rules, which read several, come after.
+ */
+const READERS: { readonly [K in keyof BatchSpec]-?: (value: unknown) => Read<NonNullable<BatchSpec[K]>> } = {
+  status: (v) =>
+    (BATCH_STATUSES as readonly unknown[]).includes(v)
+      ? { value: v as BatchStatus }
+      : { reason: `status must be one of ${BATCH_STATUSES.map((s) => `"${s}"`).join(", ")} (got ${JSON.stringify(v)})` },
+  sendAt: (v) => {
+    const parsed = parseSendAt(v);
+    return "reason" in parsed ? parsed : { value: parsed.seconds };
+  },
+  batchId: (v) =>
+    isBatchId(v)
+      ? { value: v }
+      : {
+          reason: `batchId must be a SendGrid batch id from POST /v3/mail/batch (letters, digits, "-" and "_", at least ${MIN_BATCH_ID_LENGTH} and up to 128 characters; got ${JSON.stringify(v)})`,
+        },
+  onBehalfOf: (v) =>
+    typeof v !== "string" || v.trim() === "" || v.length > 256 || CONTROL_CHARS.test(v) || v !== v.trim()
+      ? {
+          reason: `onBehalfOf must be a subuser's username or "account-id <id>", without surrounding spaces or line breaks (got ${JSON.stringify(v)})`,
+        }
+      : { value: v },
+  region: (v) =>
+    (REGIONS as readonly unknown[]).includes(v)
+      ? { value: v as Region }
+      : { reason: `region must be "global" (api.sendgrid.com) or "eu" (api.eu.sendgrid.com) (got ${JSON.stringify(v)})` },
+  apiUrl: (v) => {
+    const problem = typeof v === "string" ? apiUrlProblem(v) : `apiUrl must be a string URL (got ${typeof v})`;
+    return problem ? { reason: problem } : { value: canonicalOrigin(v as string) };
+  },
+};
+
+/** Read one property into `spec`, or add why it cannot be read to `failures`. */
+function readInto<K extends keyof BatchSpec>(key: K, value: unknown, spec: BatchSpec, failures: Failure[]): void {
+  // TypeScript does not relate READERS[K]'s result to BatchSpec[K] through the generic index.
+  const read = (READERS[key] as (value: unknown) => Read<BatchSpec[K]>)(value);
+  if ("reason" in read) failures.push({ property: key, reason: read.reason });
+  else spec[key] = read.value;
+}
+
+/** A failure for each key the resource does not accept (engine-reserved `__` keys aside). */
+function unknownPropertyFailures(raw: Record<string, unknown>): Failure[] {
+  return Object.keys(raw)
+    .filter((key) => !key.startsWith("__") && !(INPUT_PROPERTIES as readonly string[]).includes(key))
+    .map((key) => ({ property: key, reason: `unknown property "${key}"; ScheduledBatch accepts ${INPUT_PROPERTIES.join(", ")}` }));
+}
+
 /** Validate raw inputs; returns the normalised spec (best effort) and every failure found. */
 export function validateInputs(raw: Record<string, unknown>, opts: ValidateOptions): { spec: BatchSpec; failures: Failure[] } {
-  const failures: Failure[] = [];
   const unknown = opts.isUnknown ?? (() => false);
   const known = (v: unknown) => v !== undefined && v !== null && !unknown(v);
-
-  for (const key of Object.keys(raw)) {
-    if (key.startsWith("__")) continue; // __provider and other engine-reserved keys
-    if (!(INPUT_PROPERTIES as readonly string[]).includes(key)) {
-      failures.push({ property: key, reason: `unknown property "${key}"; ScheduledBatch accepts ${INPUT_PROPERTIES.join(", ")}` });
-    }
-  }
-
+  const failures = unknownPropertyFailures(raw);
   const spec: BatchSpec = { status: DEFAULT_STATUS };
-
-  if (known(raw.status)) {
-    if ((BATCH_STATUSES as readonly unknown[]).includes(raw.status)) spec.status = raw.status as BatchStatus;
-    else
-      failures.push({
-        property: "status",
-        reason: `status must be one of ${BATCH_STATUSES.map((s) => `"${s}"`).join(", ")} (got ${JSON.stringify(raw.status)})`,
-      });
-  }
-
-  if (known(raw.sendAt)) {
-    const parsed = parseSendAt(raw.sendAt);
-    if ("reason" in parsed) failures.push({ property: "sendAt", reason: parsed.reason });
-    else spec.sendAt = parsed.seconds;
-  }
-
-  if (known(raw.batchId)) {
-    if (isBatchId(raw.batchId)) spec.batchId = raw.batchId;
-    else
-      failures.push({
-        property: "batchId",
-        reason: `batchId must be a SendGrid batch id from POST /v3/mail/batch (letters, digits, "-" and "_", at least ${MIN_BATCH_ID_LENGTH} and up to 128 characters; got ${JSON.stringify(raw.batchId)})`,
-      });
-  }
-
-  if (known(raw.onBehalfOf)) {
-    const v = raw.onBehalfOf;
-    if (typeof v !== "string" || v.trim() === "" || v.length > 256 || CONTROL_CHARS.test(v) || v !== v.trim()) {
-      failures.push({
-        property: "onBehalfOf",
-        reason: `onBehalfOf must be a subuser's username or "account-id <id>", without surrounding spaces or line breaks (got ${JSON.stringify(v)})`,
-      });
-    } else {
-      spec.onBehalfOf = v;
-    }
-  }
-
-  if (known(raw.region)) {
-    if ((REGIONS as readonly unknown[]).includes(raw.region)) spec.region = raw.region as Region;
-    else
-      failures.push({
-        property: "region",
-        reason: `region must be "global" (api.sendgrid.com) or "eu" (api.eu.sendgrid.com) (got ${JSON.stringify(raw.region)})`,
-      });
-  }
-
-  if (known(raw.apiUrl)) {
-    const problem = typeof raw.apiUrl === "string" ? apiUrlProblem(raw.apiUrl) : `apiUrl must be a string URL (got ${typeof raw.apiUrl})`;
-    if (problem) failures.push({ property: "apiUrl", reason: problem });
-    else spec.apiUrl = new URL(raw.apiUrl as string).origin;
-  }
-
+  for (const key of Object.keys(READERS) as (keyof BatchSpec)[]) if (known(raw[key])) readInto(key, raw[key], spec, failures);
   failures.push(...timingFailures(spec, raw, opts));
   return { spec, failures };
 }

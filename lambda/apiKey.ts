@@ -11,7 +11,7 @@
 // picked up once the entry expires.
 
 import { apiKeyProblem } from "../core";
-import type { ApiKeySource } from "./properties";
+import type { ApiKeySource } from "../core/keySource";
 
 const CACHE_TTL_MS = 5 * 60_000;
 const cache = new Map<string, { value: string; expiresAt: number }>();

@@ -12,7 +12,7 @@ import {
   type SendGridBatchClient,
 } from "../core";
 import { fetchApiKey } from "./apiKey";
-import type { ApiKeySource } from "./properties";
+import type { ApiKeySource } from "../core/keySource";
 import { LAMBDA_HINTS } from "./reasons";
 
 /** What connecting needs of the event's context (lambda/operations.ts OperationContext). */

@@ -8,15 +8,13 @@
 
 // The core's pure modules, not its index: the CDK constructs load this file, and the jsii library
 // built from them (cdk-constructs/) then compiles and ships no SendGrid client.
+import { KEY_PROPERTIES, parseKeySource, type ApiKeySource } from "../core/keySource";
 import { batchChanges } from "../core/model";
 import { BATCH_PROPERTIES, DEFAULT_STATUS } from "../core/properties";
-import type { BatchSpec, BatchStatus } from "../core/types";
-import { describeFailure, validateInputs, type Failure } from "../core/validate";
+import { BATCH_STATUSES, type BatchSpec, type BatchStatus } from "../core/types";
+import { describeFailure, validateInputs, type Failure, type ValidateOptions } from "../core/validate";
 
 export type RawProperties = Record<string, unknown>;
-
-/** Where the SendGrid API key is read from at run time (never the key itself). */
-export type ApiKeySource = { kind: "secretsmanager"; secretArn: string } | { kind: "ssm"; parameterName: string };
 
 /** Our properties, PascalCase as they appear in templates (the core's property table), mapped to the core's input names. */
 type CoreProperty = (typeof BATCH_PROPERTIES)[number]["cfnName"];
@@ -24,21 +22,11 @@ const CORE_NAMES = Object.fromEntries(BATCH_PROPERTIES.map((p) => [p.cfnName, p.
 const CORE_PROPERTIES = BATCH_PROPERTIES.map((p) => p.cfnName) as readonly CoreProperty[];
 const PASCAL_OF: Record<string, string> = Object.fromEntries(BATCH_PROPERTIES.map((p) => [p.name, p.cfnName]));
 
-const KEY_PROPERTIES = ["ApiKeySecretArn", "ApiKeyParameterName"] as const;
 /** CloudFormation's own properties: present in ResourceProperties, never ours to act on. */
 const CLOUDFORMATION_PROPERTIES = ["ServiceToken", "ServiceTimeout"] as const;
 
 /** Every property name we read or tolerate (also the allow-list of what may be logged). */
 export const KNOWN_PROPERTIES = [...CORE_PROPERTIES, ...KEY_PROPERTIES, ...CLOUDFORMATION_PROPERTIES] as const;
-
-// Secrets Manager ARNs: arn:<partition>:secretsmanager:<region>:<account>:secret:<name>-<6 chars>.
-// The full ARN, with the 6 random characters Secrets Manager appends: the function's IAM policy
-// grants exactly this ARN, so a partial one would pass here and fail with AccessDenied at run time
-// (template.yaml's ApiKeySecretArn pattern says the same, so it fails at deploy).
-const SECRET_ARN = /^arn:aws[a-z-]*:secretsmanager:([a-z0-9-]+):\d{12}:secret:[A-Za-z0-9/_+=.@-]+-[A-Za-z0-9]{6}$/;
-// SSM parameter names (optionally as an ARN): letters, digits, . - _ and / as a path separator.
-const PARAMETER_NAME = /^(?:arn:aws[a-z-]*:ssm:[a-z0-9-]+:\d{12}:parameter)?\/?[A-Za-z0-9_.\-/]{1,2048}$/;
-const DYNAMIC_REFERENCE = /\{\{resolve:/;
 
 export interface ParsedProperties {
   spec: BatchSpec;
@@ -71,78 +59,48 @@ export function coreInputs(props: RawProperties): Record<string, unknown> {
 }
 
 export function parseProperties(props: RawProperties, opts: ParseOptions): ParsedProperties {
-  const failures: Failure[] = [];
-  if (!opts.forDelete) failures.push(...unknownPropertyFailures(props));
-
   const inputs = coreInputs(props);
-  const previous = opts.forDelete
-    ? { status: inputs.status, sendAt: inputs.sendAt } // "nothing changes": no timing rule applies
-    : opts.previous && { status: coreInputs(opts.previous).status ?? DEFAULT_STATUS, sendAt: coreInputs(opts.previous).sendAt };
+  if (opts.forDelete) return parseInputs(props, inputs, { status: inputs.status, sendAt: inputs.sendAt }, opts); // "nothing changes": no timing rule applies
+  return parseInputs(props, inputs, opts.previous && previousOf(coreInputs(opts.previous)), opts);
+}
+
+/** An Update's properties, parsed once: what the handler needs of both property maps. */
+export interface ParsedUpdate extends ParsedProperties {
+  /** What the Update changes, by template name (see changedProperties). */
+  changed: { replaces: string[]; updates: string[] };
+  /** The status the old properties declared ("active" when unset), or undefined if invalid. */
+  previousStatus?: BatchStatus;
+}
+
+/** Parse an Update of batch `id`: each property map is read into the core's inputs once. */
+export function parseUpdate(id: string, props: RawProperties, oldProps: RawProperties, opts: { now: number }): ParsedUpdate {
+  const inputs = coreInputs(props);
+  const oldInputs = coreInputs(oldProps);
+  return {
+    ...parseInputs(props, inputs, previousOf(oldInputs), opts),
+    changed: changesOf(id, { props: oldProps, inputs: oldInputs }, { props, inputs }),
+    previousStatus: statusOf(oldInputs),
+  };
+}
+
+/** The previous status and send time the timing rules compare with. */
+function previousOf(oldInputs: Record<string, unknown>): { status: unknown; sendAt: unknown } {
+  return { status: oldInputs.status ?? DEFAULT_STATUS, sendAt: oldInputs.sendAt };
+}
+
+function parseInputs(
+  props: RawProperties,
+  inputs: Record<string, unknown>,
+  previous: ValidateOptions["previous"],
+  opts: ParseOptions,
+): ParsedProperties {
+  const failures: Failure[] = opts.forDelete ? [] : unknownPropertyFailures(props);
   const { spec, failures: coreFailures } = validateInputs(inputs, { now: opts.now, previous });
   for (const f of coreFailures) failures.push({ property: PASCAL_OF[f.property] ?? f.property, reason: f.reason });
 
   const { keySource, failure } = parseKeySource(props);
   if (failure) failures.push(failure);
   return { spec, keySource, failures };
-}
-
-/** The two places the key may be read from: the property naming it, what its value must look like. */
-const KEY_SOURCES: readonly {
-  property: (typeof KEY_PROPERTIES)[number];
-  pattern: RegExp;
-  mustBe: string;
-  source: (value: string) => ApiKeySource;
-}[] = [
-  {
-    property: "ApiKeySecretArn",
-    pattern: SECRET_ARN,
-    mustBe:
-      "the full ARN of a Secrets Manager secret, ending in the 6 characters Secrets Manager appends to the name, e.g. arn:aws:secretsmanager:us-east-1:123456789012:secret:sendgrid-api-key-AbCdEf",
-    source: (secretArn) => ({ kind: "secretsmanager", secretArn }),
-  },
-  {
-    property: "ApiKeyParameterName",
-    pattern: PARAMETER_NAME,
-    mustBe: "the name of an SSM SecureString parameter, e.g. /sendgrid/api-key",
-    source: (parameterName) => ({ kind: "ssm", parameterName }),
-  },
-];
-
-function parseKeySource(props: RawProperties): { keySource?: ApiKeySource; failure?: Failure } {
-  const given = KEY_SOURCES.filter((k) => present(props[k.property]));
-  if (given.length > 1) {
-    return { failure: { property: "ApiKeySecretArn", reason: "set either ApiKeySecretArn or ApiKeyParameterName, not both" } };
-  }
-  const [chosen] = given;
-  if (!chosen) {
-    return {
-      failure: {
-        property: "ApiKeySecretArn",
-        reason:
-          "no API key source: set ApiKeySecretArn (a Secrets Manager secret holding the SendGrid API key) or ApiKeyParameterName (an SSM SecureString parameter)",
-      },
-    };
-  }
-  const { property } = chosen;
-  const value = props[property];
-  if (typeof value === "string" && DYNAMIC_REFERENCE.test(value))
-    return { failure: { property, reason: dynamicReferenceReason(property) } };
-  if (typeof value !== "string" || !chosen.pattern.test(value)) {
-    return { failure: { property, reason: `${property} must be ${chosen.mustBe} (got ${describe(value)})` } };
-  }
-  return { keySource: chosen.source(value) };
-}
-
-// CloudFormation does not resolve {{resolve:secretsmanager:…}} or {{resolve:ssm-secure:…}} inside
-// custom resource properties (cloudformation-coverage-roadmap#341): the function would receive the
-// literal text. The key is fetched by the function instead.
-function dynamicReferenceReason(property: string): string {
-  return `${property} holds a {{resolve:…}} dynamic reference, which CloudFormation does not resolve for custom resources; pass the secret's ARN or the parameter's name itself and the function reads the key`;
-}
-
-function describe(value: unknown): string {
-  if (typeof value !== "string") return typeof value;
-  return JSON.stringify(value.length > 120 ? `${value.slice(0, 120)}…` : value);
 }
 
 const PLAIN_KEY_PROPERTY = /^(sendgrid)?api_?key$/i;
@@ -174,10 +132,14 @@ function unknownPropertyFailures(props: RawProperties): Failure[] {
   return failures;
 }
 
-/** The status a resource's properties ask for ("active" when unset), or undefined if invalid. */
+/** The status a resource's properties ask for (the default when unset), or undefined if invalid. */
 export function declaredStatus(props: RawProperties | undefined): BatchStatus | undefined {
-  const raw = props && present(props.Status) ? props.Status : "active";
-  return raw === "active" || raw === "paused" || raw === "cancelled" ? raw : undefined;
+  return statusOf(coreInputs(props ?? {}));
+}
+
+function statusOf(inputs: Record<string, unknown>): BatchStatus | undefined {
+  const raw = inputs.status ?? DEFAULT_STATUS;
+  return (BATCH_STATUSES as readonly unknown[]).includes(raw) ? (raw as BatchStatus) : undefined;
 }
 
 /**
@@ -186,9 +148,15 @@ export function declaredStatus(props: RawProperties | undefined): BatchStatus | 
  * `updates` change in place (a new key source reaches the same batch).
  */
 export function changedProperties(id: string, oldProps: RawProperties, newProps: RawProperties): { replaces: string[]; updates: string[] } {
-  const { replaces, updates } = batchChanges(id, coreInputs(oldProps), coreInputs(newProps));
+  return changesOf(id, { props: oldProps, inputs: coreInputs(oldProps) }, { props: newProps, inputs: coreInputs(newProps) });
+}
+
+type PropertyMap = { props: RawProperties; inputs: Record<string, unknown> };
+
+function changesOf(id: string, olds: PropertyMap, news: PropertyMap): { replaces: string[]; updates: string[] } {
+  const { replaces, updates } = batchChanges(id, olds.inputs, news.inputs);
   const text = (v: unknown) => (present(v) ? String(v) : "");
-  const keySource = KEY_PROPERTIES.filter((k) => text(oldProps[k]) !== text(newProps[k]));
+  const keySource = KEY_PROPERTIES.filter((k) => text(olds.props[k]) !== text(news.props[k]));
   const pascal = (k: string) => PASCAL_OF[k] ?? k;
   return { replaces: replaces.map(pascal), updates: [...updates.map(pascal), ...keySource] };
 }

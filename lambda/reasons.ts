@@ -3,7 +3,7 @@
 
 import { MustRecordError, SendGridError, advise, describeError, type ClientHints } from "../core";
 import { ApiKeyError, clearApiKeyCache } from "./apiKey";
-import type { ApiKeySource } from "./properties";
+import type { ApiKeySource } from "../core/keySource";
 
 /** The advice per error code, in place of the core's neutral hint (also the client's `hints`). */
 export const LAMBDA_HINTS: ClientHints = {

@@ -5,17 +5,17 @@
 import {
   ACCOUNT_PROPERTIES,
   ENGINE_UNKNOWN,
-  SendGridError,
   accountKey,
   apiKeyProblem,
   canonicalOrigin,
+  nowSeconds,
   validateInputs,
-  type ApiKeyProblem,
   type ClientHints,
   type ConnectionSettings,
   type Failure,
   type Region,
 } from "../core";
+import { clientHints, keyMessage, requireApiKey } from "../pulumi/lifecycle";
 import { CONFIG_KEYS, PACKAGE, type ConfigKey } from "./names";
 
 type Props = Record<string, unknown>;
@@ -48,14 +48,11 @@ export function configFromVariables(variables: ReadonlyMap<string, string>): Pro
 // Where this adapter's key and settings come from, said once: the core's errors carry a code and
 // facts, and these words for the codes that need them (the account is the provider's configuration).
 const SET_KEY = `\`pulumi config set --secret ${PACKAGE}:apiKey <key>\` (or the provider's apiKey) or the SENDGRID_API_KEY environment variable`;
-const keyMessage = (problem: ApiKeyProblem): string => `${problem.reason}: set it with ${SET_KEY}`;
-
 /** The hints the plugin's SendGrid client gives its errors. */
-export const PLUGIN_HINTS: ClientHints = {
-  AUTH_REJECTED: `The API key was rejected (mistyped, revoked or deleted, or not a key of this region): set an active key with ${SET_KEY}`,
-  NETWORK: `Check the provider's apiUrl/region (\`${PACKAGE}:apiUrl\`, \`${PACKAGE}:region\`) and the network; the next \`pulumi up\` tries again`,
-  TIMEOUT: "SendGrid did not answer in time (check status.sendgrid.com); the next `pulumi up` reads SendGrid again and finishes the change",
-};
+export const PLUGIN_HINTS: ClientHints = clientHints(
+  SET_KEY,
+  `Check the provider's apiUrl/region (\`${PACKAGE}:apiUrl\`, \`${PACKAGE}:region\`) and the network; the next \`pulumi up\` tries again`,
+);
 
 /**
  * CheckConfig: every problem with a provider's configuration, found at preview with no request.
@@ -78,12 +75,12 @@ export function checkConfig(news: Props, env: NodeJS.ProcessEnv): { inputs: Prop
     values[key] = plain(raw);
   }
   const { apiKey, ...account } = values;
-  const checked = validateInputs(account, { now: Math.floor(Date.now() / 1000), isUnknown: (v) => v === ENGINE_UNKNOWN });
+  const checked = validateInputs(account, { now: nowSeconds(), isUnknown: (v) => v === ENGINE_UNKNOWN });
   failures.push(...checked.failures);
   if (apiKey !== ENGINE_UNKNOWN) {
     const key = apiKey === undefined || apiKey === null ? env.SENDGRID_API_KEY : typeof apiKey === "string" ? apiKey : "";
     const problem = apiKeyProblem(key);
-    if (problem) failures.push({ property: "apiKey", reason: keyMessage(problem) });
+    if (problem) failures.push({ property: "apiKey", reason: keyMessage(SET_KEY)(problem) });
   }
   const inputs = typeof apiKey === "string" && apiKey !== ENGINE_UNKNOWN ? { ...news, apiKey: secret(news.apiKey) } : news;
   return { inputs, failures };
@@ -115,10 +112,7 @@ export function diffConfig(olds: Props, news: Props): ConfigDiff {
 /** The connection settings of a configured provider; the key from config, else SENDGRID_API_KEY. */
 export function connectionSettings(config: Props, env: NodeJS.ProcessEnv): ConnectionSettings {
   const configured = plain(config.apiKey);
-  const apiKey = typeof configured === "string" && configured !== "" ? configured : env.SENDGRID_API_KEY;
-  const problem = apiKeyProblem(apiKey);
-  if (problem) throw new SendGridError({ code: problem.code, message: keyMessage(problem) });
-  if (apiKey === undefined) throw new SendGridError({ code: "MISSING_API_KEY", message: "no SendGrid API key" });
+  const apiKey = requireApiKey(typeof configured === "string" && configured !== "" ? configured : env.SENDGRID_API_KEY, SET_KEY);
   const str = (k: ConfigKey): string | undefined => {
     const v = plain(config[k]);
     return typeof v === "string" && v !== "" ? v : undefined;

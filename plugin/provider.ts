@@ -3,11 +3,12 @@
 // Configure delivers is this process's account.
 
 import type { Provider } from "@pulumi/pulumi/provider";
-import { TYPE_TOKENS, quotaWaitProblem, type Failure } from "../core";
+import { TYPE_TOKENS, type Failure } from "../core";
 import { checkConfig, configFromVariables, diffConfig } from "./config";
 import type { EngineLog } from "./engineLog";
 import { RESOURCE_TOKEN } from "./names";
-import { BatchResource, check, detailedDiffOf, diff } from "./resource";
+import { detailedDiffOf } from "../pulumi/lifecycle";
+import { BatchResource } from "./resource";
 import { type PackageInfo, packageSchema } from "./schema";
 import type { ProviderConfigRpcs } from "./sdkServer";
 
@@ -54,10 +55,7 @@ export function sendgridBatchProvider(
       onlyScheduledBatch(urn);
       const moved = movedByAlias(olds);
       if (moved) return { inputs: news ?? {}, failures: [moved] };
-      const checked = check(olds ?? {}, news ?? {});
-      // A bad SENDGRID_QUOTA_WAIT_SECONDS is this plugin process's setting: found at preview, before any request.
-      const waitProblem = quotaWaitProblem(env);
-      return waitProblem ? { inputs: news ?? {}, failures: [...checked.failures, { property: "", reason: waitProblem }] } : checked;
+      return batches.check(olds ?? {}, news ?? {});
     },
     create: async (urn, inputs) => {
       onlyScheduledBatch(urn);
@@ -87,7 +85,7 @@ export function sendgridBatchProvider(
       const changes = replaces.length > 0 || updates.length > 0;
       return { changes, replaces, deleteBeforeReplace: false, detailedDiff: detailedDiffOf(olds, news, updates, replaces) };
     },
-    diff: (id, olds, news) => diff(id, olds, news),
+    diff: (id, olds, news) => batches.diff(id, olds, news),
   };
   return { provider, rpcs };
 }

@@ -23,6 +23,7 @@ export const SDK_MODULE_IDS = {
   engineProto: "../proto/engine_pb",
   engineRpc: "../proto/engine_grpc_pb",
   structPb: "google-protobuf/google/protobuf/struct_pb",
+  sdkPackage: "../package.json",
 } as const;
 
 const sdkRequire = createRequire(require.resolve(SDK_SERVER));
@@ -33,3 +34,5 @@ export const providerRpc = sdkRequire(SDK_MODULE_IDS.providerRpc) as { ResourceP
 export const engineProto = sdkRequire(SDK_MODULE_IDS.engineProto) as typeof engineProtoTypes;
 export const engineRpc = sdkRequire(SDK_MODULE_IDS.engineRpc) as typeof engineRpcTypes;
 export const structPb = sdkRequire(SDK_MODULE_IDS.structPb) as typeof import("google-protobuf/google/protobuf/struct_pb");
+/** The SDK's own package.json: its version is named when the plugin refuses to start (main.ts). */
+export const sdkPackage = sdkRequire(SDK_MODULE_IDS.sdkPackage) as { version: string };

@@ -12,10 +12,16 @@
 //    ignores the config Configure carries, and drops `detailedDiff` from Diff (its DiffResult has
 //    no such field). A provider whose account is its configuration needs all four, so they are
 //    added to the service object `main` registers.
+//
+// Both are patches over the SDK's internals, so neither may be skipped silently: a future SDK that
+// builds its Read request or registers its service another way would leave the plugin without its
+// Configure (calls to the default host with SENDGRID_API_KEY instead of the configured account).
+// `shimProblem` checks, once `main` has registered the service, that both took effect; the plugin
+// refuses to start when they did not (main.ts).
 
 import type * as pb from "@pulumi/pulumi/proto/provider_pb";
 import type { Failure } from "../core";
-import type { DetailedDiffResult, PropertyDiffKind } from "./resource";
+import type { DiffResult, PropertyDiffKind } from "../pulumi/lifecycle";
 import { grpc, providerProto as provproto, providerRpc as provrpc, structPb } from "./sdkModules";
 
 type Props = Record<string, unknown>;
@@ -24,6 +30,7 @@ type Props = Record<string, unknown>;
 const { Struct } = structPb;
 
 let readShimmed = false;
+let shimmedGetProperties: unknown;
 
 /** Shim 1 (see above): a Read request without properties reads as having empty properties. */
 export function allowReadWithoutProperties(): void {
@@ -34,6 +41,7 @@ export function allowReadWithoutProperties(): void {
   proto.getProperties = function getPropertiesOrEmpty(this: pb.ReadRequest) {
     return original.call(this) ?? new Struct();
   };
+  shimmedGetProperties = proto.getProperties;
 }
 
 /** What the plugin answers to the RPCs the SDK's server does not implement. */
@@ -41,9 +49,9 @@ export interface ProviderConfigRpcs {
   /** Configure: the provider's config, as `<package>:config:<key>` variables (plain strings). */
   configure(variables: ReadonlyMap<string, string>): void;
   checkConfig(olds: Props, news: Props): { inputs: Props; failures: Failure[] };
-  diffConfig(olds: Props, news: Props): DetailedDiffResult;
+  diffConfig(olds: Props, news: Props): DiffResult;
   /** Diff of a resource, with detailedDiff. */
-  diff(id: string, olds: Props, news: Props): DetailedDiffResult;
+  diff(id: string, olds: Props, news: Props): DiffResult;
 }
 
 type Callback<T> = (err: Error | null, value?: T) => void;
@@ -60,7 +68,7 @@ const KINDS: Record<PropertyDiffKind, pb.PropertyDiff.Kind> = {
   "update-replace": provproto.PropertyDiff.Kind.UPDATE_REPLACE,
 };
 
-function diffResponse(result: DetailedDiffResult): pb.DiffResponse {
+function diffResponse(result: DiffResult): pb.DiffResponse {
   const resp = new provproto.DiffResponse();
   resp.setChanges(result.changes ? provproto.DiffResponse.DiffChanges.DIFF_SOME : provproto.DiffResponse.DiffChanges.DIFF_NONE);
   resp.setReplacesList(result.replaces);
@@ -127,6 +135,9 @@ function handlers(rpcs: ProviderConfigRpcs) {
 }
 
 let configRpcsAdded = false;
+/** Our handlers, and what the ResourceProvider service was last registered with through the patch. */
+let ourHandlers: Record<string, unknown> | undefined;
+let registered: Record<string, unknown> | undefined;
 
 /**
  * Shim 2 (see above): when `main` registers the ResourceProvider service, these handlers take the
@@ -136,6 +147,7 @@ export function addProviderConfigRpcs(rpcs: ProviderConfigRpcs): void {
   if (configRpcsAdded) return;
   configRpcsAdded = true;
   const added = handlers(rpcs);
+  ourHandlers = added;
   const original = grpc.Server.prototype.addService;
   grpc.Server.prototype.addService = function addServiceWithConfigRpcs(this: InstanceType<typeof grpc.Server>, service, implementation) {
     if (service !== provrpc.ResourceProviderService) return original.call(this, service, implementation);
@@ -146,6 +158,33 @@ export function addProviderConfigRpcs(rpcs: ProviderConfigRpcs): void {
       const fn = sdk[name];
       if (name !== "constructor" && typeof fn === "function") merged[name] = fn.bind(sdk);
     }
-    return original.call(this, service, { ...merged, ...added } as typeof implementation);
+    registered = { ...merged, ...added };
+    return original.call(this, service, registered as typeof implementation);
   };
+}
+
+/** The RPCs the plugin must answer itself: without them it has no Configure (see above). */
+export const OWN_RPCS = ["configure", "checkConfig", "diffConfig", "diff"] as const;
+
+/**
+ * Why the two shims did not take effect with the loaded SDK, or undefined when they did: the Read
+ * shim is in place and reads an empty Read request, and the ResourceProvider service was registered
+ * through addProviderConfigRpcs with this plugin's own configure, checkConfig, diffConfig and diff.
+ * Call it after `main` has registered the service.
+ */
+export function shimProblem(): string | undefined {
+  if (!readShimmed || provproto.ReadRequest.prototype.getProperties !== shimmedGetProperties) {
+    return "the plugin's shim of ReadRequest.getProperties is not in place";
+  }
+  if (!(new provproto.ReadRequest().getProperties() instanceof Struct)) {
+    return "a Read request without properties does not read as empty properties";
+  }
+  if (!configRpcsAdded || ourHandlers === undefined || registered === undefined) {
+    return `its provider server registered the ResourceProvider service another way, without the plugin's own ${OWN_RPCS.join(", ")}`;
+  }
+  const handlersNow = ourHandlers;
+  const registeredNow = registered;
+  const notOurs = OWN_RPCS.filter((name) => registeredNow[name] !== handlersNow[name]);
+  if (notOurs.length > 0) return `the registered ResourceProvider service does not use the plugin's own ${notOurs.join(", ")}`;
+  return undefined;
 }

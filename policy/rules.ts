@@ -3,7 +3,7 @@
 // counting can be read (and reasoned about) without the engine.
 
 import { createHash } from "node:crypto";
-import { accountKey, apiOrigin } from "../core/model";
+import { accountKey, apiOrigin } from "../core/account";
 import { TYPE_TOKENS, isScheduledBatchType } from "../core/properties";
 import { ENGINE_UNKNOWN } from "../core/validate";
 import { SENDGRID_LIMITS } from "../core/wire";
@@ -44,7 +44,7 @@ export interface Account {
 
 /**
  * The SendGrid account a batch acts on. The dynamic resource names it in its own inputs (region,
- * onBehalfOf, apiUrl); core/model.ts accountKey makes respellings of one account (a trailing
+ * onBehalfOf, apiUrl); core/account.ts accountKey makes respellings of one account (a trailing
  * slash, an explicit default host) one key. A plugin resource gets its account from its provider's
  * config, through the same accountKey, plus the API key (see pluginAccount).
  */

@@ -5,8 +5,8 @@
 # while its inputs are unchanged.
 #
 # The library has no construct code of its own: its src/ is a copy, made here at each build, of
-# cdk/ (the constructs the `./cdk` entry point also exports), core/ and lambda/properties.ts (the
-# rules they check with), and lambda/dist/index.js is the handler bundle it ships. Its dependencies
+# cdk/ (the constructs the `./cdk` entry point also exports) and core/ (the rules they check with,
+# shared with the handler), and lambda/dist/index.js is the handler bundle it ships. Its dependencies
 # (jsii, jsii-pacmak, jsii-docgen, aws-cdk-lib at the library's floor; cdk-constructs/package-lock.json)
 # are installed once per lockfile; it has no runtime dependency besides its peers.
 #
@@ -27,9 +27,9 @@ export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION
 # The handler bundle the library ships (npm test builds it first).
 [[ -f lambda/dist/index.js ]] || npm run --silent build:lambda >&2
 
-# The copied sources: the constructs, the core and the handler's property rules (tsconfig.jsii.json
+# The copied sources: the constructs and the core (tsconfig.jsii.json
 # compiles what cdk/index.ts reaches: the core's pure modules, no SendGrid client).
-sources=(cdk/*.ts core/*.ts lambda/properties.ts)
+sources=(cdk/*.ts core/*.ts)
 package_files=(cdk-constructs/package.json cdk-constructs/package-lock.json cdk-constructs/tsconfig.jsii.json cdk-constructs/README.md)
 
 # 1. Dependencies, once per lockfile and Node.js major version.
@@ -56,10 +56,9 @@ if [[ ! -f "$build/.done" ]]; then
   if [[ ! -f "$build/.done" ]]; then
     rm -rf "$build" "$build.tmp"
     stage="$build.tmp"
-    mkdir -p "$stage/src/lambda" "$stage/lambda/dist"
+    mkdir -p "$stage/src" "$stage/lambda/dist"
     cp "${package_files[@]}" "$stage/"
     cp -r cdk core "$stage/src/"
-    cp lambda/properties.ts "$stage/src/lambda/"
     cp lambda/dist/index.js "$stage/lambda/dist/"
     ln -s "$deps/node_modules" "$stage/node_modules"
     seconds() { local start=$SECONDS; "$@" >&2; echo $((SECONDS - start)); }

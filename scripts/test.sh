@@ -21,7 +21,9 @@ PULUMI_PYTHON="$(bash scripts/ensure-pulumi-python.sh | tail -n 1)"
 # hash of its inputs) and the Python CDK app's pins (aws-cdk-lib at the library's floor, cdk-nag).
 CDK_CONSTRUCTS="$(bash scripts/ensure-cdk-constructs.sh | tail -n 1)"
 CDK_PYTHON="$(bash scripts/ensure-cdk-python.sh | tail -n 1)"
-export PULUMI_CLI_BIN CFN_LINT ACTIONLINT SDKGEN PULUMI_PYTHON CDK_CONSTRUCTS CDK_PYTHON
+# The lowest @pulumi/pulumi of the peer range, which the plugin is tested against beside the project's own.
+PULUMI_SDK_LOWEST="$(bash scripts/ensure-pulumi-sdk-lowest.sh | tail -n 1)"
+export PULUMI_CLI_BIN CFN_LINT ACTIONLINT SDKGEN PULUMI_PYTHON CDK_CONSTRUCTS CDK_PYTHON PULUMI_SDK_LOWEST
 # Compile the generated Go SDK and its mocks test (minutes the first time, Go's build cache keeps
 # them) before the suites run in parallel; test/sdk-go.test.ts then vets and runs them, and reports
 # any failure.

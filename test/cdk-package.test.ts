@@ -57,7 +57,7 @@ test("the package ships the ./cdk entry point, the property rules it uses and th
   const files = packedFiles();
   const cdk = manifest.exports["./cdk"];
   expect(cdk).toEqual({ types: "./dist/cdk/index.d.ts", default: "./dist/cdk/index.js" });
-  for (const file of [cdk?.types, cdk?.default, "dist/lambda/properties.js", "lambda/dist/index.js", "lambda/template.yaml"]) {
+  for (const file of [cdk?.types, cdk?.default, "dist/core/keySource.js", "lambda/dist/index.js", "lambda/template.yaml"]) {
     expect(files).toContain(String(file).replace(/^\.\//, ""));
   }
   // The bundle is built before every pack and publish.
@@ -129,13 +129,13 @@ describe("installed with aws-cdk-lib and constructs, without @pulumi/pulumi (npm
     const r = run(
       project,
       `const { App, Stack } = require("aws-cdk-lib");
-       const { ScheduledBatch, SendGridApiKey, SendGridBatchProvider } = require("${PACKAGE_NAME}/cdk");
+       const { BatchStatus, ScheduledBatch, SendGridApiKey, SendGridBatchProvider } = require("${PACKAGE_NAME}/cdk");
        const app = new App();
        const stack = new Stack(app, "Packed");
        const provider = new SendGridBatchProvider(stack, "SendGrid", {
          apiKey: SendGridApiKey.fromSecretArn("arn:aws:secretsmanager:us-east-1:123456789012:secret:sendgrid-api-key-AbCdEf"),
        });
-       new ScheduledBatch(stack, "Newsletter", { provider, status: "paused" });
+       new ScheduledBatch(stack, "Newsletter", { provider, status: BatchStatus.PAUSED });
        app.synth();
        let pulumi = "absent";
        try { require.resolve("@pulumi/pulumi"); pulumi = "installed"; } catch {}
@@ -170,10 +170,10 @@ describe("installed with aws-cdk-lib and constructs, without @pulumi/pulumi (npm
       project,
       "cdk-app.ts",
       `import { App, Stack } from "aws-cdk-lib";
-       import { ScheduledBatch, SendGridApiKey, SendGridBatchProvider } from "${PACKAGE_NAME}/cdk";
+       import { BatchStatus, ScheduledBatch, SendGridApiKey, SendGridBatchProvider } from "${PACKAGE_NAME}/cdk";
        const stack = new Stack(new App(), "Typed");
        const provider = new SendGridBatchProvider(stack, "SendGrid", { apiKey: SendGridApiKey.fromSecretArn("arn:aws:secretsmanager:us-east-1:123456789012:secret:k-AbCdEf") });
-       export const batch = new ScheduledBatch(stack, "Newsletter", { provider, status: "paused" });`,
+       export const batch = new ScheduledBatch(stack, "Newsletter", { provider, status: BatchStatus.PAUSED });`,
     );
     expect(tscErrors(r.stdout)).toEqual([]);
     expect(r.status).toBe(0);

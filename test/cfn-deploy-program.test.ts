@@ -3,6 +3,7 @@
 // to also see the resource options the engine would receive (protect, dependsOn).
 
 import * as pulumi from "@pulumi/pulumi";
+import { HANDLER_FUNCTION } from "../core/handlerFunction";
 
 const PROJECT = "sendgrid-cfn-lambda";
 const API_KEY = "SG.deployProgramTestKey.0123456789abcdefghijklmnopqrstuvwxyz";
@@ -108,6 +109,24 @@ describe("examples/cloudformation-lambda (Pulumi mocks)", () => {
     });
     expect(await (fn.inputs.code as { path: Promise<string> }).path).toMatch(/\/lambda\/dist$/);
     expect(fn.protect).toBe(true);
+  });
+
+  test("deploys the handler with the core's function settings (core/handlerFunction.ts), as lambda/template.yaml and the CDK constructs do", () => {
+    const fn = one("aws:lambda/function:Function").inputs;
+    const invoke = one("aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig").inputs;
+    const logs = one("aws:cloudwatch/logGroup:LogGroup").inputs;
+    const { serviceTimeoutSeconds: _set, ...functionSettings } = HANDLER_FUNCTION; // a property of each batch, not of the function
+    expect({
+      runtime: fn.runtime,
+      architecture: (fn.architectures as string[]).join(),
+      handler: fn.handler,
+      memorySize: fn.memorySize,
+      timeoutSeconds: fn.timeout,
+      retryAttempts: invoke.maximumRetryAttempts,
+      maxEventAgeSeconds: invoke.maximumEventAgeInSeconds,
+      logRetentionDays: logs.retentionInDays,
+      logFormat: (fn.loggingConfig as { logFormat?: unknown }).logFormat,
+    }).toEqual(functionSettings);
   });
 
   test("exports the function ARN as serviceToken, and the secret's ARN", async () => {

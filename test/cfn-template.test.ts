@@ -5,6 +5,7 @@ import { execFileSync, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { HANDLER_FUNCTION } from "../core/handlerFunction";
 
 const ROOT = path.resolve(__dirname, "..");
 const TEMPLATE = path.join(ROOT, "lambda", "template.yaml");
@@ -24,7 +25,7 @@ function lint(file: string): { code: number | null; output: string } {
 
 /** The template as JSON, decoded by cfn-lint's own YAML loader (it understands !Ref, !If, …). */
 function decoded(): {
-  Parameters: Record<string, { AllowedPattern?: string }>;
+  Parameters: Record<string, { AllowedPattern?: string; Default?: unknown }>;
   Resources: Record<string, { Type: string; Properties: Record<string, unknown>; DependsOn?: string[] }>;
 } {
   const python = path.join(path.dirname(cfnLint), "python");
@@ -75,6 +76,24 @@ describe("lambda/template.yaml", () => {
     expect(policy).not.toContain("logs:CreateLogGroup");
     for (const action of ["logs:CreateLogStream", "logs:PutLogEvents", "secretsmanager:GetSecretValue", "ssm:GetParameter", "kms:Decrypt"])
       expect(policy).toContain(action);
+  });
+
+  test("deploys the handler with the core's function settings (core/handlerFunction.ts, which the CDK constructs and the Pulumi example read)", () => {
+    const { Parameters: p, Resources: r } = decoded();
+    const fn = r.Function!.Properties;
+    const invoke = r.FunctionEventInvokeConfig!.Properties;
+    expect({
+      runtime: fn.Runtime,
+      architecture: (fn.Architectures as string[]).join(),
+      handler: fn.Handler,
+      memorySize: Number(fn.MemorySize),
+      timeoutSeconds: Number(fn.Timeout),
+      serviceTimeoutSeconds: Number(r.ExampleBatch!.Properties.ServiceTimeout),
+      retryAttempts: Number(invoke.MaximumRetryAttempts),
+      maxEventAgeSeconds: Number(invoke.MaximumEventAgeInSeconds),
+      logRetentionDays: Number(p.LogRetentionInDays!.Default),
+      logFormat: (fn.LoggingConfig as { LogFormat?: unknown }).LogFormat,
+    }).toEqual(HANDLER_FUNCTION);
   });
 
   test("ApiKeySecretArn takes only a full secret ARN (with the 6-character suffix), so a partial one fails at deploy", () => {

@@ -1,6 +1,8 @@
 // The resource model every adapter shares: respelling an account is no change (a replace would
 // discard the old batch's mail), another account or another adopted id is a replace.
-import { accountKey, batchChanges, canonicalOrigin, normaliseInputs } from "../core";
+import { accountKey, apiOrigin, batchChanges, canonicalOrigin, normaliseInputs, validateInputs } from "../core";
+import { parseProperties } from "../lambda/properties";
+import { connectionSettings } from "../plugin/config";
 
 const ID = "HkJ5yLYULb7Rj8GKSx7u025ouWVlMgAi";
 
@@ -66,5 +68,32 @@ describe("batchChanges", () => {
       updates: ["status", "sendAt"],
     });
     expect(batchChanges(ID, {}, { status: "active" })).toEqual({ replaces: [], updates: [] });
+  });
+});
+
+describe("one canonical origin", () => {
+  // Every adapter reduces apiUrl with core/account.ts's canonicalOrigin: validation (the Lambda's
+  // spec, the CDK's and the CLI's checks), the resource model (state, diffs, account keys) and the
+  // plugin's connection. Validation once kept a host's trailing dot that the model dropped, so the
+  // Lambda's spec and the account key named one host two ways.
+  const spellings: Array<[string, string]> = [
+    ["https://api.sendgrid.com.", "https://api.sendgrid.com"],
+    ["HTTPS://API.EU.SENDGRID.COM.:443/", "https://api.eu.sendgrid.com"],
+    ["https://sendgrid-proxy.example.com./", "https://sendgrid-proxy.example.com"],
+    ["http://localhost.:3030", "http://localhost:3030"],
+    ["http://127.0.0.1:3030/", "http://127.0.0.1:3030"],
+  ];
+  test.each(spellings)("%s is %s everywhere", (apiUrl, origin) => {
+    const validated = validateInputs({ apiUrl }, { now: 0 });
+    expect(validated.failures).toEqual([]);
+    expect(validated.spec.apiUrl).toBe(origin);
+    expect(canonicalOrigin(apiUrl)).toBe(origin);
+    expect(apiOrigin({ apiUrl })).toBe(origin);
+    expect(accountKey({ apiUrl })).toBe(accountKey({ apiUrl: origin }));
+    expect(apiOrigin(normaliseInputs({ apiUrl }))).toBe(origin);
+    const lambda = parseProperties({ ApiUrl: apiUrl, ApiKeyParameterName: "/sendgrid/api-key" }, { now: 0 });
+    expect(lambda.failures).toEqual([]);
+    expect(lambda.spec.apiUrl).toBe(origin);
+    expect(connectionSettings({ apiUrl }, { SENDGRID_API_KEY: "SG.test-key" }).apiUrl).toBe(origin);
   });
 });

@@ -1,4 +1,5 @@
-import { apiKeyProblem, apiUrlProblem, parseSendAt, pastCutoff, validateInputs } from "../core/validate";
+import { apiUrlProblem } from "../core/account";
+import { apiKeyProblem, parseSendAt, pastCutoff, validateInputs } from "../core/validate";
 
 const NOW = 1_800_000_000; // Unix seconds
 const opts = { now: NOW };

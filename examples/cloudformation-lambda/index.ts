@@ -15,7 +15,7 @@ const deployed = deployServiceToken({
   functionName: config.get("functionName") ?? "sendgrid-scheduled-batch",
   bundleDir: path.resolve(__dirname, "..", "..", "lambda", "dist"),
   apiKey: config.requireSecret("sendgridApiKey"),
-  logRetentionDays: config.getNumber("logRetentionDays") ?? 30,
+  logRetentionDays: config.getNumber("logRetentionDays"),
 });
 
 /** The ServiceToken for Custom::SendGridScheduledBatch resources in this Region. */

@@ -12,6 +12,8 @@
 
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+// The handler's settings, the ones lambda/template.yaml and the CDK constructs deploy.
+import { HANDLER_FUNCTION as HANDLER } from "../../core/handlerFunction";
 
 export interface ServiceTokenArgs {
   /** Fixed Lambda function name (its ARN is the ServiceToken). */
@@ -21,7 +23,7 @@ export interface ServiceTokenArgs {
   /** The SendGrid API key; stored in Secrets Manager, kept secret in Pulumi state. */
   apiKey: pulumi.Input<string>;
   logRetentionDays?: number;
-  /** Function timeout in seconds; keep it below the ServiceTimeout (300 in the examples). */
+  /** Function timeout in seconds (default the handler's); keep it below the ServiceTimeout (300 in the examples). */
   timeoutSeconds?: number;
 }
 
@@ -44,7 +46,7 @@ export function deployServiceToken(args: ServiceTokenArgs): ServiceTokenStack {
   // and the role can be scoped to this group alone.
   const logGroup = new aws.cloudwatch.LogGroup("handler-logs", {
     name: `/aws/lambda/${name}`,
-    retentionInDays: args.logRetentionDays ?? 30,
+    retentionInDays: args.logRetentionDays ?? HANDLER.logRetentionDays,
   });
 
   const secret = new aws.secretsmanager.Secret("sendgrid-api-key", {
@@ -87,14 +89,14 @@ export function deployServiceToken(args: ServiceTokenArgs): ServiceTokenStack {
     {
       name,
       description: "Custom::SendGridScheduledBatch handler (create = new batch, update = pause/resume, delete = cancel)",
-      runtime: aws.lambda.Runtime.NodeJS22dX,
-      handler: "index.handler",
+      runtime: HANDLER.runtime,
+      handler: HANDLER.handler,
       code: new pulumi.asset.FileArchive(args.bundleDir),
       role: role.arn,
-      architectures: ["arm64"],
-      memorySize: 256,
-      timeout: args.timeoutSeconds ?? 120,
-      loggingConfig: { logFormat: "Text", logGroup: logGroup.name },
+      architectures: [HANDLER.architecture],
+      memorySize: HANDLER.memorySize,
+      timeout: args.timeoutSeconds ?? HANDLER.timeoutSeconds,
+      loggingConfig: { logFormat: HANDLER.logFormat, logGroup: logGroup.name },
     },
     // The policy must exist before the first invocation; protect keeps the ServiceToken alive.
     { dependsOn: [policy, logGroup], protect: true },
@@ -105,8 +107,8 @@ export function deployServiceToken(args: ServiceTokenArgs): ServiceTokenStack {
   const invokeConfig = new aws.lambda.FunctionEventInvokeConfig("handler-invoke-config", {
     functionName: fn.name,
     qualifier: "$LATEST",
-    maximumRetryAttempts: 0,
-    maximumEventAgeInSeconds: 900,
+    maximumRetryAttempts: HANDLER.retryAttempts,
+    maximumEventAgeInSeconds: HANDLER.maxEventAgeSeconds,
   });
 
   return { serviceToken: fn.arn, secretArn: secret.arn, fn, role, policy, logGroup, secret, secretVersion, invokeConfig };

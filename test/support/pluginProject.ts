@@ -24,11 +24,13 @@ export interface YamlProgram {
   batches: Record<string, YamlBatch>;
   /** Resource text appended verbatim (e.g. code printed by `pulumi import`). */
   extraResources?: string;
+  /** The directory of the plugin executable; default: this checkout's bin/. */
+  pluginDir?: string;
 }
 
 const q = (v: string | number): string => (typeof v === "number" ? String(v) : JSON.stringify(v));
 
-/** The Pulumi.yaml text of `program` (plugins.providers points at this checkout's bin/). */
+/** The Pulumi.yaml text of `program` (plugins.providers points at this checkout's bin/ unless `pluginDir` says otherwise). */
 export function yamlText(name: string, program: YamlProgram): string {
   const lines = [
     `name: ${name}`,
@@ -36,7 +38,7 @@ export function yamlText(name: string, program: YamlProgram): string {
     "plugins:",
     "  providers:",
     "    - name: sendgrid-batch",
-    `      path: ${JSON.stringify(path.join(REPO_ROOT, "bin"))}`,
+    `      path: ${JSON.stringify(program.pluginDir ?? path.join(REPO_ROOT, "bin"))}`,
   ];
   const hasResources = Object.keys(program.providers ?? {}).length + Object.keys(program.batches).length > 0 || program.extraResources;
   if (hasResources) lines.push("resources:");
