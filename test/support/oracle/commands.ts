@@ -6,7 +6,6 @@
 import * as os from "node:os";
 import fc from "fast-check";
 import { type BatchStatus, accountKey } from "../../../core";
-import { check as pluginCheck } from "../../../plugin/resource";
 import { type FaultKind, type FaultPhase, requestOf } from "./proxy";
 import { type Adapter, HOURS, type Model, type ModelResource, type World, live, recordedByError } from "./world";
 
@@ -70,7 +69,7 @@ async function hostCreate(
     const inputs =
       adapter === "dynamic"
         ? await w.dynamicCheck({}, w.dynamicInputs(desired.status, desired.sendAt, desired.batchId))
-        : pluginCheck(
+        : w.plugin.check(
             {},
             {
               status: desired.status,
@@ -215,7 +214,7 @@ export class Update extends Base {
         const checked = await w.dynamicCheck(olds, news);
         outs = (await w.dynamic.update(r.batchId, olds, checked)).outs;
       } else {
-        const checked = pluginCheck(olds, news);
+        const checked = w.plugin.check(olds, news);
         if (checked.failures.length) throw new Error(`check failed: ${checked.failures.map((f) => f.reason).join("; ")}`);
         outs = (await w.plugin.update(r.batchId, olds, checked.inputs)).outs;
       }
