@@ -493,7 +493,7 @@ function responseError(err: ResponseError, { method, path, baseUrl }: RequestSit
     return make("RATE_LIMITED", "SendGrid's rate limit for this endpoint is used up; retry after X-RateLimit-Reset", true, nowMs + wait);
   }
   if (status >= 500) return make("SENDGRID_UNAVAILABLE", "SendGrid failed on its side; retry later (check status.sendgrid.com)", true);
-  if (has(SENDGRID_MESSAGES.maxLimitReached)) {
+  if (has(SENDGRID_MESSAGES.maxLimitReached) || mentions(err.response.body, SENDGRID_MESSAGES.maxLimitReached)) {
     return make(
       "QUOTA_EXCEEDED",
       `SendGrid allows at most ${SENDGRID_LIMITS.maxPausedOrCancelled} batches paused or cancelled at once; resume one, or free slots held by cancelled batches whose send time has passed with \`sendgrid-batches clear-cancelled\``,
@@ -519,6 +519,23 @@ function responseError(err: ResponseError, { method, path, baseUrl }: RequestSit
   // A pause/cancel refused near send_at is left as SendGrid words it (no message is documented);
   // callers that know the declared send time tell "too late" from the clock (core/batches.ts).
   return make("BAD_REQUEST");
+}
+
+/**
+ * Whether SendGrid's body says `phrase` in any form: any case, inside quotes, JSON-encoded once or
+ * twice (the first API draft sent `"{\"error\": \"max limit reached\"}"`), in any key. Used for
+ * the quota refusal, where a missed match would count a full quota as "too late".
+ */
+function mentions(body: unknown, phrase: string): boolean {
+  if (body === undefined || body === null) return false;
+  let text: string;
+  try {
+    text = typeof body === "string" ? body : JSON.stringify(body);
+  } catch {
+    return false;
+  }
+  const words = (t: string) => t.toLowerCase().replace(/[\\"'\s]+/g, " ");
+  return words(text).includes(words(phrase));
 }
 
 /** A request that got no HTTP answer: a timeout or a network failure, retryable. */
