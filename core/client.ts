@@ -119,6 +119,8 @@ export class SendGridBatchClient {
   readonly accountLabel: string;
   /** Signs and checks the journal's lines (core/journal.ts): derived from the API key, never the key. */
   readonly journalKey: JournalKey;
+  /** SendGrid's clock as its last answer dated it (the `Date` header), and this machine's then, in ms. */
+  private serverDate?: { serverMs: number; localMs: number };
 
   constructor(settings: ConnectionSettings, opts: ClientOptions = {}) {
     if (settings.apiUrl) {
@@ -256,10 +258,12 @@ export class SendGridBatchClient {
     if (this.signal?.aborted) throw aborted(method, path, false);
     try {
       const res = await this.attempt(method, path, body);
+      this.noteServerDate(res.headers);
       this.onAttempt?.({ method, path, status: res.status, attempt: n });
       this.noteRateLimit(gateKey, res.headers);
       return res;
     } catch (err) {
+      if (isResponseError(err)) this.noteServerDate(lowerHeaders(err.response.headers));
       // Aborted while the request was out: whatever axios says, it was abandoned without an answer.
       const error = this.signal?.aborted
         ? aborted(method, path, true)
@@ -338,6 +342,22 @@ export class SendGridBatchClient {
   private fail(err: unknown): unknown {
     if (!(err instanceof SendGridError)) return err;
     return redactError(advise(err, this.hints), this.secrets);
+  }
+
+  /**
+   * SendGrid's clock now, in Unix seconds, from the `Date` header of its last answer to this client
+   * (advanced by the time passed here since); undefined when no answer carried a readable Date.
+   * A caller deciding "has a send time passed" uses the earlier of this and its own clock, so a
+   * machine clock running ahead never makes a batch look older than SendGrid sees it.
+   */
+  serverNowSeconds(): number | undefined {
+    if (!this.serverDate) return undefined;
+    return Math.floor((this.serverDate.serverMs + Math.max(0, this.now() - this.serverDate.localMs)) / 1000);
+  }
+
+  private noteServerDate(headers: Record<string, string>): void {
+    const ms = headers.date === undefined ? Number.NaN : Date.parse(headers.date);
+    if (Number.isFinite(ms)) this.serverDate = { serverMs: ms, localMs: this.now() };
   }
 
   private noteRateLimit(gateKey: string, headers: Record<string, string>): void {
