@@ -185,12 +185,28 @@ export async function main(argv: string[], io: Io): Promise<number> {
 const LATER_MAIL =
   "Clearing a cancelled batch's status sends any of its mail scheduled later than the send time shown: SendGrid does not report a batch's send times, only --state and --sent tell them.";
 
+/**
+ * The time a send time is judged against: the earlier of this machine's clock and SendGrid's (the
+ * Date of its answer), so a machine clock running ahead never makes a batch look older than it is
+ * at SendGrid, where its mail is sent. Without SendGrid's Date, this machine's clock, said so.
+ */
+function decidingNow(client: SendGridBatchClient, io: Io): number {
+  const local = nowSeconds();
+  const sendGrid = client.serverNowSeconds();
+  if (sendGrid === undefined) {
+    io.err("note: SendGrid's answer carried no Date header: send times are judged by the local clock only");
+    return local;
+  }
+  return Math.min(local, sendGrid);
+}
+
 async function listOrClearCancelled(client: SendGridBatchClient, o: Options, states: StateExport[], io: Io): Promise<number> {
   const claims = gatherClaims(
     states.map((s) => ({ file: s.file, sendTimes: sendTimesFromState(s.doc) })),
     o.sent,
   );
-  const rows = classify(await client.listStatuses(), claims, nowSeconds(), o.marginSeconds, o.trustSent);
+  const entries = await client.listStatuses();
+  const rows = classify(entries, claims, decidingNow(client, io), o.marginSeconds, o.trustSent);
   io.out(rows.length ? table(rows) : "no paused or cancelled batches");
   io.out(`${rows.length} of ${SLOT_LIMIT} slots used`);
   if (o.command === "list") return 0;

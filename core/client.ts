@@ -119,6 +119,8 @@ export class SendGridBatchClient {
   readonly accountLabel: string;
   /** Signs and checks the journal's lines (core/journal.ts): derived from the API key, never the key. */
   readonly journalKey: JournalKey;
+  /** SendGrid's clock as its last answer dated it (the `Date` header), and this machine's then, in ms. */
+  private serverDate?: { serverMs: number; localMs: number };
 
   constructor(settings: ConnectionSettings, opts: ClientOptions = {}) {
     if (settings.apiUrl) {
@@ -256,10 +258,12 @@ export class SendGridBatchClient {
     if (this.signal?.aborted) throw aborted(method, path, false);
     try {
       const res = await this.attempt(method, path, body);
+      this.noteServerDate(res.headers);
       this.onAttempt?.({ method, path, status: res.status, attempt: n });
       this.noteRateLimit(gateKey, res.headers);
       return res;
     } catch (err) {
+      if (isResponseError(err)) this.noteServerDate(lowerHeaders(err.response.headers));
       // Aborted while the request was out: whatever axios says, it was abandoned without an answer.
       const error = this.signal?.aborted
         ? aborted(method, path, true)
@@ -338,6 +342,22 @@ export class SendGridBatchClient {
   private fail(err: unknown): unknown {
     if (!(err instanceof SendGridError)) return err;
     return redactError(advise(err, this.hints), this.secrets);
+  }
+
+  /**
+   * SendGrid's clock now, in Unix seconds, from the `Date` header of its last answer to this client
+   * (advanced by the time passed here since); undefined when no answer carried a readable Date.
+   * A caller deciding "has a send time passed" uses the earlier of this and its own clock, so a
+   * machine clock running ahead never makes a batch look older than SendGrid sees it.
+   */
+  serverNowSeconds(): number | undefined {
+    if (!this.serverDate) return undefined;
+    return Math.floor((this.serverDate.serverMs + Math.max(0, this.now() - this.serverDate.localMs)) / 1000);
+  }
+
+  private noteServerDate(headers: Record<string, string>): void {
+    const ms = headers.date === undefined ? Number.NaN : Date.parse(headers.date);
+    if (Number.isFinite(ms)) this.serverDate = { serverMs: ms, localMs: this.now() };
   }
 
   private noteRateLimit(gateKey: string, headers: Record<string, string>): void {
@@ -493,7 +513,7 @@ function responseError(err: ResponseError, { method, path, baseUrl }: RequestSit
     return make("RATE_LIMITED", "SendGrid's rate limit for this endpoint is used up; retry after X-RateLimit-Reset", true, nowMs + wait);
   }
   if (status >= 500) return make("SENDGRID_UNAVAILABLE", "SendGrid failed on its side; retry later (check status.sendgrid.com)", true);
-  if (has(SENDGRID_MESSAGES.maxLimitReached)) {
+  if (has(SENDGRID_MESSAGES.maxLimitReached) || mentions(err.response.body, SENDGRID_MESSAGES.maxLimitReached)) {
     return make(
       "QUOTA_EXCEEDED",
       `SendGrid allows at most ${SENDGRID_LIMITS.maxPausedOrCancelled} batches paused or cancelled at once; resume one, or free slots held by cancelled batches whose send time has passed with \`sendgrid-batches clear-cancelled\``,
@@ -519,6 +539,23 @@ function responseError(err: ResponseError, { method, path, baseUrl }: RequestSit
   // A pause/cancel refused near send_at is left as SendGrid words it (no message is documented);
   // callers that know the declared send time tell "too late" from the clock (core/batches.ts).
   return make("BAD_REQUEST");
+}
+
+/**
+ * Whether SendGrid's body says `phrase` in any form: any case, inside quotes, JSON-encoded once or
+ * twice (the first API draft sent `"{\"error\": \"max limit reached\"}"`), in any key. Used for
+ * the quota refusal, where a missed match would count a full quota as "too late".
+ */
+function mentions(body: unknown, phrase: string): boolean {
+  if (body === undefined || body === null) return false;
+  let text: string;
+  try {
+    text = typeof body === "string" ? body : JSON.stringify(body);
+  } catch {
+    return false;
+  }
+  const words = (t: string) => t.toLowerCase().replace(/[\\"'\s]+/g, " ");
+  return words(text).includes(words(phrase));
 }
 
 /** A request that got no HTTP answer: a timeout or a network failure, retryable. */

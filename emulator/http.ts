@@ -25,8 +25,12 @@ export function sendgridError(status: number, message: string, field: string | n
   return json(status, body);
 }
 
-export function writeReply(res: ServerResponse, reply: Reply): void {
-  const headers: Record<string, string> = { ...reply.headers };
+/**
+ * Write `reply`. `dateSeconds` is the emulator's clock: like SendGrid, every answer carries a `Date`
+ * header, here from the clock that decides the mail's fate (node would send the machine's).
+ */
+export function writeReply(res: ServerResponse, reply: Reply, dateSeconds: number): void {
+  const headers: Record<string, string> = { Date: new Date(dateSeconds * 1000).toUTCString(), ...reply.headers };
   let payload = "";
   if (reply.body !== undefined) {
     payload = JSON.stringify(reply.body);

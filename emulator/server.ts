@@ -104,6 +104,7 @@ export class EmulatorServer {
       writeReply(
         res,
         safely(() => handleInspection(this.rt, method, url.pathname, body)),
+        this.rt.clock.now(),
       );
       return;
     }
@@ -133,7 +134,7 @@ export class EmulatorServer {
 
     if (this.closing) return;
     if (outcome.reply === "reset") req.socket.destroy();
-    else writeReply(res, outcome.reply);
+    else writeReply(res, outcome.reply, this.rt.clock.now());
   }
 
   /** The SendGrid pipeline for one /v3 (or unknown) request. */

@@ -37,6 +37,18 @@ test("a reset puts the clock back to real time", async () => {
   expect(Math.abs((await sg.admin.now()) - Date.now() / 1000)).toBeLessThan(5);
 });
 
+test("every answer is dated by the emulator's clock (the Date header), as SendGrid dates its own, errors too", async () => {
+  await sg.admin.setNow(T0);
+  const ok = await call(sg.emulator, "GET", "/v3/user/scheduled_sends");
+  const refused = await call(sg.emulator, "GET", "/v3/user/scheduled_sends", { key: null });
+  expect([ok.status, refused.status]).toEqual([200, 401]);
+  for (const res of [ok, refused]) {
+    const dated = Date.parse(res.headers.get("date") ?? "") / 1000;
+    expect(dated).toBeGreaterThanOrEqual(T0);
+    expect(dated).toBeLessThan(T0 + 5);
+  }
+});
+
 test("a message stays scheduled until its send_at", async () => {
   await batchDueInAnHour();
   await sg.admin.advanceClock(HOUR - 60);
