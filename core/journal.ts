@@ -218,15 +218,16 @@ export class Journal {
       if (size > this.offset) {
         const buf = Buffer.alloc(size - this.offset);
         fs.readSync(fd, buf, 0, buf.length, this.offset);
-        const text = buf.toString("utf8");
-        // Everything before the last "\n" is finished; text after it is a line still being written
-        // (read again next time), or one a failed write cut short, or a line someone appended
-        // without its "\n": finished when it parses (a JSON object cut short never does).
-        let end = text.lastIndexOf("\n") + 1;
-        const last = text.slice(end);
-        if (last && this.parse(last, false)) end = text.length;
-        this.offset += Buffer.byteLength(text.slice(0, end));
-        for (const line of text.slice(0, end).split("\n")) this.parse(line, true);
+        // Everything before the last "\n" byte is finished; what follows it is a line still being
+        // written (read again next time), or one a failed write cut short, or a line someone appended
+        // without its "\n": finished when it parses (a JSON object cut short never does). The offset
+        // moves by raw bytes, never by the length of decoded text: a line cut inside a multi-byte
+        // character decodes to U+FFFD, longer than the bytes it replaces.
+        let end = buf.lastIndexOf(0x0a) + 1;
+        const last = buf.subarray(end).toString("utf8");
+        if (last && this.parse(last, false)) end = buf.length;
+        this.offset += end;
+        for (const line of buf.subarray(0, end).toString("utf8").split("\n")) this.parse(line, true);
       }
     } finally {
       fs.closeSync(fd);
