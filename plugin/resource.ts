@@ -183,7 +183,7 @@ export class BatchResource {
    * Refresh and import. An import's request has no properties (only the id): the batch is then
    * adopted, so the generated code names it with `batchId`.
    */
-  async read(id: string, props: Props): Promise<{ id: string; props: Props; inputs?: Props }> {
+  async read(id: string, props: Props, urn?: string): Promise<{ id: string; props: Props; inputs?: Props }> {
     const importing = Object.keys(props).length === 0;
     // An id the account does not know fails: state keeps the batch, an import says why.
     const found = await refresh(this.sendgrid(), id, { sendAt: props.sendAt, adopted: importing || props.adopted === true }).catch(
@@ -197,7 +197,7 @@ export class BatchResource {
     // The id reaches the engine (an import, a refresh): no later create may take it over, no
     // `orphans --clear` clear it (the journal says so once; a created batch's says so already).
     const journal = journalFromEnv(this.env);
-    handOver(this.sendgrid(), id, journal && { journal });
+    handOver(this.sendgrid(), id, journal && { journal, resource: urn });
     return { id, props: outputs(props, id, found.status, found.adopted), inputs: found.inputs };
   }
 
