@@ -82,7 +82,7 @@ export function describeHeld(h: HeldBatch): string {
     case "kept":
       return `kept      ${head}  --keep: not touched`;
     case "proven":
-      return `ours      ${head}  minted ${v.minted.time}${v.minted.resource ? ` for ${v.minted.resource}` : ""} by a run that ended without handing it to Pulumi: its id reached no program, clearing sends nothing`;
+      return `ours      ${head}  minted ${v.minted.time}${v.minted.resource ? ` for ${v.minted.resource}` : ""} by a run that ended without handing it to Pulumi: its id reached no program through this journal, clearing sends nothing (unless someone pasted its id into another project's batchId: this journal cannot see that, give every stack's export with --state)`;
     case "in-flight":
       return `running   ${head}  minted ${v.minted.time} by a run that may still be going (pid ${v.minted.pid} on ${v.minted.host}): not touched`;
     case "unknown":
@@ -144,7 +144,7 @@ export async function orphansCommand(client: SendGridBatchClient, o: Options, st
     io.out(`${pending.length} pending operation(s) in the given stacks (an interrupted or still running \`pulumi up\`):`);
     for (const p of pending) io.out(`pending  ${p.type}  ${p.urn}${p.id ? `  id ${p.id}` : ""}  (${p.file})`);
     io.out(
-      "Run `pulumi up` again with the same journal: each pending create takes back the batch its run minted, before anything is cleared.",
+      "Run `pulumi up` again with the same journal: each pending create of the plugin takes back the batch its run minted for that resource (the dynamic provider mints new ones), before anything is cleared.",
     );
   }
   const resolved = allPending.length - pending.length;

@@ -16,6 +16,7 @@ export type ErrorCode =
   | "UNKNOWN_BATCH"
   | "JOURNAL_UNWRITABLE"
   | "BATCH_CLAIMED"
+  | "BATCH_HELD"
   | "NOT_SENDGRID"
   | "STATUS_EXISTS"
   | "QUOTA_EXCEEDED"

@@ -44,7 +44,7 @@ export interface JournalEntry extends JournalWriter {
   event: JournalEvent;
   batchId: string;
   time: string;
-  /** For `minted`: the account (API origin and subuser, as `accountLabel`), and the resource when the host names it. */
+  /** For `minted`: the account (API origin and subuser, as `accountLabel`); for `minted` and `handed`, the resource when the host names it. */
   account?: string;
   resource?: string;
   /** HMAC-SHA256 (hex) of the line without this field, under the writer's JournalKey. */
@@ -218,15 +218,16 @@ export class Journal {
       if (size > this.offset) {
         const buf = Buffer.alloc(size - this.offset);
         fs.readSync(fd, buf, 0, buf.length, this.offset);
-        const text = buf.toString("utf8");
-        // Everything before the last "\n" is finished; text after it is a line still being written
-        // (read again next time), or one a failed write cut short, or a line someone appended
-        // without its "\n": finished when it parses (a JSON object cut short never does).
-        let end = text.lastIndexOf("\n") + 1;
-        const last = text.slice(end);
-        if (last && this.parse(last, false)) end = text.length;
-        this.offset += Buffer.byteLength(text.slice(0, end));
-        for (const line of text.slice(0, end).split("\n")) this.parse(line, true);
+        // Everything before the last "\n" byte is finished; what follows it is a line still being
+        // written (read again next time), or one a failed write cut short, or a line someone appended
+        // without its "\n": finished when it parses (a JSON object cut short never does). The offset
+        // moves by raw bytes, never by the length of decoded text: a line cut inside a multi-byte
+        // character decodes to U+FFFD, longer than the bytes it replaces.
+        let end = buf.lastIndexOf(0x0a) + 1;
+        const last = buf.subarray(end).toString("utf8");
+        if (last && this.parse(last, false)) end = buf.length;
+        this.offset += end;
+        for (const line of buf.subarray(0, end).toString("utf8").split("\n")) this.parse(line, true);
       }
     } finally {
       fs.closeSync(fd);
@@ -296,13 +297,29 @@ export class Journal {
   }
 
   /**
-   * Claim one unsettled id of `account` for a create of this writer; undefined when there is none.
-   * Synchronous: within this process no other create can run between the read and the claim.
+   * Claim one unsettled id of `account` minted for `resource`, for a create of that same resource
+   * (a pending create an interrupted run left); undefined when there is none, or when no resource is
+   * named. Only the same resource: "never handed in this file" does not prove that the id reached no
+   * program (a journal restored from an older copy lacks later `handed` lines; an id adopted through
+   * another journal is handed there), and a create of the same resource is the one place where the
+   * id, if it did reach the engine, belongs anyway. Synchronous: within this process no other create
+   * can run between the read and the claim.
    */
-  claim(account: string, key: JournalKey, resource?: string): string | undefined {
+  claim(account: string, key: JournalKey, resource: string | undefined): string | undefined {
+    if (resource === undefined) return undefined;
     for (const candidate of this.unsettled(account, key, resource))
-      if (this.claimId(candidate.minted.batchId, key)) return candidate.minted.batchId;
+      if (candidate.minted.resource === resource && this.claimId(candidate.minted.batchId, key)) return candidate.minted.batchId;
     return undefined;
+  }
+
+  /**
+   * The resource the journal shows `batchId` handed to, when a line names one other than
+   * `resource` (undefined: none, or only `resource`). Any such line counts, signed or not: it can
+   * only keep an adoption out.
+   */
+  heldElsewhere(batchId: string, resource: string | undefined): string | undefined {
+    return this.entries().find((e) => e.event === "handed" && e.batchId === batchId && e.resource !== undefined && e.resource !== resource)
+      ?.resource;
   }
 
   /**
@@ -331,10 +348,10 @@ export class Journal {
    * import, a read), unless the journal says so already; then refuse (BATCH_CLAIMED) when another
    * running process has claimed it to take it over or clear it, so that only one of them acts.
    */
-  handOver(batchId: string, key: JournalKey): void {
+  handOver(batchId: string, key: JournalKey, resource?: string): void {
     const before = this.minted().find((m) => m.minted.batchId === batchId);
     if (before?.handed) return;
-    this.append("handed", batchId, key);
+    this.append("handed", batchId, key, resource === undefined ? {} : { resource });
     if (!before || before.cleared) return;
     const other = this.minted()
       .find((m) => m.minted.batchId === batchId)

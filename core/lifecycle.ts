@@ -111,8 +111,17 @@ export async function provision(
 ): Promise<Provisioned> {
   const status = desired.status ?? DEFAULT_STATUS;
   if (desired.batchId !== undefined) {
+    // A pasted id another resource holds (the journal shows it handed there): adopting it would make
+    // two resources write one batch's status, and the other's held mail would go out.
+    const holder = provenance?.journal.heldElsewhere(desired.batchId, provenance.resource);
+    if (holder !== undefined)
+      throw new SendGridError({
+        code: "BATCH_HELD",
+        message: `batch ${desired.batchId} is held by ${holder} (the batch journal ${provenance?.journal.file} shows it handed there); not adopted`,
+        hint: `Give this resource its own batch (drop batchId). To move the batch here deliberately, first remove it from ${holder} (\`pulumi state delete\` or retainOnDelete), then \`pulumi import\` it`,
+      });
     // The id reaches the engine: no later create may take it over, no `orphans --clear` clear it.
-    provenance?.journal.handOver(desired.batchId, client.journalKey);
+    provenance?.journal.handOver(desired.batchId, client.journalKey, provenance.resource);
     return { ...(await adoptBatch(client, desired.batchId, status)), adopted: true };
   }
   if (provenance) {
@@ -159,7 +168,7 @@ export async function provision(
  */
 function handed(p: Provenance, batchId: string, client: SendGridBatchClient, status: BatchStatus | "unknown"): void {
   try {
-    p.journal.append("handed", batchId, client.journalKey);
+    p.journal.append("handed", batchId, client.journalKey, p.resource === undefined ? {} : { resource: p.resource });
   } catch (err) {
     if (!(err instanceof SendGridError)) throw err;
     throw new SendGridError({
@@ -173,14 +182,19 @@ function handed(p: Provenance, batchId: string, client: SendGridBatchClient, sta
  * Before a read (an import, a refresh) gives `batchId` to the engine: mark it handed in the
  * journal (once), and refuse while another running process is taking it over or clearing it.
  */
-export function handOver(client: SendGridBatchClient, batchId: string, provenance?: Pick<Provenance, "journal">): void {
-  provenance?.journal.handOver(batchId, client.journalKey);
+export function handOver(client: SendGridBatchClient, batchId: string, provenance?: Pick<Provenance, "journal" | "resource">): void {
+  provenance?.journal.handOver(batchId, client.journalKey, provenance.resource);
 }
 
 /**
- * Take over a batch the journal proves reached no program (minted by a run that is over, never
- * handed to a host, unclaimed), preferring one minted for the same resource: the create an
- * interrupted run left pending heals without a new batch and without clearing anything. Costs the
+ * Take over a batch minted for this same resource (the host names it: the plugin's URN) by a run
+ * that is over, never handed to a host in this journal, unclaimed: the create an interrupted run
+ * left pending heals without a new batch and without clearing anything. A create that names no
+ * resource (the dynamic provider) takes over nothing: "never handed in this file" is no proof the
+ * id reached no program (a journal restored from an older copy, an id adopted through another
+ * journal), so only the resource the id was minted for may have it. A batch SendGrid holds
+ * cancelled is never taken over (resuming it would send mail a cancel stopped): it is left to
+ * `sendgrid-batches orphans`. Costs the
  * read of the candidate (1–2 requests) and at most one status write. Right before the status write
  * the journal is read again: a batch handed, cleared or claimed first by another process meanwhile
  * is left to it.
@@ -195,6 +209,10 @@ async function recover(client: SendGridBatchClient, status: BatchStatus, p: Prov
     const held = await readBatch(client, id);
     if (held === undefined) {
       p.log?.(`journal: batch ${id} is not known in ${client.accountLabel}; not taken over`);
+      continue;
+    }
+    if (held === "cancelled") {
+      p.log?.(`journal: batch ${id} is cancelled in ${client.accountLabel}; not taken over (see \`sendgrid-batches orphans\`)`);
       continue;
     }
     if (!p.journal.holds(id)) {

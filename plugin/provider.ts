@@ -63,7 +63,7 @@ export function sendgridBatchProvider(
     },
     read: async (id, urn, props) => {
       onlyScheduledBatch(urn);
-      return batches.read(id, props ?? {});
+      return batches.read(id, props ?? {}, urn);
     },
     update: async (id, urn, olds, news) => {
       onlyScheduledBatch(urn);

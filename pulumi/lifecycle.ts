@@ -202,7 +202,7 @@ export class BatchLifecycle {
    * Refresh (and, for a source that imports, import: a request with no properties, only the id; the
    * batch is then adopted, so the generated code names it with `batchId`).
    */
-  async read(id: string, props: Props): Promise<{ id: string; props: Props; inputs?: Props }> {
+  async read(id: string, props: Props, urn?: string): Promise<{ id: string; props: Props; inputs?: Props }> {
     const importing = this.source.imports && Object.keys(props).length === 0;
     const client = this.source.client(props);
     // An id the account does not know fails (UNKNOWN_BATCH): state keeps the batch, an import says why.
@@ -217,7 +217,7 @@ export class BatchLifecycle {
     // The id reaches the engine (an import, a refresh): no later create may take it over, no
     // `orphans --clear` clear it (the journal says so once; a created batch's says so already).
     const journal = journalFromEnv(this.source.env);
-    handOver(client, id, journal && { journal });
+    handOver(client, id, journal && { journal, resource: urn });
     return { id, props: this.outputs(props, id, found.status, found.adopted), inputs: this.source.readInputs(found.inputs, props) };
   }
 

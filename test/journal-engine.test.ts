@@ -43,6 +43,11 @@ async function scheduleMail(batchId: string, subject: string): Promise<void> {
   expect(res.status).toBe(202);
 }
 
+/** The URN the plugin gives `name`'s create in project `project` (the resource a minted line names). */
+function urnOf(s: PluginProject, project: string, name: string): string {
+  return `urn:pulumi:${s.s.stack.name}::${project}::sendgrid-batch:index:ScheduledBatch::${name}`;
+}
+
 /** Past every send time: each message's fate, by subject ("scheduled" past its send time: held by a paused batch). */
 async function fatesAfterSendTime(): Promise<Record<string, string>> {
   await sg.admin.advanceClock(3 * 3600);
@@ -90,7 +95,8 @@ test("a minted line this account's key did not write is not taken over by a crea
   await scheduleMail(otherKeys, "held on the other key's one");
   fs.appendFileSync(
     journal,
-    journalLine(killedRunEntry(forged, client.accountKey)) + journalLine(killedRunEntry(otherKeys, client.accountKey), other.journalKey),
+    journalLine(killedRunEntry(forged, client.accountKey, urnOf(p, "journal-forged", "first"))) +
+      journalLine(killedRunEntry(otherKeys, client.accountKey, urnOf(p, "journal-forged", "second")), other.journalKey),
   );
 
   p.write({ batches: { first: {}, second: {} } });
@@ -106,7 +112,10 @@ test("`orphans --clear` racing `pulumi up`: the create never takes the batch bei
   const { p, journal } = await project("journal-race", { batches: {} }, proxy.url);
   const viaProxy = new SendGridBatchClient({ apiKey: KEY, apiUrl: proxy.url });
   const x = (await createBatch(viaProxy, "paused")).batchId;
-  fs.appendFileSync(journal, journalLine(killedRunEntry(x, viaProxy.accountKey), viaProxy.journalKey));
+  fs.appendFileSync(
+    journal,
+    journalLine(killedRunEntry(x, viaProxy.accountKey, urnOf(p, "journal-race", "newsletter")), viaProxy.journalKey),
+  );
 
   let made: string | undefined;
   let engineRun: Promise<void> | undefined;

@@ -25,6 +25,9 @@ beforeEach(async () => {
   file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "sgb-journal-")), "journal.jsonl");
 });
 
+/** The resource a killed run's create was for (the plugin names its URN). */
+const R = "urn:pulumi:dev::shop::sendgrid-batch:index:ScheduledBatch::orders";
+
 /** A line as a killed run on a CI runner left it (with this account's key): minted, never handed. */
 function mintedByKilledRun(batchId: string, resource?: string): string {
   return journalLine(killedRunEntry(batchId, client.accountKey, resource), client.journalKey);
@@ -43,32 +46,32 @@ test("a line cut short by a crash is skipped, and the lines appended after it ar
 test("an id handed to the engine, minted by a running process, or of another account is never proof", async () => {
   const journal = new Journal(file);
   const handed = (await createBatch(client, "paused")).batchId;
-  journal.append("minted", handed, client.journalKey, { account: client.accountKey });
+  journal.append("minted", handed, client.journalKey, { account: client.accountKey, resource: R });
   journal.append("handed", handed, client.journalKey);
   const live = (await createBatch(client, "paused")).batchId;
-  journal.append("minted", live, client.journalKey, { account: client.accountKey }); // this process: still running
+  journal.append("minted", live, client.journalKey, { account: client.accountKey, resource: R }); // this process: still running
   const other = (await createBatch(client, "paused")).batchId;
-  fs.appendFileSync(file, journalLine(killedRunEntry(other, "https://api.eu.sendgrid.com|"), client.journalKey));
+  fs.appendFileSync(file, journalLine(killedRunEntry(other, "https://api.eu.sendgrid.com|", R), client.journalKey));
   expect(journal.unsettled(client.accountKey, client.journalKey)).toEqual([]);
-  expect(journal.claim(client.accountKey, client.journalKey)).toBeUndefined();
+  expect(journal.claim(client.accountKey, client.journalKey, R)).toBeUndefined();
 });
 
 test("two processes claiming from one journal at once never take the same batch", async () => {
   const ids: string[] = [];
   for (let i = 0; i < 6; i++) ids.push((await createBatch(client, "paused")).batchId);
-  fs.writeFileSync(file, ids.map((id) => mintedByKilledRun(id)).join(""));
+  fs.writeFileSync(file, ids.map((id) => mintedByKilledRun(id, R)).join(""));
   const script = `
     const { Journal, JournalKey } = require(${JSON.stringify(path.join(__dirname, "..", "dist", "core", "journal.js"))});
     const j = new Journal(process.argv[1]);
     const key = new JournalKey(process.env.SENDGRID_API_KEY);
     const got = [];
-    for (let id = j.claim(process.argv[2], key); id !== undefined; id = j.claim(process.argv[2], key)) got.push(id);
+    for (let id = j.claim(process.argv[2], key, process.argv[3]); id !== undefined; id = j.claim(process.argv[2], key, process.argv[3])) got.push(id);
     console.log(JSON.stringify(got));
     setTimeout(() => {}, 1500); // stay alive: a live claim must keep the other process away
   `;
   const run = () =>
     new Promise<string[]>((resolve, reject) => {
-      const child = spawn(process.execPath, ["-e", script, file, client.accountKey], {
+      const child = spawn(process.execPath, ["-e", script, file, client.accountKey, R], {
         env: { ...process.env, SENDGRID_API_KEY: DEFAULT_EMULATOR_API_KEY },
         stdio: ["ignore", "pipe", "inherit"],
       });
@@ -99,6 +102,51 @@ test("the plugin's create takes back the batch minted for its own URN first, wit
     ["claimed", mine],
     ["handed", mine],
   ]);
+});
+
+test("only a create of the resource a batch was minted for takes it over, never one of another resource or of none, never a cancelled batch", async () => {
+  const mine = (await createBatch(client, "paused")).batchId;
+  const cancelled = (await createBatch(client, "cancelled")).batchId;
+  fs.writeFileSync(file, mintedByKilledRun(cancelled, R) + mintedByKilledRun(mine, R));
+  await mailOn(mine);
+  await mailOn(cancelled);
+  const journal = new Journal(file);
+  // A journal restored from an older copy, an id adopted through another journal: "never handed
+  // here" is no proof for any other resource.
+  const other = await provision(client, { status: "active" }, { journal, resource: `${R}-2` });
+  const unnamed = await provision(client, { status: "active" }, { journal });
+  expect([other.batchId, unnamed.batchId]).not.toContain(mine);
+  expect([other.batchId, unnamed.batchId]).not.toContain(cancelled);
+  // The same resource takes back its own paused batch, and passes over the cancelled one (resuming
+  // it would send mail a cancel stopped): it stays for `orphans`.
+  const same = await provision(client, { status: "paused" }, { journal, resource: R });
+  expect(same).toEqual({ batchId: mine, status: "paused", adopted: false });
+  const held = new Map((await sg.admin.batches()).map((b) => [b.batch_id, b.status]));
+  expect([held.get(mine), held.get(cancelled)]).toEqual(["paused", "cancelled"]);
+  expect(await fatesAfterSendTime()).toEqual({ [mine]: "scheduled", [cancelled]: "discarded" });
+});
+
+test("adopting with batchId an id the journal shows handed to another resource is refused (BATCH_HELD), having changed nothing; its own resource may", async () => {
+  const journal = new Journal(file);
+  const orders = await provision(client, { status: "paused" }, { journal, resource: R });
+  await mailOn(orders.batchId);
+  await takeSendGridCalls(sg.admin);
+  await expect(
+    provision(client, { batchId: orders.batchId, status: "active" }, { journal, resource: `${R}-reports` }),
+  ).rejects.toMatchObject({
+    code: "BATCH_HELD",
+    message: expect.stringContaining(
+      `batch ${orders.batchId} is held by ${R} (the batch journal ${file} shows it handed there); not adopted`,
+    ),
+  });
+  await expect(provision(client, { batchId: orders.batchId, status: "active" }, { journal })).rejects.toMatchObject({ code: "BATCH_HELD" });
+  expect(await takeSendGridCalls(sg.admin)).toEqual([]);
+  expect(await provision(client, { batchId: orders.batchId, status: "paused" }, { journal, resource: R })).toEqual({
+    batchId: orders.batchId,
+    status: "paused",
+    adopted: true,
+  });
+  expect(await fatesAfterSendTime()).toEqual({ [orders.batchId]: "scheduled" });
 });
 
 test("a journal that cannot be written stops the create before any batch is minted, and says what to do", async () => {
@@ -152,12 +200,12 @@ async function mailOn(batchId: string): Promise<void> {
 describe("every route by which an id reaches the engine marks it handed first (issue 22, path 1)", () => {
   test("a batch adopted with batchId is never taken over by a later create: its held mail stays held", async () => {
     const x = (await createBatch(client, "paused")).batchId;
-    fs.writeFileSync(file, mintedByKilledRun(x));
+    fs.writeFileSync(file, mintedByKilledRun(x, R));
     const journal = new Journal(file);
     const adopted = await provision(client, { batchId: x, status: "paused" }, { journal });
     expect(adopted).toEqual({ batchId: x, status: "paused", adopted: true });
     await mailOn(x);
-    const next = await provision(client, {}, { journal });
+    const next = await provision(client, {}, { journal, resource: R });
     expect(next.batchId).not.toBe(x);
     expect(journal.entries().filter((e) => e.batchId === x && e.event === "handed")).toHaveLength(1);
     expect(await fatesAfterSendTime()).toEqual({ [x]: "scheduled" });
@@ -171,7 +219,7 @@ describe("every route by which an id reaches the engine marks it handed first (i
     ["the dynamic provider's refresh", (x: string) => rt.read(x, { apiUrl: sg.url, status: "paused", batchId: x, adopted: false })],
   ])("an id %s returns is never taken over by a later create", async (_name, read) => {
     const x = (await createBatch(client, "paused")).batchId;
-    fs.writeFileSync(file, mintedByKilledRun(x));
+    fs.writeFileSync(file, mintedByKilledRun(x, "urn:next"));
     const before = process.env.SENDGRID_BATCH_JOURNAL;
     process.env.SENDGRID_BATCH_JOURNAL = file;
     try {
@@ -188,7 +236,7 @@ describe("every route by which an id reaches the engine marks it handed first (i
 
   test("a takeover reads the journal again right before its status write: a batch handed meanwhile is left alone", async () => {
     const x = (await createBatch(client, "paused")).batchId;
-    fs.writeFileSync(file, mintedByKilledRun(x));
+    fs.writeFileSync(file, mintedByKilledRun(x, R));
     const elsewhere = new Journal(file, { writer: { run: "an-import", host: "ci-runner-8", pid: 1 } });
     const observed = new SendGridBatchClient(
       { apiKey: DEFAULT_EMULATOR_API_KEY, apiUrl: sg.url },
@@ -200,7 +248,7 @@ describe("every route by which an id reaches the engine marks it handed first (i
       },
     );
     await mailOn(x);
-    const made = await provision(observed, { status: "active" }, { journal: new Journal(file) });
+    const made = await provision(observed, { status: "active" }, { journal: new Journal(file), resource: R });
     expect(made.batchId).not.toBe(x);
     expect(await fatesAfterSendTime()).toEqual({ [x]: "scheduled" });
   });
@@ -229,16 +277,16 @@ describe("a journal line is proof only if this account's key wrote it (issue 22,
     for (let i = 0; i < 4; i++) ids.push((await createBatch(client, "paused")).batchId);
     const [unsigned, otherKey, altered, ours] = ids;
     const other = new SendGridBatchClient({ apiKey: `SG.${"o".repeat(22)}.${"k".repeat(43)}`, apiUrl: sg.url });
-    const tampered = journalLine(killedRunEntry(altered, "https://api.eu.sendgrid.com|"), client.journalKey).replace(
+    const tampered = journalLine(killedRunEntry(altered, "https://api.eu.sendgrid.com|", R), client.journalKey).replace(
       "https://api.eu.sendgrid.com|",
       client.accountKey,
     );
     fs.writeFileSync(
       file,
-      journalLine(killedRunEntry(unsigned, client.accountKey)) +
-        journalLine(killedRunEntry(otherKey, client.accountKey), other.journalKey) +
+      journalLine(killedRunEntry(unsigned, client.accountKey, R)) +
+        journalLine(killedRunEntry(otherKey, client.accountKey, R), other.journalKey) +
         tampered +
-        mintedByKilledRun(ours),
+        mintedByKilledRun(ours, R),
     );
     for (const id of [unsigned, otherKey, altered]) await mailOn(id);
     const journal = new Journal(file);
@@ -248,8 +296,8 @@ describe("a journal line is proof only if this account's key wrote it (issue 22,
       [altered, false],
       [ours, true],
     ]);
-    expect((await provision(client, { status: "active" }, { journal })).batchId).toBe(ours);
-    const fresh = await provision(client, { status: "active" }, { journal });
+    expect((await provision(client, { status: "active" }, { journal, resource: R })).batchId).toBe(ours);
+    const fresh = await provision(client, { status: "active" }, { journal, resource: R });
     expect(ids).not.toContain(fresh.batchId);
     expect(await fatesAfterSendTime()).toEqual({ [unsigned]: "scheduled", [otherKey]: "scheduled", [altered]: "scheduled" });
   });
@@ -293,13 +341,13 @@ describe("a short or failed journal write fails the create before the id is used
     const script = `
       const core = require(${JSON.stringify(path.join(__dirname, "..", "dist", "core", "index.js"))});
       const client = new core.SendGridBatchClient({ apiKey: process.env.SENDGRID_API_KEY, apiUrl: process.argv[1] });
-      core.provision(client, { status: "paused" }, { journal: new core.Journal(process.argv[2]) }).then(
+      core.provision(client, { status: "paused" }, { journal: new core.Journal(process.argv[2]), resource: process.argv[3] }).then(
         (made) => console.log(JSON.stringify({ ok: true, ...made })),
         (err) => console.log(JSON.stringify({ ok: false, name: err.name, code: err.code, message: err.message, batchId: err.batchId, status: err.status })),
       );
     `;
     return new Promise((resolve, reject) => {
-      const child = spawn("bash", ["-c", `ulimit -f ${LIMIT / 1024} && exec "$0" "$@"`, process.execPath, "-e", script, sg.url, file], {
+      const child = spawn("bash", ["-c", `ulimit -f ${LIMIT / 1024} && exec "$0" "$@"`, process.execPath, "-e", script, sg.url, file, R], {
         env: { ...process.env, SENDGRID_API_KEY: DEFAULT_EMULATOR_API_KEY },
         stdio: ["ignore", "pipe", "inherit"],
       });
@@ -312,7 +360,7 @@ describe("a short or failed journal write fails the create before the id is used
   const mintedLength = () =>
     journalLine(
       {
-        ...killedRunEntry("x".repeat(32), client.accountKey),
+        ...killedRunEntry("x".repeat(32), client.accountKey, R),
         run: randomUUID(),
         host: os.hostname(),
         pid: 1234567,
@@ -336,7 +384,7 @@ describe("a short or failed journal write fails the create before the id is used
     expect(r.message).toContain(x);
     // The torn line proves nothing, and the lines after it are whole: the next create (another
     // process) takes back the batch that reached no program, as active, without minting.
-    const next = await provision(client, {}, { journal: new Journal(file) });
+    const next = await provision(client, {}, { journal: new Journal(file), resource: R });
     expect(next).toEqual({ batchId: x, status: "active", adopted: false });
     const text = fs.readFileSync(file, "utf8");
     const lines = text

@@ -9,6 +9,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { DEFAULT_EMULATOR_API_KEY } from "../emulator";
 import { SendGridBatchClient, createBatch } from "../core";
+import { BatchResource } from "../plugin/resource";
 import * as rt from "../provider/runtime";
 import { runBatchesBin, stackExport, tempFile } from "./support/batchesBin";
 import { useEmulator } from "./support/emulator";
@@ -50,9 +51,12 @@ async function deliveredAfterSendTime(): Promise<number> {
  * Journal lines as a CI runner's killed `pulumi up` left them, signed with the account's key:
  * minted, never handed (another host: that run is over).
  */
-function journalOfKilledRun(ids: string[], account = client.accountKey): void {
+function journalOfKilledRun(ids: string[], account = client.accountKey, resource?: string): void {
   const lines = ids.map((batchId, i) =>
-    journalLine(killedRunEntry(batchId, account, `urn:pulumi:dev::p::sendgrid-batch:index:ScheduledBatch::b${i}`), client.journalKey),
+    journalLine(
+      killedRunEntry(batchId, account, resource ?? `urn:pulumi:dev::p::sendgrid-batch:index:ScheduledBatch::b${i}`),
+      client.journalKey,
+    ),
   );
   fs.appendFileSync(journal, lines.join(""));
 }
@@ -242,13 +246,19 @@ describe("a run that may still be going", () => {
 
   test("a create racing `--clear` never takes the batch being cleared: each DELETE is claimed first (0 delivered, state equals SendGrid)", async () => {
     const [x, y] = [(await createBatch(client, "paused")).batchId, (await createBatch(client, "paused")).batchId];
-    journalOfKilledRun([x, y], `${proxy.url}|`);
+    // Both minted for one resource by a killed run (a retried create): its next create may take either back.
+    const urn = "urn:pulumi:dev::p::sendgrid-batch:index:ScheduledBatch::newsletter";
+    journalOfKilledRun([x, y], `${proxy.url}|`, urn);
     const made: { id: string; status: unknown }[] = [];
     proxy.rules.meanwhile = async (req) => {
       if (req.method !== "DELETE") return;
-      // Between the re-read and each DELETE: a create (the dynamic provider's, in this process) with
-      // the same journal and account, and its program schedules mail on the id it was given.
-      const c = await rt.create({ apiUrl: proxy.url, status: "paused" });
+      // Between the re-read and each DELETE: that resource's create (the plugin's, in this process)
+      // with the same journal and account, and its program schedules mail on the id it was given.
+      const plugin = new BatchResource(() => ({ apiUrl: proxy.url }), {
+        SENDGRID_API_KEY: DEFAULT_EMULATOR_API_KEY,
+        SENDGRID_BATCH_JOURNAL: journal,
+      });
+      const c = await plugin.create({ status: "paused" }, urn);
       made.push({ id: c.id, status: c.outs.status });
       await mailFor(c.id);
     };
