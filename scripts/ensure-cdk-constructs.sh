@@ -33,19 +33,9 @@ sources=(cdk/*.ts core/*.ts)
 package_files=(cdk-constructs/package.json cdk-constructs/package-lock.json cdk-constructs/tsconfig.jsii.json cdk-constructs/README.md)
 
 # 1. Dependencies, once per lockfile and Node.js major version.
-deps_key="$(node -p 'process.versions.node.split(".")[0]') $(sha256sum cdk-constructs/package-lock.json | cut -c1-64)"
-deps="$cache/cdk-constructs-deps-$(printf '%s' "$deps_key" | sha256sum | cut -c1-12)"
-if [[ ! -f "$deps/.done" ]]; then
-  exec 8>"$deps.lock"
-  flock 8
-  if [[ ! -f "$deps/.done" ]]; then
-    rm -rf "$deps"
-    mkdir -p "$deps"
-    cp cdk-constructs/package.json cdk-constructs/package-lock.json "$deps/"
-    (cd "$deps" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error >&2)
-    touch "$deps/.done"
-  fi
-fi
+# shellcheck source=lib/npm-tree.sh
+source scripts/lib/npm-tree.sh
+deps="$(ensure_npm_tree cdk-constructs-deps cdk-constructs)"
 
 # 2. The build, once per content of its inputs.
 key="$(sha256sum "${sources[@]}" "${package_files[@]}" lambda/dist/index.js scripts/ensure-cdk-constructs.sh)"

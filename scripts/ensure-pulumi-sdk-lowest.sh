@@ -7,25 +7,12 @@
 #                         (default ${XDG_CACHE_HOME:-$HOME/.cache}/pulumi-sendgrid-scheduled-batch)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cache="${SENDGRID_BATCH_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/pulumi-sendgrid-scheduled-batch}"
-mkdir -p "$cache"
+# shellcheck source=lib/npm-tree.sh
+source scripts/lib/npm-tree.sh
 
-lock=scripts/pulumi-sdk-lowest/package-lock.json
-key="$(node -p 'process.versions.node.split(".")[0]') $(sha256sum "$lock" | cut -c1-64)"
-dir="$cache/pulumi-sdk-lowest-$(printf '%s' "$key" | sha256sum | cut -c1-12)"
-if [[ ! -f "$dir/.done" ]]; then
-  exec 9>"$dir.lock"
-  flock 9
-  if [[ ! -f "$dir/.done" ]]; then
-    rm -rf "$dir"
-    mkdir -p "$dir"
-    cp scripts/pulumi-sdk-lowest/package.json "$lock" "$dir/"
-    # No install scripts: the SDK needs none to serve a provider (protobufjs's is disallowed in the
-    # package too).
-    (cd "$dir" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error >&2)
-    touch "$dir/.done"
-  fi
-fi
+# No install scripts: the SDK needs none to serve a provider (protobufjs's is disallowed in the
+# package too).
+dir="$(ensure_npm_tree pulumi-sdk-lowest scripts/pulumi-sdk-lowest)"
 want="$(node -p 'require(process.argv[1]).dependencies["@pulumi/pulumi"]' "$PWD/scripts/pulumi-sdk-lowest/package.json")"
 got="$(node -p 'require(process.argv[1]).version' "$dir/node_modules/@pulumi/pulumi/package.json")"
 if [[ "$got" != "$want" ]]; then
