@@ -4,7 +4,6 @@
 // and the batch whose state and SendGrid disagree); the seeds that found them are in
 // docs/reliability.md ("The oracle").
 import type fc from "fast-check";
-import { useEmulator } from "./support/emulator";
 import {
   Adopt,
   AppResume,
@@ -22,24 +21,16 @@ import {
   OrphansRace,
 } from "./support/oracle/commands";
 import { mailOracle } from "./support/oracle/oracle";
-import { type Model, World, emptyModel } from "./support/oracle/world";
+import { type Model, type World, emptyModel, useWorld } from "./support/oracle/world";
 
-const suite = useEmulator();
-let world: World;
-beforeAll(async () => {
-  world = new World(suite.url, suite.admin);
-  await world.start();
-});
-afterAll(async () => {
-  await world?.stop();
-});
+const world = useWorld(); // a getter: the world its beforeAll started
 
 /** Run `cmds` from an empty account and journal; the oracle's findings (none when the path is closed). */
 async function replay(cmds: fc.AsyncCommand<Model, World, false>[]): Promise<string[]> {
-  await world.reset();
+  await world().reset();
   const model = emptyModel();
-  for (const c of cmds) await c.run(model, world);
-  const problems = await mailOracle(model, world);
+  for (const c of cmds) await c.run(model, world());
+  const problems = await mailOracle(model, world());
   if (problems.length) process.stdout.write(`${cmds.map(String).join("\n  ")}\n=> ${problems.join("\n=> ")}\n`);
   return problems;
 }

@@ -20,28 +20,19 @@
 // the seed is printed, and a failure prints the seed, the path and the shrunk sequence to replay.
 import * as fs from "node:fs";
 import fc from "fast-check";
-import { useEmulator } from "./support/emulator";
 import { mailProperty, retell } from "./support/oracle/oracle";
-import { World } from "./support/oracle/world";
+import { useWorld } from "./support/oracle/world";
 
 const RUNS = Number(process.env.ORACLE_RUNS ?? 20);
 const SEED = Number(process.env.ORACLE_SEED ?? 20261207);
 const MAX_COMMANDS = Number(process.env.ORACLE_MAX_COMMANDS ?? 12);
 
-const suite = useEmulator();
-let world: World;
-beforeAll(async () => {
-  world = new World(suite.url, suite.admin);
-  await world.start();
-});
-afterAll(async () => {
-  await world?.stop();
-});
+const world = useWorld(); // a getter: the world its beforeAll started
 
 test(`the mail oracle holds over ${RUNS} random sequences (seed ${SEED})`, async () => {
   process.stdout.write(`mail oracle: ${RUNS} sequences of up to ${MAX_COMMANDS} commands, seed ${SEED}\n`);
   const stats = { runs: 0, failed: 0 };
-  const details = await fc.check(mailProperty(world, MAX_COMMANDS, stats), {
+  const details = await fc.check(mailProperty(world(), MAX_COMMANDS, stats), {
     numRuns: RUNS,
     seed: SEED,
     ...(process.env.ORACLE_PATH ? { path: process.env.ORACLE_PATH } : {}),
@@ -57,7 +48,7 @@ test(`the mail oracle holds over ${RUNS} random sequences (seed ${SEED})`, async
   if (process.env.ORACLE_EXPLORE) expect(stats.failed).toBe(0);
   if (details.failed) {
     const why = details.errorInstance instanceof Error ? details.errorInstance.message : String(details.errorInstance);
-    const again = details.counterexample ? await retell(world, details.counterexample[0]) : "";
+    const again = details.counterexample ? await retell(world(), details.counterexample[0]) : "";
     throw new Error(`${fc.defaultReportMessage(details) ?? "the mail oracle failed"}\n${why}\n${again}`);
   }
 }, 3_600_000);

@@ -21,6 +21,7 @@ import { DEFAULT_EMULATOR_API_KEY, type EmulatorAdmin } from "../../../emulator"
 import { BatchResource } from "../../../plugin/resource";
 import * as dynamic from "../../../provider/runtime";
 import { SECRET_ARN, STACK_ID, awsEnv, type FakeAws, type ResponseServer, startFakeAws, startResponseServer } from "../cfn";
+import { useEmulator } from "../emulator";
 import { type OracleProxy, startOracleProxy } from "./proxy";
 
 export type Adapter = "dynamic" | "plugin" | "lambda";
@@ -404,4 +405,24 @@ export class World {
     return answer;
   }
   private requestSeq = 0;
+}
+
+/**
+ * The oracle's world over an emulator of this suite: started before its tests, stopped after them.
+ * The returned getter gives the started world.
+ */
+export function useWorld(): () => World {
+  const suite = useEmulator();
+  let world: World | undefined;
+  beforeAll(async () => {
+    world = new World(suite.url, suite.admin);
+    await world.start();
+  });
+  afterAll(async () => {
+    await world?.stop();
+  });
+  return () => {
+    if (!world) throw new Error("the oracle's world is not started (useWorld's beforeAll has not run)");
+    return world;
+  };
 }
