@@ -2,14 +2,14 @@
 // workflows-actionlint.test.ts) publishes what the tests build: every artifact name `npm run dist`
 // writes matches a path the workflow uploads, the plugin is built for each platform the engine
 // downloads for, each job asks for its own permissions and every action is pinned by commit. And
-// its first step, scripts/release/check.ts, refuses a tag or a repository package.json does not name.
+// its first step, scripts/release/check.ts, refuses a tag package.json does not name; the repository is
+// the release's input (each building job rehomes the checkout to it, scripts/release/rehome.ts).
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as pkg from "../package.json";
 import { REPO_ROOT } from "../scripts/lib/engine";
 import { releaseProblems } from "../scripts/release/check";
 import { PLUGIN_NAME, tarballName } from "../scripts/release/pluginExecutable";
-import { REPOSITORY } from "./support/pluginRelease";
 
 const workflow = fs.readFileSync(path.join(REPO_ROOT, ".github", "workflows", "release.yml"), "utf8");
 const PLATFORMS = ["linux-amd64", "linux-arm64", "darwin-amd64", "darwin-arm64", "windows-amd64", "windows-arm64"];
@@ -75,29 +75,40 @@ test("on a v* tag it publishes npm with provenance, PyPI by trusted publishing a
   expect(jobs().npm).toMatch(/npm publish .*--provenance/);
   expect(jobs().pypi).toContain("pypa/gh-action-pypi-publish@");
   expect(jobs().pypi).toContain("id-token: write");
-  expect(jobs().go).toContain('git tag "sdk/go/$GITHUB_REF_NAME"');
-  expect(jobs().check).toContain('check.js "$GITHUB_REF_NAME" "$GITHUB_REPOSITORY"');
+  expect(jobs().go).toContain('git tag "sdk/go/$GITHUB_REF_NAME" HEAD');
+  expect(jobs().check).toContain('check.js "$GITHUB_REF_NAME"');
 });
 
-test("the release check passes only the tag v<version> in the repository package.json names", () => {
-  expect(releaseProblems(`v${pkg.version}`, REPOSITORY, pkg)).toEqual([]);
-  expect(releaseProblems(`v${pkg.version}`, REPOSITORY.toUpperCase(), pkg)).toEqual([]);
-  expect(releaseProblems("v9.9.9", REPOSITORY, pkg)).toEqual([expect.stringContaining(`package.json's version is ${pkg.version}`)]);
-  expect(releaseProblems(`v${pkg.version}`, "someone/a-fork", pkg)).toEqual([
-    expect.stringContaining(`set "repository" to https://github.com/someone/a-fork and run \`npm run sdk\``),
-  ]);
+test("the repository running the release is every artifact's: each job that builds or tags rehomes the checkout to it first", () => {
+  const rehomes = 'rehome.js "$GITHUB_REPOSITORY"';
+  for (const [job, first] of [
+    ["plugin", "release/index.js --only plugin"],
+    ["packages", "release/index.js --only npm"],
+    ["go", 'git tag "sdk/go/'],
+  ]) {
+    const text = jobs()[job];
+    expect([job, text.includes(rehomes) && text.indexOf(rehomes) < text.indexOf(first)]).toEqual([job, true]);
+  }
+  // Built again after the rewrite: dist/ holds a copy of package.json.
+  expect(jobs().plugin).toContain(`${rehomes} && npm run --silent build`);
+  expect(jobs()["github-release"]).toContain("go get github.com/$GITHUB_REPOSITORY/sdk/go@$GITHUB_REF_NAME");
 });
 
-test("the install instructions (README, docs/sdks.md) name only the repository package.json names, and no npm for Python or Go", () => {
+test("the release check passes only the tag v<version>", () => {
+  expect(releaseProblems(`v${pkg.version}`, pkg)).toEqual([]);
+  expect(releaseProblems("v9.9.9", pkg)).toEqual([expect.stringContaining(`package.json's version is ${pkg.version}`)]);
+});
+
+test("the install instructions (README, docs/sdks.md) name no repository but the release's <owner>/<repo>, and no npm for Python or Go", () => {
   for (const doc of ["README.md", path.join("docs", "sdks.md")]) {
     const text = fs.readFileSync(path.join(REPO_ROOT, doc), "utf8");
     const commands = text
       .split("\n")
       .filter((line) => /go get |pip install |plugin install |pluginDownloadURL: |go mod edit /.test(line))
       .join("\n");
-    const named = [...commands.matchAll(/(?:github\.com|github:\/\/api\.github\.com)\/([\w.-]+\/[\w.-]+)/g)].map(([, r]) => r);
+    const named = [...commands.matchAll(/(?:github\.com|github:\/\/api\.github\.com)\/([\w.<>-]+\/[\w.<>-]+)/g)].map(([, r]) => r);
     expect([doc, named.length > 0]).toEqual([doc, true]);
-    expect([doc, [...new Set(named)]]).toEqual([doc, [REPOSITORY]]);
+    expect([doc, [...new Set(named)]]).toEqual([doc, ["<owner>/<repo>"]]);
     // pip from PyPI or a built wheel, the plugin by the engine: no git+https SDK, no global npm plugin.
     expect([doc, /git\+https:|npm install -g/.test(text)]).toEqual([doc, false]);
   }

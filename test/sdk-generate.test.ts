@@ -1,13 +1,14 @@
 // The plugin's schema as Pulumi's own tools read it (scripts/sdkgen: Pulumi's binder, and every key
 // held to the Go types Pulumi decodes a schema into), and the committed SDKs: sdk/ is exactly what
 // the generator makes of today's schema (`npm run sdk` regenerates it).
-import { execFileSync, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { sendgridBatchProvider } from "../plugin/provider";
 import { REPO_ROOT } from "../scripts/lib/engine";
 import { ensuredTool } from "./support/ensuredTool";
+import { generateSdks, staleSdkFiles } from "./support/sdkTree";
 import * as pkg from "../package.json";
 
 interface Report {
@@ -74,45 +75,11 @@ test("a misspelled or wrongly cased key, an unknown language setting and a binde
   ]);
 });
 
-/** The files git would commit under `dir` (tracked or new, not ignored), relative to it. */
-function committable(dir: string): string[] {
-  return execFileSync("git", ["ls-files", "--cached", "--others", "--exclude-standard", "--", dir], { cwd: REPO_ROOT })
-    .toString()
-    .split("\n")
-    .filter(Boolean)
-    .map((f) => path.relative(dir, f))
-    .sort();
-}
-
-function filesUnder(root: string): string[] {
-  const out: string[] = [];
-  const walk = (dir: string) => {
-    for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
-      const p = path.join(dir, e.name);
-      if (e.isDirectory()) walk(p);
-      else out.push(path.relative(root, p));
-    }
-  };
-  walk(root);
-  return out.sort();
-}
-
 test("sdk/python, sdk/go and sdk/nodejs are current: regenerating them from the schema changes nothing", () => {
   const out = path.join(tmp, "sdk");
   const schema = path.join(tmp, "served-schema.json");
   fs.writeFileSync(schema, JSON.stringify(servedSchema()));
-  execFileSync("bash", [path.join(REPO_ROOT, "scripts", "sdk.sh"), "--schema", schema, "--out", out], { cwd: REPO_ROOT, stdio: "pipe" });
-  const stale: string[] = [];
-  for (const lang of ["python", "go", "nodejs"]) {
-    const committed = committable(`sdk/${lang}`).filter((f) => fs.existsSync(path.join(REPO_ROOT, "sdk", lang, f)));
-    const generated = filesUnder(path.join(out, lang));
-    for (const f of new Set([...committed, ...generated])) {
-      const a = path.join(REPO_ROOT, "sdk", lang, f);
-      const b = path.join(out, lang, f);
-      if (!committed.includes(f)) stale.push(`sdk/${lang}/${f}: generated, not in sdk/`);
-      else if (!generated.includes(f)) stale.push(`sdk/${lang}/${f}: in sdk/, no longer generated`);
-      else if (!fs.readFileSync(a).equals(fs.readFileSync(b))) stale.push(`sdk/${lang}/${f}: differs`);
-    }
-  }
+  generateSdks(schema, out);
+  const stale = staleSdkFiles(REPO_ROOT, out);
   if (stale.length) throw new Error(`sdk/ is stale; run \`npm run sdk\` and commit the result:\n${stale.join("\n")}`);
 }, 900_000);
