@@ -7,7 +7,7 @@ import * as os from "node:os";
 import fc from "fast-check";
 import { type BatchStatus, accountKey } from "../../../core";
 import { type FaultKind, type FaultPhase, requestOf } from "./proxy";
-import { type Adapter, HOURS, type Model, type ModelResource, type World, live, recordedByError } from "./world";
+import { type Adapter, type ChildAnswer, HOURS, type Model, type ModelResource, type World, live, recordedByError } from "./world";
 
 type Cmd = fc.AsyncCommand<Model, World, false>;
 
@@ -203,32 +203,43 @@ export class Update extends Base {
   }
   async exec(m: Model, w: World) {
     const r = pickLive(m, this.pick);
-    if (!r) return;
-    const olds = r.props ?? {};
-    const news: Record<string, unknown> = { ...olds, status: this.status };
-    delete news.adopted;
-    if (!r.adopted) delete news.batchId;
-    try {
-      let outs: Record<string, unknown>;
-      if (r.adapter === "dynamic") {
-        const checked = await w.dynamicCheck(olds, news);
-        outs = (await w.dynamic.update(r.batchId, olds, checked)).outs;
-      } else {
-        const checked = w.plugin.check(olds, news);
-        if (checked.failures.length) throw new Error(`check failed: ${checked.failures.map((f) => f.reason).join("; ")}`);
-        outs = (await w.plugin.update(r.batchId, olds, checked.inputs)).outs;
-      }
-      r.status = outsStatus(outs);
-      r.props = outs;
-      this.said = `${r.name} ${r.batchId} ${r.status}`;
-    } catch (err) {
-      const rec = recordedByError(err);
-      if (rec) {
-        r.status = outsStatus(rec.properties);
-        r.props = rec.properties;
-        this.said = `failed, recorded ${r.name} ${r.status} (${describe(err)})`;
-      } else this.said = `${r.name} failed: ${describe(err)}`;
+    if (r) this.said = await hostUpdate(w, r, this.status);
+  }
+}
+
+/** The inputs a program declaring `status` gives an update of `r` (its recorded outputs otherwise). */
+function updateInputs(r: ModelResource, status: BatchStatus): Record<string, unknown> {
+  const news: Record<string, unknown> = { ...(r.props ?? {}), status };
+  delete news.adopted;
+  if (!r.adopted) delete news.batchId;
+  return news;
+}
+
+/** An update of `r` to `status` through its adapter, recorded as its host records it. */
+async function hostUpdate(w: World, r: ModelResource, status: BatchStatus): Promise<string> {
+  const olds = r.props ?? {};
+  const news = updateInputs(r, status);
+  try {
+    let outs: Record<string, unknown>;
+    if (r.adapter === "dynamic") {
+      const checked = await w.dynamicCheck(olds, news);
+      outs = (await w.dynamic.update(r.batchId, olds, checked)).outs;
+    } else {
+      const checked = w.plugin.check(olds, news);
+      if (checked.failures.length) throw new Error(`check failed: ${checked.failures.map((f) => f.reason).join("; ")}`);
+      outs = (await w.plugin.update(r.batchId, olds, checked.inputs)).outs;
     }
+    r.status = outsStatus(outs);
+    r.props = outs;
+    return `${r.name} ${r.batchId} ${r.status}`;
+  } catch (err) {
+    const rec = recordedByError(err);
+    if (rec) {
+      r.status = outsStatus(rec.properties);
+      r.props = rec.properties;
+      return `failed, recorded ${r.name} ${r.status} (${describe(err)})`;
+    }
+    return `${r.name} failed: ${describe(err)}`;
   }
 }
 
@@ -427,10 +438,47 @@ export class Kill extends Base {
   }
 }
 
-function recordChild(
-  m: Model,
-  answer: { id?: string; outs?: Record<string, unknown>; error?: string; properties?: Record<string, unknown> } | undefined,
-): string {
+/**
+ * A provider process killed mid-DELETE: an update of a paused dynamic resource to active (the resume
+ * is SendGrid's DELETE of the status) dies while its DELETE is in flight, before or after SendGrid
+ * applies it. The engine records nothing for the killed update (the state keeps `paused`, with the
+ * operation pending), so the next `pulumi up` runs the same update again; that run is recorded.
+ */
+export class KillMidDelete extends Base {
+  constructor(
+    readonly pick: number,
+    readonly applied: boolean,
+  ) {
+    super();
+  }
+  override check(m: Readonly<Model>) {
+    return live(m).some((r) => r.adapter === "dynamic" && r.status === "paused");
+  }
+  label() {
+    return `kill-mid-delete(#${this.pick} paused → active, killed ${this.applied ? "after" : "before"} SendGrid applies the DELETE; the next up runs it again)`;
+  }
+  async exec(m: Model, w: World) {
+    const paused = live(m).filter((r) => r.adapter === "dynamic" && r.status === "paused");
+    if (!paused.length) return;
+    const r = paused[this.pick % paused.length];
+    await w.proxy.disarm(); // the kill is this command's fault; the next up's requests get through
+    const held = w.proxy.hold(requestOf("DELETE", `/v3/user/scheduled_sends/${r.batchId}`), { afterApply: this.applied });
+    const res = await w.childUpdate(r.batchId, r.props ?? {}, updateInputs(r, "active"), { killWhen: held.arrived });
+    await held.release("cut");
+    if (!res.killed) {
+      const outs = res.answer?.outs ?? res.answer?.properties;
+      if (outs) {
+        r.status = outsStatus(outs);
+        r.props = outs;
+      }
+      this.said = `not killed (no DELETE sent): ${res.answer?.error ?? `${r.name} ${r.status}`}`;
+      return;
+    }
+    this.said = `killed (DELETE ${held.forwarded ? "reached" : "never reached"} SendGrid); next up: ${await hostUpdate(w, r, "active")}`;
+  }
+}
+
+function recordChild(m: Model, answer: ChildAnswer | undefined): string {
   const name = newName(m, "dynamic");
   const before = handedIds(m);
   if (answer?.id && (answer.outs || answer.properties)) {
@@ -736,6 +784,7 @@ export function commandArbitraries(): fc.Arbitrary<Cmd>[] {
     fc.tuple(fc.integer({ min: 0, max: 700 }), paused).map(([b, s]) => new DiskFull(b, s)),
     pick.map((p) => new ForgedLine(p)),
     fc.tuple(paused, adapter, statusArb).map(([s, a, mine]) => new Concurrent(s, a, mine)),
+    fc.tuple(pick, fc.boolean()).map(([p, applied]) => new KillMidDelete(p, applied)),
     fc.constant(null).map(() => new ClearCancelled()),
     fc.boolean().map((c) => new Orphans(c)),
     fc.constant(null).map(() => new OrphansRace()),

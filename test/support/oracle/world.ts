@@ -78,6 +78,28 @@ export function recordedByError(err: unknown): { id: string; properties: Record<
   return undefined;
 }
 
+/** What a provider process run by the oracle answered (a create's or update's result, or an error naming what to record). */
+export interface ChildAnswer {
+  id?: string;
+  outs?: Record<string, unknown>;
+  error?: string;
+  properties?: Record<string, unknown>;
+}
+export interface ChildResult {
+  answer?: ChildAnswer;
+  /** Ids it printed as minted. */
+  minted: string[];
+  killed: boolean;
+}
+interface ChildOptions {
+  fsizeBytes?: number;
+  killWhen?: Promise<unknown>;
+  meanwhile?: { when: Promise<unknown>; act: () => Promise<void> };
+}
+type ChildCall =
+  | { create: Record<string, unknown> }
+  | { update: { id: string; olds: Record<string, unknown>; news: Record<string, unknown> } };
+
 type LambdaHandler = (event: Record<string, unknown>, context: { getRemainingTimeInMillis(): number }) => Promise<void>;
 
 /** The real parts, shared by every run of a test file; `reset` starts a run from nothing. */
@@ -275,24 +297,33 @@ export class World {
    * it may write (a full disk: a write past it is cut short, as `ulimit -f` does). Returns what it
    * answered and what it printed.
    */
-  async childCreate(
-    inputs: Record<string, unknown>,
-    opts: { fsizeBytes?: number; killWhen?: Promise<unknown>; meanwhile?: { when: Promise<unknown>; act: () => Promise<void> } } = {},
-  ): Promise<{
-    answer?: { id?: string; outs?: Record<string, unknown>; error?: string; properties?: Record<string, unknown> };
-    minted: string[];
-    killed: boolean;
-  }> {
+  childCreate(inputs: Record<string, unknown>, opts: ChildOptions = {}): Promise<ChildResult> {
+    return this.child({ create: inputs }, opts);
+  }
+
+  /** Run an update of a dynamic resource (its recorded id and outputs → `news`) in its own process. */
+  childUpdate(id: string, olds: Record<string, unknown>, news: Record<string, unknown>, opts: ChildOptions = {}): Promise<ChildResult> {
+    return this.child({ update: { id, olds, news } }, opts);
+  }
+
+  private async child(call: ChildCall, opts: ChildOptions): Promise<ChildResult> {
     const script = `
       const rt = require(${JSON.stringify(path.join(REPO, "dist", "provider", "runtime.js"))});
+      const call = JSON.parse(process.argv[1]);
       (async () => {
-        const checked = await rt.check({}, JSON.parse(process.argv[1]));
+        if (call.update) {
+          const checked = await rt.check(call.update.olds, call.update.news);
+          const made = await rt.update(call.update.id, call.update.olds, checked.inputs);
+          process.stdout.write(JSON.stringify({ id: call.update.id, outs: made.outs }));
+          return;
+        }
+        const checked = await rt.check({}, call.create);
         const made = await rt.create(checked.inputs);
         process.stdout.write(JSON.stringify({ id: made.id, outs: made.outs }));
       })().catch((e) => process.stdout.write(JSON.stringify({ error: String(e && e.message), id: e && e.id, properties: e && e.properties })));
     `;
     const env = { ...process.env, SENDGRID_BATCH_JOURNAL: this.journalFile };
-    const args = ["-e", script, JSON.stringify(inputs)];
+    const args = ["-e", script, JSON.stringify(call)];
     const child =
       opts.fsizeBytes === undefined
         ? spawn(process.execPath, args, { env, stdio: ["ignore", "pipe", "pipe"] })
@@ -324,7 +355,7 @@ export class World {
     await exited;
     const minted = [...stderr.matchAll(/minted batch (\S+)/g)].map((m) => m[1]);
     for (const line of stderr.split("\n")) if (line.trim()) this.log.push(`child: ${line.trim()}`);
-    let answer: { id?: string; outs?: Record<string, unknown>; error?: string; properties?: Record<string, unknown> } | undefined;
+    let answer: ChildAnswer | undefined;
     try {
       answer = stdout ? JSON.parse(stdout) : undefined;
     } catch {
