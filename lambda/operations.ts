@@ -208,17 +208,22 @@ export async function onDelete(id: string, logicalResourceId: string, props: Raw
     const result = await retire(client, id, parsed.spec, { now: ctx.now });
     return { status: "SUCCESS", physicalResourceId: id, action: result };
   } catch (err) {
-    if (err instanceof SendGridError && err.code === "TOO_LATE") {
-      // SendGrid refuses cancel within 10 minutes of send_at: nothing we do changes the batch's
-      // fate any more, and a failed Delete would only wedge the stack (three tries, then orphaned anyway).
-      return { status: "SUCCESS", physicalResourceId: id, action: "too-late", warning: err.message };
-    }
+    // A cancel refused within 10 minutes of the declared SendAt is FAILED like any other refusal
+    // (explain words it: retry after the send time, or retain the resource). The refusal is about
+    // the batch's earliest message; mail it carries for later could still be cancelled, and a
+    // SUCCESS would make CloudFormation forget a batch SendGrid holds as it was.
     // A full quota is never "too late" (core/batches.ts tooLate), however stale the declared SendAt:
     // the cancel waited for a slot like any other and failed, and the batch keeps its status.
     const quota =
       err instanceof SendGridError && err.code === "QUOTA_EXCEEDED"
         ? ` (batch ${id} is not cancelled and keeps its status: an active batch's mail goes out at its send time. Free a slot, then retry the stack operation, or give the wait more time with SENDGRID_QUOTA_WAIT_SECONDS in the function's environment)`
         : "";
-    return { status: "FAILED", physicalResourceId: id, reason: `${explain(err, parsed.keySource)}${quota}`, action: "delete-failed" };
+    const late = err instanceof SendGridError && err.code === "TOO_LATE";
+    return {
+      status: "FAILED",
+      physicalResourceId: id,
+      reason: `${explain(err, parsed.keySource)}${quota}`,
+      action: late ? "delete-failed (too late)" : "delete-failed",
+    };
   }
 }
