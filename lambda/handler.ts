@@ -31,7 +31,6 @@ export interface HandlerOptions {
 /** The event as the steps read it: each string "" when absent, whatever arrived. */
 interface EventFields extends OperationRequest {
   requestId: string;
-  stackId: string;
   responseUrl: string;
   raw: Record<string, unknown>;
 }

@@ -3,6 +3,7 @@
 
 import { MustRecordError, SendGridError, advise, describeError, type Advice, type ClientHints } from "../core";
 import { ApiKeyError, clearApiKeyCache } from "./apiKey";
+import { StackRecordError } from "./stackRecord";
 import type { ApiKeySource } from "../core/keySource";
 
 /** The advice per error code, in place of the core's neutral hint (also the client's `hints`). */
@@ -42,7 +43,7 @@ const LAMBDA_ADVICE: Advice = {
 export function explain(err: unknown, keySource?: ApiKeySource): string {
   // CloudFormation records no status mid-operation: the failure itself is the answer.
   if (err instanceof MustRecordError) return explain(err.cause, keySource);
-  if (err instanceof ApiKeyError) return err.message;
+  if (err instanceof ApiKeyError || err instanceof StackRecordError) return err.message;
   if (err instanceof SendGridError) {
     if (err.code === "AUTH_REJECTED" && keySource) clearApiKeyCache(keySource); // re-read a rotated key next time
     return advise(err, LAMBDA_ADVICE).message;

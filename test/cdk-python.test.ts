@@ -233,7 +233,11 @@ describe("pip install and the Python example", () => {
     };
     expect(out.violations).toEqual([]);
     expect(out.synthesized).toBe(true);
-    expect(out.acknowledged.map((id) => id.replace(/\[.*\]$/, "[…]"))).toEqual(["AwsSolutions-IAM5[…]", "AwsSolutions-L1"]);
+    expect(out.acknowledged.map((id) => id.replace(/\[.*\]$/, "[…]"))).toEqual([
+      "AwsSolutions-IAM5[…]",
+      "AwsSolutions-IAM5[…]",
+      "AwsSolutions-L1",
+    ]);
   });
 
   test("with sendgrid:serviceToken, the batches use that function (fromServiceToken): no function, role or log group", () => {
