@@ -45,7 +45,7 @@ const LAMBDA_RETRY = { timeoutMs: 15_000, maxRateLimitWaitMs: 30_000, maxQuotaWa
  * Time kept between the end of a quota wait and the event's deadline: the last refused request and
  * its answer fit in it, so the event answers with the quota's reason and its ways out.
  */
-const QUOTA_WAIT_MARGIN_MS = 2_000;
+const QUOTA_WAIT_MARGIN_MS = 5_000;
 
 /** The quota wait asked for (SENDGRID_QUOTA_WAIT_SECONDS, else LAMBDA_RETRY's), ending before the event's deadline. */
 function quotaWaitMs(ctx: ConnectContext): number {

@@ -87,8 +87,8 @@ test("a quota wait longer than the function has left ends before its deadline: F
     id,
     { Status: "active", SendAt: String(now + 3600) },
     { SENDGRID_QUOTA_WAIT_SECONDS: "600" },
-    // The function's Timeout: the work may run until 6 s, the rest is kept for answering.
-    8_000,
+    // The function's Timeout: the work may run until 9 s, the rest is kept for answering.
+    12_000,
   );
   expect(body).toMatchObject({ Status: "FAILED", PhysicalResourceId: id });
   const reason = String(body.Reason);
