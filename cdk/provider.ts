@@ -9,6 +9,7 @@ import * as lambda from "aws-cdk-lib/aws-lambda";
 import * as logs from "aws-cdk-lib/aws-logs";
 import { Construct, type IConstruct } from "constructs";
 import type { SendGridApiKey } from "./apiKey";
+import { HANDLER_STACK_READ } from "../core/handlerFunction";
 import { HANDLER, bundleDirectory } from "./handler";
 
 /**
@@ -102,7 +103,8 @@ export class SendGridBatchProvider extends Construct implements ISendGridBatchPr
     const logStreams = `arn:${stack.partition}:logs:${stack.region}:${stack.account}:log-group:${this.logGroup.logGroupName}:log-stream:*`;
     this.role = new iam.Role(this, "Role", {
       assumedBy: new iam.ServicePrincipal("lambda.amazonaws.com"),
-      description: "Custom::SendGridScheduledBatch handler: its own log group and the SendGrid API key, nothing else",
+      description:
+        "Custom::SendGridScheduledBatch handler: its own log group, the SendGrid API key and its stacks' resource lists, nothing else",
       // Inline, as in lambda/template.yaml: the statements live and die with the role, which the
       // function references, so they outlast every batch's Delete. No managed policy
       // (AWSLambdaBasicExecutionRole would grant every log group).
@@ -113,6 +115,11 @@ export class SendGridBatchProvider extends Construct implements ISendGridBatchPr
       id: `AwsSolutions-IAM5[Resource::${findingName(stack.resolve(logStreams))}]`,
       reason:
         "Log streams are named by Lambda per execution environment, so they cannot be listed; the grant is CreateLogStream and PutLogEvents in the function's own log group only.",
+    });
+    Validations.of(this.role).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::${findingName(stack.resolve(stackResourcesArn(stack)))}]`,
+      reason:
+        "Before adopting a BatchId the handler lists the resources of the stack that sent the event, to refuse a batch another resource of that stack holds; which stacks use the function is not known when it is deployed, so the grant is ListStackResources (read-only, that one action) on the stacks of its own account and Region.",
     });
 
     this.function = new lambda.Function(this, "Function", {
@@ -155,6 +162,7 @@ const HANDLER_RUNTIME = ((): lambda.Runtime => {
 function statements(stack: Stack, apiKey: SendGridApiKey, logStreams: string): iam.PolicyStatement[] {
   const out = [
     new iam.PolicyStatement({ sid: "OwnLogGroupOnly", actions: ["logs:CreateLogStream", "logs:PutLogEvents"], resources: [logStreams] }),
+    new iam.PolicyStatement({ sid: HANDLER_STACK_READ.sid, actions: [HANDLER_STACK_READ.action], resources: [stackResourcesArn(stack)] }),
   ];
   if (apiKey.isSecret) {
     out.push(
@@ -183,6 +191,11 @@ function statements(stack: Stack, apiKey: SendGridApiKey, logStreams: string): i
     );
   }
   return out;
+}
+
+/** The stacks whose resources the handler may list (core/handlerFunction.ts HANDLER_STACK_READ): those of its account and Region. */
+function stackResourcesArn(stack: Stack): string {
+  return `arn:${stack.partition}:cloudformation:${stack.region}:${stack.account}:${HANDLER_STACK_READ.resource}`;
 }
 
 /** The ARN the role must grant for a parameter the handler reads by this name (or ARN). */

@@ -9,7 +9,6 @@ import { plan, type Step } from "./plan";
 import type { BatchStatus } from "./types";
 import { nowSeconds } from "./clock";
 import { formatDuration, pastCutoff } from "./validate";
-import { SENDGRID_LIMITS } from "./wire";
 
 /** Thrown when a batch exists on SendGrid but a later step failed: the caller must record it. */
 export class PartialFailureError extends Error {
@@ -165,33 +164,9 @@ export async function cancelBatch(
   } catch (err) {
     // POST /scheduled_sends answers `invalid batch id` for an id the account does not know.
     if (err instanceof SendGridError && err.code === "INVALID_BATCH_ID") throw unknownBatch(client, batchId);
-    const late = tooLate(err, opts.sendAt, opts.now ?? nowSeconds());
-    if (!late) throw err;
-    throw await slotsConfirmLate(client, late, err as SendGridError);
+    // A refusal the client took as the quota (its words, or all slots held) is QUOTA_EXCEEDED here.
+    throw tooLate(err, opts.sendAt, opts.now ?? nowSeconds()) ?? err;
   }
-}
-
-/**
- * A 400 that names nothing, past the cut-off, is "too late" only when the account's own list shows
- * a free slot: with all slots held the refusal may be the quota in words we do not know, and
- * calling it "too late" would let the mail go out. One extra call, on this rare path only; when
- * the list cannot be read, SendGrid's own refusal stands (never "too late").
- */
-async function slotsConfirmLate(client: SendGridBatchClient, late: SendGridError, refusal: SendGridError): Promise<SendGridError> {
-  let held: number;
-  try {
-    held = (await client.listStatuses()).length;
-  } catch {
-    return refusal;
-  }
-  const max = SENDGRID_LIMITS.maxPausedOrCancelled;
-  if (held < max) return late;
-  return new SendGridError({
-    ...refusal,
-    code: "QUOTA_EXCEEDED",
-    message: refusal.summary,
-    hint: `The account holds ${held} batches paused or cancelled (at most ${max} at once), so this refusal is taken as the quota, not as "too late": the batch keeps its status. Resume one, or free slots held by cancelled batches whose send time has passed with \`sendgrid-batches clear-cancelled\``,
-  });
 }
 
 /**

@@ -237,7 +237,7 @@ export class SendGridBatchClient {
     // attempts, 429s a number of waits for the window, `max limit reached` a span of time.
     const budget: Budget = { transient: 0, rateLimited: 0, quotaNoticed: -1 };
     try {
-      return await retry((n) => this.attemptThroughGate(call, n), {
+      return await retry((n) => this.attemptTold(call, n), {
         maxAttempts: Number.POSITIVE_INFINITY,
         retryable: (error) => this.mayRetry(error, call, budget),
         delayMs: (error) => this.delayBeforeRetry(error as SendGridError, call, budget),
@@ -249,6 +249,48 @@ export class SendGridBatchClient {
     } catch (err) {
       throw this.fail(this.finalError(err, call, budget));
     }
+  }
+
+  /**
+   * One attempt (attemptThroughGate), with a status write refused in words that name nothing told
+   * apart by the account's slots (quotaUnworded): such a refusal may be the quota, and then it waits
+   * for a slot like `max limit reached` does.
+   */
+  private async attemptTold(call: Call, n: number): Promise<RawResponse> {
+    try {
+      return await this.attemptThroughGate(call, n);
+    } catch (err) {
+      if (call.method === "POST" && call.path === "/v3/user/scheduled_sends" && err instanceof SendGridError && err.code === "BAD_REQUEST")
+        throw await this.quotaUnworded(err);
+      throw err;
+    }
+  }
+
+  /**
+   * A pause or cancel (POST, which takes a slot) refused with a 400 whose words name nothing (SendGrid
+   * documents no message for a refusal near send_at, and the quota's own words have changed before):
+   * when the account's list shows all its slots held, it is taken as the quota, QUOTA_EXCEEDED, and
+   * waits for a slot like any other quota refusal; a caller must never read it as "too late" (that
+   * would let the mail go out). One read of the list per such refusal, on this rare path only; when
+   * the list cannot be read, or shows a free slot, SendGrid's refusal stands as it is. A slot freed
+   * between the refusal and the read can make a quota refusal stand as it is: no adapter answers a
+   * refusal as a success, so this changes only the words of the failure.
+   */
+  private async quotaUnworded(refusal: SendGridError): Promise<SendGridError> {
+    let held: number;
+    try {
+      held = (await this.listStatuses()).length;
+    } catch {
+      return refusal;
+    }
+    const max = SENDGRID_LIMITS.maxPausedOrCancelled;
+    if (held < max) return refusal;
+    return new SendGridError({
+      ...refusal,
+      code: "QUOTA_EXCEEDED",
+      message: refusal.summary,
+      hint: `The account holds ${held} batches paused or cancelled (at most ${max} at once), so this refusal is taken as the quota, not as "too late": the batch keeps its status. Resume one, or free slots held by cancelled batches whose send time has passed with \`sendgrid-batches clear-cancelled\``,
+    });
   }
 
   /** One HTTP attempt, after the endpoint's rate-limit gate; every failure as a SendGridError. */

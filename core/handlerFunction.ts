@@ -19,3 +19,17 @@ export const HANDLER_FUNCTION = {
   logRetentionDays: 30,
   logFormat: "Text",
 } as const;
+
+/**
+ * The one CloudFormation read the handler makes: before adopting a `BatchId`, it lists the
+ * resources of the stack that sent the event (lambda/stackRecord.ts), so a batch another resource
+ * of that stack holds is refused (BATCH_HELD). ListStackResources takes a stack ARN; the function
+ * cannot know which stacks will use it, so the grant is every stack of its own account and Region
+ * (`stack/<name>/<id>`), read-only, and this one action.
+ */
+export const HANDLER_STACK_READ = {
+  sid: "ReadTheStacksResources",
+  action: "cloudformation:ListStackResources",
+  /** The ARN's resource part, after `arn:<partition>:cloudformation:<region>:<account>:`. */
+  resource: "stack/*/*",
+} as const;

@@ -45,7 +45,8 @@ export const QUOTA_WAIT_ENV = "SENDGRID_QUOTA_WAIT_SECONDS";
  * another change of the same run reaches SendGrid, which takes seconds; after minutes nothing in
  * the run is going to free one, and a longer wait only holds the engine (and the CI job) with no
  * progress while the batch stays unchanged. The Lambda's own budget is shorter still (its timeout,
- * at most 900 s, less the time to answer CloudFormation): there the deadline ends the wait first.
+ * at most 900 s, less the time to answer CloudFormation): there the wait ends before the event's
+ * deadline (lambda/connect.ts), so the answer is the quota's.
  */
 export const MAX_QUOTA_WAIT_SECONDS = 600;
 

@@ -11,6 +11,7 @@
 // picked up once the entry expires.
 
 import { apiKeyProblem } from "../core";
+import { sdkClient } from "./awsClients";
 import type { ApiKeySource } from "../core/keySource";
 
 const CACHE_TTL_MS = 5 * 60_000;
@@ -118,17 +119,6 @@ async function fromSsm(parameterName: string, signal?: AbortSignal): Promise<str
   const client = sdkClient(`ssm ${region ?? ""}`, () => new ssm.SSMClient(region ? { region, maxAttempts: 2 } : { maxAttempts: 2 }));
   const out = await client.send(new ssm.GetParameterCommand({ Name: parameterName, WithDecryption: true }), { abortSignal: signal });
   return out.Parameter?.Value;
-}
-
-// One SDK client per service and Region for the container's life (each holds a connection pool).
-const clients = new Map<string, { send: unknown }>();
-function sdkClient<T extends { send: unknown }>(key: string, make: () => T): T {
-  let client = clients.get(key) as T | undefined;
-  if (!client) {
-    client = make();
-    clients.set(key, client);
-  }
-  return client;
 }
 
 /** Map the SDK's error names to what the operator should do. AWS messages never carry the value. */

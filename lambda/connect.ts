@@ -26,6 +26,11 @@ export interface ConnectContext {
   abandoned: string[];
   /** Called once the key is known, so the log can make sure it never prints it. */
   onKey?: (key: string) => void;
+  /**
+   * Epoch ms when the event's work is cut short (its deadline): a wait for a free quota slot ends
+   * early enough before it that the answer is the quota's, with its ways out, not "Timed out".
+   */
+  workEndsAt?: number;
   /** Where a line goes while the client waits for a free quota slot (default: a JSON line on stdout → CloudWatch). */
   onQuotaWait?: (line: string) => void;
 }
@@ -35,6 +40,19 @@ export interface ConnectContext {
 // the core's defaults (SENDGRID_QUOTA_WAIT_SECONDS in the function's environment overrides the last;
 // it is read per event, here, so a bad value is a FAILED answer and not a crash at load).
 const LAMBDA_RETRY = { timeoutMs: 15_000, maxRateLimitWaitMs: 30_000, maxQuotaWaitMs: 30_000 };
+
+/**
+ * Time kept between the end of a quota wait and the event's deadline: the last refused request and
+ * its answer fit in it, so the event answers with the quota's reason and its ways out.
+ */
+const QUOTA_WAIT_MARGIN_MS = 5_000;
+
+/** The quota wait asked for (SENDGRID_QUOTA_WAIT_SECONDS, else LAMBDA_RETRY's), ending before the event's deadline. */
+function quotaWaitMs(ctx: ConnectContext): number {
+  const asked = quotaWaitFromEnv().maxQuotaWaitMs ?? LAMBDA_RETRY.maxQuotaWaitMs;
+  if (ctx.workEndsAt === undefined) return asked;
+  return Math.max(0, Math.min(asked, ctx.workEndsAt - ctx.now() - QUOTA_WAIT_MARGIN_MS));
+}
 
 export async function connect(spec: BatchSpec, keySource: ApiKeySource, ctx: ConnectContext): Promise<SendGridBatchClient> {
   const waitProblem = quotaWaitProblem();
@@ -50,7 +68,7 @@ export async function connect(spec: BatchSpec, keySource: ApiKeySource, ctx: Con
   return clientFor(
     { apiKey, onBehalfOf: spec.onBehalfOf, region: spec.region, apiUrl: spec.apiUrl },
     {
-      retry: { ...LAMBDA_RETRY, ...quotaWaitFromEnv() },
+      retry: { ...LAMBDA_RETRY, maxQuotaWaitMs: quotaWaitMs(ctx) },
       signal: ctx.signal,
       onAttempt,
       onQuotaWait: (info) => (ctx.onQuotaWait ?? logQuotaWait)(describeQuotaWait(info)),

@@ -31,7 +31,6 @@ export interface HandlerOptions {
 /** The event as the steps read it: each string "" when absent, whatever arrived. */
 interface EventFields extends OperationRequest {
   requestId: string;
-  stackId: string;
   responseUrl: string;
   raw: Record<string, unknown>;
 }
@@ -141,7 +140,14 @@ function unanswerable(responseUrl: string): string | undefined {
 /** Run the event's operation against the deadline, and make CloudFormation's answer of its outcome. */
 async function answerEvent(event: EventFields, context: LambdaContext | undefined, log: EventLog, run: Invocation): Promise<Answer> {
   const deadline = new Deadline(run.budget, run.started);
-  const ctx: OperationContext = { now: run.now, signal: deadline.signal, calls: [], abandoned: [], onKey: (key) => log.forbid(key) };
+  const ctx: OperationContext = {
+    now: run.now,
+    signal: deadline.signal,
+    workEndsAt: run.budget.workEndsAt,
+    calls: [],
+    abandoned: [],
+    onKey: (key) => log.forbid(key),
+  };
   const fallbackId = () => defaultPhysicalResourceId(event.requestType, event.physicalResourceId, ctx.created);
   const work = onEvent(event, ctx).catch(
     (err: unknown): Outcome => ({

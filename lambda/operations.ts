@@ -22,6 +22,7 @@ import { connect, type ConnectContext } from "./connect";
 import { describeFailures, parseProperties, parseUpdate, type RawProperties } from "./properties";
 import type { ApiKeySource } from "../core/keySource";
 import { explain } from "./reasons";
+import { StackRecordError, refuseHeldBatch } from "./stackRecord";
 
 /** The physical id of a Create that failed before any batch existed. Not a valid batch id (colons). */
 export const MARKER_ID = "SendGridScheduledBatch::CREATE_FAILED";
@@ -44,6 +45,7 @@ export interface OperationContext extends ConnectContext {
 /** What an operation reads of an event; each string "" when the event lacks it. */
 export interface OperationRequest {
   requestType: string;
+  stackId: string;
   physicalResourceId: string;
   logicalResourceId: string;
   props: RawProperties;
@@ -62,9 +64,9 @@ export function defaultPhysicalResourceId(requestType: string, physicalResourceI
 export async function onEvent(req: OperationRequest, ctx: OperationContext): Promise<Outcome> {
   switch (req.requestType) {
     case "Create":
-      return onCreate(req.props, ctx);
+      return onCreate(req.props, ctx, req);
     case "Update":
-      return onUpdate(req.physicalResourceId, req.props, req.oldProps, ctx);
+      return onUpdate(req.physicalResourceId, req.props, req.oldProps, ctx, req);
     case "Delete":
       return onDelete(req.physicalResourceId, req.logicalResourceId, req.props, ctx);
     default:
@@ -85,6 +87,15 @@ function invalid(physicalResourceId: string, reason: string): Outcome {
   return { status: "FAILED", physicalResourceId, reason, action: "invalid-properties" };
 }
 
+/** Which resource of which stack an event is for. */
+export type StackResourceRef = Pick<OperationRequest, "stackId" | "logicalResourceId">;
+
+/** The log line's action of a create or adoption that failed: a refused adoption says so. */
+function failedAction(err: unknown, otherwise: string): string {
+  if (err instanceof StackRecordError || (err instanceof SendGridError && err.code === "BATCH_HELD")) return "adopt-refused";
+  return otherwise;
+}
+
 /**
  * Create or adopt the batch `spec` declares (the core's provision) and answer SUCCESS with its id;
  * used by Create and by a replacing Update. Each names the action (`action(adopted)`) and answers a
@@ -95,10 +106,15 @@ async function provisionBatch(
   spec: BatchSpec,
   keySource: ApiKeySource,
   ctx: OperationContext,
+  resource: StackResourceRef,
   action: (adopted: boolean) => string,
   partial: (err: MustRecordError) => Omit<Outcome, "status">,
 ): Promise<Outcome> {
   try {
+    // A BatchId another logical resource of this stack holds is refused before any key read or
+    // SendGrid call (CloudFormation's record stands in for the journal the handler does not keep).
+    if (spec.batchId !== undefined)
+      await refuseHeldBatch(resource.stackId, resource.logicalResourceId, spec.batchId, { signal: ctx.signal });
     const client = await connect(spec, keySource, ctx);
     const made = await provision(client, spec, undefined, { onMinted: (id) => (ctx.created = id) });
     return success(made.batchId, made.status, action(made.adopted));
@@ -108,7 +124,7 @@ async function provisionBatch(
   }
 }
 
-export async function onCreate(props: RawProperties, ctx: OperationContext): Promise<Outcome> {
+export async function onCreate(props: RawProperties, ctx: OperationContext, resource: StackResourceRef): Promise<Outcome> {
   const parsed = parseProperties(props, { now: nowSeconds(ctx.now) });
   if (parsed.failures.length || !parsed.keySource) return invalid(MARKER_ID, describeFailures(parsed.failures));
   const keySource = parsed.keySource;
@@ -117,6 +133,7 @@ export async function onCreate(props: RawProperties, ctx: OperationContext): Pro
       parsed.spec,
       keySource,
       ctx,
+      resource,
       (adopted) => (adopted ? "adopted" : "created"),
       // The batch exists but is not in the asked-for status. Answering FAILED *with its id* makes
       // CloudFormation's rollback send Delete for that id, which cancels it: nothing is orphaned.
@@ -127,11 +144,17 @@ export async function onCreate(props: RawProperties, ctx: OperationContext): Pro
       }),
     );
   } catch (err) {
-    return { status: "FAILED", physicalResourceId: MARKER_ID, reason: explain(err, keySource), action: "create-failed" };
+    return { status: "FAILED", physicalResourceId: MARKER_ID, reason: explain(err, keySource), action: failedAction(err, "create-failed") };
   }
 }
 
-export async function onUpdate(id: string, props: RawProperties, oldProps: RawProperties, ctx: OperationContext): Promise<Outcome> {
+export async function onUpdate(
+  id: string,
+  props: RawProperties,
+  oldProps: RawProperties,
+  ctx: OperationContext,
+  resource: StackResourceRef,
+): Promise<Outcome> {
   const parsed = parseUpdate(id, props, oldProps, { now: nowSeconds(ctx.now) });
   if (parsed.failures.length || !parsed.keySource) return invalid(id, describeFailures(parsed.failures));
   const { spec, keySource, changed } = parsed;
@@ -159,6 +182,7 @@ export async function onUpdate(id: string, props: RawProperties, oldProps: RawPr
         spec,
         keySource,
         ctx,
+        resource,
         (adopted) => (adopted ? "replaced (adopted)" : "replaced"),
         // A failed Update keeps the old id; the new, still-active batch has no mail and sends
         // nothing, but name it so an operator can cancel it.
@@ -172,7 +196,7 @@ export async function onUpdate(id: string, props: RawProperties, oldProps: RawPr
     const status = await converge(await connect(spec, keySource, ctx), id, spec.status, parsed.previousStatus);
     return success(id, status, `updated (${changed.updates.join(", ")})`);
   } catch (err) {
-    return { status: "FAILED", physicalResourceId: id, reason: explain(err, keySource), action: "update-failed" };
+    return { status: "FAILED", physicalResourceId: id, reason: explain(err, keySource), action: failedAction(err, "update-failed") };
   }
 }
 
@@ -208,17 +232,22 @@ export async function onDelete(id: string, logicalResourceId: string, props: Raw
     const result = await retire(client, id, parsed.spec, { now: ctx.now });
     return { status: "SUCCESS", physicalResourceId: id, action: result };
   } catch (err) {
-    if (err instanceof SendGridError && err.code === "TOO_LATE") {
-      // SendGrid refuses cancel within 10 minutes of send_at: nothing we do changes the batch's
-      // fate any more, and a failed Delete would only wedge the stack (three tries, then orphaned anyway).
-      return { status: "SUCCESS", physicalResourceId: id, action: "too-late", warning: err.message };
-    }
+    // A cancel refused within 10 minutes of the declared SendAt is FAILED like any other refusal
+    // (explain words it: retry after the send time, or retain the resource). The refusal is about
+    // the batch's earliest message; mail it carries for later could still be cancelled, and a
+    // SUCCESS would make CloudFormation forget a batch SendGrid holds as it was.
     // A full quota is never "too late" (core/batches.ts tooLate), however stale the declared SendAt:
     // the cancel waited for a slot like any other and failed, and the batch keeps its status.
     const quota =
       err instanceof SendGridError && err.code === "QUOTA_EXCEEDED"
         ? ` (batch ${id} is not cancelled and keeps its status: an active batch's mail goes out at its send time. Free a slot, then retry the stack operation, or give the wait more time with SENDGRID_QUOTA_WAIT_SECONDS in the function's environment)`
         : "";
-    return { status: "FAILED", physicalResourceId: id, reason: `${explain(err, parsed.keySource)}${quota}`, action: "delete-failed" };
+    const late = err instanceof SendGridError && err.code === "TOO_LATE";
+    return {
+      status: "FAILED",
+      physicalResourceId: id,
+      reason: `${explain(err, parsed.keySource)}${quota}`,
+      action: late ? "delete-failed (too late)" : "delete-failed",
+    };
   }
 }

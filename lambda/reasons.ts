@@ -1,8 +1,9 @@
 // What CloudFormation's Reason says when an event fails: the core's facts in a CloudFormation
 // user's words (where the key and settings come from, what to do next).
 
-import { MustRecordError, SendGridError, advise, describeError, type ClientHints } from "../core";
+import { MustRecordError, SendGridError, advise, describeError, type Advice, type ClientHints } from "../core";
 import { ApiKeyError, clearApiKeyCache } from "./apiKey";
+import { StackRecordError } from "./stackRecord";
 import type { ApiKeySource } from "../core/keySource";
 
 /** The advice per error code, in place of the core's neutral hint (also the client's `hints`). */
@@ -17,6 +18,23 @@ export const LAMBDA_HINTS: ClientHints = {
     'Check ApiUrl/Region: ApiUrl must be the origin of SendGrid\'s API (e.g. "https://api.sendgrid.com"), or leave it out and set Region',
 };
 
+/** How to remove a resource without cancelling its batch, in CloudFormation's words. */
+const RETAIN =
+  "DeletionPolicy: Retain, or `aws cloudformation delete-stack --retain-resources <LogicalId>` once the stack is DELETE_FAILED";
+
+/**
+ * The advice explain() gives: LAMBDA_HINTS, and for the lifecycle's TOO_LATE (a cancel refused
+ * within 10 minutes of the declared SendAt) the ways out of a Delete CloudFormation must not count
+ * as done: the refusal concerns the batch's earliest message, and mail the batch holds for later
+ * could still be cancelled.
+ */
+const LAMBDA_ADVICE: Advice = {
+  ...LAMBDA_HINTS,
+  TOO_LATE: (e) =>
+    `${e.hint}. Nothing was cancelled, and the stack keeps the resource. Retry the stack operation once the send time has passed: SendGrid takes the cancel then (mail already due has gone out; mail the batch holds for later is discarded). ` +
+    `Or remove the resource without cancelling the batch (it keeps its status: an active batch's mail goes out as scheduled): ${RETAIN}`,
+};
+
 /**
  * A reason a person can act on, for any error an operation throws. The client already words its
  * own errors with LAMBDA_HINTS; this also covers the ones the core makes itself (UNKNOWN_BATCH,
@@ -25,10 +43,10 @@ export const LAMBDA_HINTS: ClientHints = {
 export function explain(err: unknown, keySource?: ApiKeySource): string {
   // CloudFormation records no status mid-operation: the failure itself is the answer.
   if (err instanceof MustRecordError) return explain(err.cause, keySource);
-  if (err instanceof ApiKeyError) return err.message;
+  if (err instanceof ApiKeyError || err instanceof StackRecordError) return err.message;
   if (err instanceof SendGridError) {
     if (err.code === "AUTH_REJECTED" && keySource) clearApiKeyCache(keySource); // re-read a rotated key next time
-    return advise(err, LAMBDA_HINTS).message;
+    return advise(err, LAMBDA_ADVICE).message;
   }
   return `Unexpected error: ${describeError(err)}`;
 }

@@ -69,9 +69,15 @@ test("a refusal in words nobody knows, with all 10 slots held and a SendAt a day
     expect(run.code).toBe(0);
     expect(server.received.map((r) => r.json.Status)).toEqual(["FAILED"]);
     expect(String(server.received[0]!.json.Reason)).toContain("The account holds 10 batches paused or cancelled (at most 10 at once)");
-    // One read of the account's list on this path, and nothing that changed a status.
+    // It waited for a slot like any quota refusal: each refused cancel was told by one read of the
+    // account's list (lambda-bundle-quota-wait), and nothing changed a status.
     const calls = (await sg.admin.requests()).filter((r) => r.path.startsWith("/v3/")).map((r) => `${r.method} ${r.route} ${r.status}`);
-    expect(calls.filter((c) => c.startsWith("GET /v3/user/scheduled_sends "))).toEqual(["GET /v3/user/scheduled_sends 200"]);
+    const refused = calls.filter((c) => c === "POST /v3/user/scheduled_sends 400").length;
+    expect(refused).toBeGreaterThan(1);
+    expect(calls.filter((c) => c.startsWith("GET /v3/user/scheduled_sends "))).toEqual(
+      Array.from({ length: refused }, () => "GET /v3/user/scheduled_sends 200"),
+    );
+    expect(new Set(calls)).toEqual(new Set(["POST /v3/user/scheduled_sends 400", "GET /v3/user/scheduled_sends 200"]));
     expect((await sg.admin.batches()).find((b) => b.batch_id === id)?.status ?? "active").toBe("active");
   } finally {
     await server.close();

@@ -49,6 +49,14 @@ function statementsOf(template: Template): unknown[] {
   return JSON.parse(JSON.stringify(policies[0]?.PolicyDocument.Statement).replaceAll(logGroup, "<LOG_GROUP>")) as unknown[];
 }
 
+/** ListStackResources on the stacks of the function's account and Region (core/handlerFunction.ts HANDLER_STACK_READ). */
+const STACK_READ_STATEMENT = {
+  Sid: "ReadTheStacksResources",
+  Effect: "Allow",
+  Action: "cloudformation:ListStackResources",
+  Resource: { "Fn::Join": ["", ["arn:", { Ref: "AWS::Partition" }, ":cloudformation:us-east-1:123456789012:stack/*/*"]] },
+};
+
 const LOG_STATEMENT = {
   Sid: "OwnLogGroupOnly",
   Effect: "Allow",
@@ -74,9 +82,10 @@ describe("one provider, two batches", () => {
     for (const b of batches) expect(b.Properties.ServiceToken).toEqual({ "Fn::GetAtt": [fn, "Arn"] });
   });
 
-  test("the role grants exactly its own log streams and GetSecretValue on that one secret: no managed or separate policy", () => {
+  test("the role grants exactly its own log streams, ListStackResources on its account's stacks and GetSecretValue on that one secret: no managed or separate policy", () => {
     expect(statementsOf(template)).toEqual([
       LOG_STATEMENT,
+      STACK_READ_STATEMENT,
       { Sid: "ReadTheApiKeySecret", Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: SECRET_ARN },
     ]);
     const [, role] = only(template, "AWS::IAM::Role");
@@ -265,6 +274,7 @@ describe("the key source", () => {
     const { template, batches } = stackWith({ Batch: {} }, SendGridApiKey.fromParameterName("/sendgrid/api-key", { kmsKeyArn: KEY_ARN }));
     expect(statementsOf(template)).toEqual([
       LOG_STATEMENT,
+      STACK_READ_STATEMENT,
       {
         Sid: "ReadTheApiKeyParameter",
         Effect: "Allow",
@@ -296,12 +306,12 @@ describe("the key source", () => {
     const [secretId] = only(template, "AWS::SecretsManager::Secret");
     const [keyId] = only(template, "AWS::KMS::Key");
     const statements = statementsOf(template) as { Sid: string; Resource: unknown }[];
-    expect(statements.map((s) => [s.Sid, s.Resource]).slice(1)).toEqual([
+    expect(statements.map((s) => [s.Sid, s.Resource]).slice(2)).toEqual([
       ["ReadTheApiKeySecret", { Ref: secretId }],
       ["DecryptTheApiKey", { "Fn::GetAtt": [keyId, "Arn"] }],
     ]);
     // Decrypt through Secrets Manager only: the key is not in SSM.
-    expect((statements[2] as { Condition?: unknown }).Condition).toEqual({
+    expect((statements[3] as { Condition?: unknown }).Condition).toEqual({
       StringEquals: { "kms:ViaService": "secretsmanager.us-east-1.amazonaws.com" },
     });
     template.hasResourceProperties("Custom::SendGridScheduledBatch", { ApiKeySecretArn: { Ref: secretId } });

@@ -49,7 +49,7 @@ function acknowledgements(root: IConstruct): { path: string; id: string; reason:
 function normalised(finding: string): string {
   return finding
     .replace(/<SendGridLogs[0-9A-F]{8}>/, "<LOG_GROUP>")
-    .replace(":logs:eu-west-1:123456789012:", ":logs:<AWS::Region>:<AWS::AccountId>:");
+    .replace(/:(logs|cloudformation):eu-west-1:123456789012:/, ":$1:<AWS::Region>:<AWS::AccountId>:");
 }
 
 const apps: [string, () => App][] = [
@@ -70,19 +70,20 @@ describe.each(apps)("AwsSolutions on %s", (_name, make) => {
     expect(() => app.synth()).not.toThrow();
   });
 
-  test("two acknowledgements, each with its reason: the log streams' wildcard (IAM5) and nodejs22.x (L1)", () => {
+  test("three acknowledgements, each with its reason: the log streams' and the stacks' wildcards (IAM5) and nodejs22.x (L1)", () => {
     const acks = acknowledgements(make());
     expect(acks.map((a) => [a.path.replace(/^[^/]+\//, ""), normalised(a.id)])).toEqual([
       [
         "SendGrid/Role",
         "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:<LOG_GROUP>:log-stream:*]",
       ],
+      ["SendGrid/Role", "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:cloudformation:<AWS::Region>:<AWS::AccountId>:stack/*/*]"],
       ["SendGrid/Function", "AwsSolutions-L1"],
     ]);
     for (const a of acks) expect(a.reason.length).toBeGreaterThan(60);
   });
 
-  test("without them, exactly those two findings appear (so the check can fail)", () => {
+  test("without them, exactly those three findings appear (so the check can fail)", () => {
     const acknowledge = jest.spyOn(Validations.prototype, "acknowledge").mockImplementation(() => undefined);
     try {
       const report = new AwsSolutionsChecks().validateScope(make());
@@ -91,6 +92,7 @@ describe.each(apps)("AwsSolutions on %s", (_name, make) => {
           "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:<LOG_GROUP>:log-stream:*]",
           "error",
         ],
+        ["AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:cloudformation:<AWS::Region>:<AWS::AccountId>:stack/*/*]", "error"],
         ["AwsSolutions-L1", "error"],
       ]);
       const app = make();

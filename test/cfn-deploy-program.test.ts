@@ -3,7 +3,7 @@
 // to also see the resource options the engine would receive (protect, dependsOn).
 
 import * as pulumi from "@pulumi/pulumi";
-import { HANDLER_FUNCTION } from "../core/handlerFunction";
+import { HANDLER_FUNCTION, HANDLER_STACK_READ } from "../core/handlerFunction";
 
 const PROJECT = "sendgrid-cfn-lambda";
 const API_KEY = "SG.deployProgramTestKey.0123456789abcdefghijklmnopqrstuvwxyz";
@@ -160,6 +160,12 @@ describe("examples/cloudformation-lambda (Pulumi mocks)", () => {
           Effect: "Allow",
           Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
           Resource: `arn:aws:logs:us-east-1:${ACCOUNT}:log-group:/aws/lambda/sendgrid-scheduled-batch:log-stream:*`,
+        },
+        {
+          Sid: HANDLER_STACK_READ.sid,
+          Effect: "Allow",
+          Action: HANDLER_STACK_READ.action,
+          Resource: `arn:aws:cloudformation:us-east-1:${ACCOUNT}:${HANDLER_STACK_READ.resource}`,
         },
         {
           Sid: "ReadTheApiKeySecret",

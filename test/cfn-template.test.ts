@@ -5,7 +5,7 @@ import { execFileSync, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { HANDLER_FUNCTION } from "../core/handlerFunction";
+import { HANDLER_FUNCTION, HANDLER_STACK_READ } from "../core/handlerFunction";
 
 const ROOT = path.resolve(__dirname, "..");
 const TEMPLATE = path.join(ROOT, "lambda", "template.yaml");
@@ -76,6 +76,20 @@ describe("lambda/template.yaml", () => {
     expect(policy).not.toContain("logs:CreateLogGroup");
     for (const action of ["logs:CreateLogStream", "logs:PutLogEvents", "secretsmanager:GetSecretValue", "ssm:GetParameter", "kms:Decrypt"])
       expect(policy).toContain(action);
+  });
+
+  test("grants the core's one CloudFormation read (core/handlerFunction.ts HANDLER_STACK_READ) on the stacks of its own account and Region only", () => {
+    const { Resources: r } = decoded();
+    const statements = (r.FunctionRole!.Properties.Policies as { PolicyDocument: { Statement: Record<string, unknown>[] } }[])[0]!
+      .PolicyDocument.Statement;
+    expect(statements.filter((st) => JSON.stringify(st).includes("cloudformation:"))).toEqual([
+      {
+        Sid: HANDLER_STACK_READ.sid,
+        Effect: "Allow",
+        Action: HANDLER_STACK_READ.action,
+        Resource: { "Fn::Sub": `arn:\${AWS::Partition}:cloudformation:\${AWS::Region}:\${AWS::AccountId}:${HANDLER_STACK_READ.resource}` },
+      },
+    ]);
   });
 
   test("deploys the handler with the core's function settings (core/handlerFunction.ts, which the CDK constructs and the Pulumi example read)", () => {

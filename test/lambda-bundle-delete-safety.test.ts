@@ -1,6 +1,7 @@
-// Delete through the built bundle answers SUCCESS only when the batch's fate is settled:
+// Delete through the built bundle answers SUCCESS only when SendGrid holds the batch cancelled:
 // - SendGrid refusing the cancel near send_at is recognised from the declared SendAt and the clock,
-//   whatever words SendGrid uses (it documents none), and answers SUCCESS with a warning;
+//   whatever words SendGrid uses (it documents none), and answers FAILED saying so, with the ways
+//   out (the batch may carry mail for later: lambda-bundle-too-late-later-mail);
 // - any other refusal is FAILED with SendGrid's message unchanged;
 // - a host that is not SendGrid (404 from a proxy) is FAILED naming the URL, never "gone";
 // - a batch the key's account does not know (another account's key) is FAILED saying so and how to
@@ -54,14 +55,15 @@ async function deleteEvent(id: string, props: Record<string, string>) {
   }
 }
 
-test("a cancel refused 5 minutes before the declared SendAt answers SUCCESS with a warning, whatever SendGrid's words", async () => {
+test("a cancel refused 5 minutes before the declared SendAt answers FAILED saying it is too late and how to go on, whatever SendGrid's words", async () => {
   const { id, sendAt } = await batchWithMail(300);
   const { body, log } = await deleteEvent(id, { Status: "active", SendAt: String(sendAt) });
-  expect(body).toMatchObject({ Status: "SUCCESS", PhysicalResourceId: id });
-  expect(log.level).toBe("warn");
-  expect(log.outcome).toMatchObject({ status: "SUCCESS", action: "too-late" });
-  expect(String(log.outcome.warning)).toContain(`400 ${REFUSAL}`);
-  expect(String(log.outcome.warning)).toMatch(/SendGrid refuses pause or cancel later than 10 minutes before send_at/);
+  expect(body).toMatchObject({ Status: "FAILED", PhysicalResourceId: id });
+  expect(log.level).toBe("error");
+  expect(log.outcome).toMatchObject({ status: "FAILED", action: "delete-failed (too late)" });
+  expect(String(body.Reason)).toContain(`400 ${REFUSAL}`);
+  expect(String(body.Reason)).toMatch(/SendGrid refuses pause or cancel later than 10 minutes before send_at/);
+  expect(String(body.Reason)).toMatch(/Retry the stack operation once the send time has passed.*DeletionPolicy: Retain/);
   // The batch is as it was: its mail goes out as scheduled.
   expect((await sg.admin.batches()).map((b) => [b.batch_id, b.status])).toEqual([[id, "active"]]);
 });

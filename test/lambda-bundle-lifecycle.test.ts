@@ -81,7 +81,9 @@ describe("the bundle, run alone in a fresh Node process", () => {
     const required = [...text.matchAll(/require\("([^"]+)"\)/g)].map((m) => m[1] as string);
     const outside = required.filter((r) => !r.startsWith("node:") && !r.startsWith("@aws-sdk/") && !isBuiltin(r));
     expect(outside).toEqual([]);
-    expect(required).toEqual(expect.arrayContaining(["@aws-sdk/client-secrets-manager", "@aws-sdk/client-ssm"]));
+    expect(required).toEqual(
+      expect.arrayContaining(["@aws-sdk/client-secrets-manager", "@aws-sdk/client-ssm", "@aws-sdk/client-cloudformation"]),
+    );
   });
 
   /** A batch made by the Create fixture (Status paused), as the Update tests start from. */

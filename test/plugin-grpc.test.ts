@@ -127,10 +127,11 @@ test("Delete passes the declared sendAt: a cancel refused 5 minutes before it sa
     expect(near).toMatch(
       /The declared send time \(.*\) is [45] min away: SendGrid refuses pause or cancel later than 10 minutes before send_at/,
     );
-    // Two refused cancels and, for the one past the cut-off, the account's list (a free slot: not the
-    // quota); nothing else written; the batch keeps its status.
+    // Two refused cancels, each told by the account's list (a free slot: not the quota, which would
+    // wait for a slot); nothing else written; the batch keeps its status.
     expect(await takeSendGridCalls(sg.admin)).toEqual([
       "POST /v3/user/scheduled_sends",
+      "GET /v3/user/scheduled_sends",
       "POST /v3/user/scheduled_sends",
       "GET /v3/user/scheduled_sends",
     ]);

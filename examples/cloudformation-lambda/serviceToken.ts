@@ -13,7 +13,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 // The handler's settings, the ones lambda/template.yaml and the CDK constructs deploy.
-import { HANDLER_FUNCTION as HANDLER } from "../../core/handlerFunction";
+import { HANDLER_FUNCTION as HANDLER, HANDLER_STACK_READ } from "../../core/handlerFunction";
 
 export interface ServiceTokenArgs {
   /** Fixed Lambda function name (its ARN is the ServiceToken). */
@@ -66,8 +66,14 @@ export function deployServiceToken(args: ServiceTokenArgs): ServiceTokenStack {
     }),
   });
 
-  // Least privilege: write to its own log group, read that one secret. No CreateLogGroup, no
+  // Least privilege: write to its own log group, read that one secret, list the resources of its
+  // account's stacks in this Region (to refuse adopting a batch another resource of the event's
+  // stack holds; which stacks will use the function is not known here). No CreateLogGroup, no
   // wildcards on services, no VPC permissions (the function must not live in a VPC).
+  const stacks = logGroup.arn.apply((arn) => {
+    const [, partition, , region, account] = arn.split(":");
+    return `arn:${partition}:cloudformation:${region}:${account}:${HANDLER_STACK_READ.resource}`;
+  });
   const policy = new aws.iam.RolePolicy("handler-policy", {
     role: role.id,
     policy: pulumi.jsonStringify({
@@ -79,6 +85,7 @@ export function deployServiceToken(args: ServiceTokenArgs): ServiceTokenStack {
           Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
           Resource: pulumi.interpolate`${logGroup.arn}:log-stream:*`,
         },
+        { Sid: HANDLER_STACK_READ.sid, Effect: "Allow", Action: HANDLER_STACK_READ.action, Resource: stacks },
         { Sid: "ReadTheApiKeySecret", Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: secret.arn },
       ],
     }),

@@ -1,6 +1,7 @@
 // The Lambda's surroundings, shared by the Lambda tests and the benchmarks: a stand-in for the
-// pre-signed ResponseURL, a local fake of Secrets Manager / SSM (their JSON protocol, reached by the
-// real AWS SDK through AWS_ENDPOINT_URL_*), and running the built bundle in its own Node process.
+// pre-signed ResponseURL, a local fake of Secrets Manager / SSM (their JSON protocol) and of
+// CloudFormation's ListStackResources (its query protocol), reached by the real AWS SDK through
+// AWS_ENDPOINT_URL_*, and running the built bundle in its own Node process.
 
 import { spawn } from "node:child_process";
 import * as fs from "node:fs";
@@ -76,13 +77,65 @@ export async function startResponseServer(statuses: number[] = []): Promise<Resp
 }
 
 // ---------------------------------------------------------------------------------------------
-// Secrets Manager / SSM fake (the JSON 1.1 protocol the SDK speaks)
+// Secrets Manager / SSM fake (the JSON 1.1 protocol the SDK speaks), and CloudFormation's
+// ListStackResources (the query protocol: a form-encoded POST, an XML answer)
+
+/** A row of ListStackResources: what CloudFormation records of one resource of a stack. */
+export interface FakeStackResource {
+  LogicalResourceId: string;
+  /** Absent while a Create is in progress. */
+  PhysicalResourceId?: string;
+  ResourceType: string;
+  ResourceStatus: string;
+}
 
 export interface FakeAws {
   url: string;
-  /** X-Amz-Target of each request, in order. */
+  /** X-Amz-Target of each request (for CloudFormation, `cloudformation.<Action>`), in order. */
   calls: string[];
+  /**
+   * CloudFormation's record of each stack's resources, by StackId; a test changes it as
+   * CloudFormation would (a stack not in it does not exist). Starts with the fixtures' stack, empty.
+   */
+  stacks: Record<string, FakeStackResource[]>;
+  /** When set, ListStackResources is refused with this error (e.g. AccessDenied, Throttling). */
+  stackReadError?: { status: number; code: string; message: string };
   close(): Promise<void>;
+}
+
+const xmlEscape = (v: string) => v.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+
+/** ListStackResources over `resources`, 2 rows a page (so a test also walks the pages). */
+function listStackResources(stacks: FakeAws["stacks"], input: URLSearchParams): { status: number; body: string } {
+  const stackId = input.get("StackName") ?? "";
+  const resources = stacks[stackId];
+  if (resources === undefined) return queryError(400, "ValidationError", `Stack with id ${stackId} does not exist`);
+  const start = Number(input.get("NextToken") ?? "0");
+  const page = resources.slice(start, start + 2);
+  const next = start + 2 < resources.length ? `<NextToken>${start + 2}</NextToken>` : "";
+  const members = page
+    .map(
+      (r) =>
+        `<member><LogicalResourceId>${xmlEscape(r.LogicalResourceId)}</LogicalResourceId>` +
+        (r.PhysicalResourceId === undefined ? "" : `<PhysicalResourceId>${xmlEscape(r.PhysicalResourceId)}</PhysicalResourceId>`) +
+        `<ResourceType>${xmlEscape(r.ResourceType)}</ResourceType><LastUpdatedTimestamp>2026-11-22T10:15:00.000Z</LastUpdatedTimestamp>` +
+        `<ResourceStatus>${xmlEscape(r.ResourceStatus)}</ResourceStatus></member>`,
+    )
+    .join("");
+  return {
+    status: 200,
+    body:
+      `<ListStackResourcesResponse xmlns="http://cloudformation.amazonaws.com/doc/2010-05-15/"><ListStackResourcesResult>` +
+      `<StackResourceSummaries>${members}</StackResourceSummaries>${next}</ListStackResourcesResult>` +
+      "<ResponseMetadata><RequestId>fake-aws-request</RequestId></ResponseMetadata></ListStackResourcesResponse>",
+  };
+}
+
+function queryError(status: number, code: string, message: string): { status: number; body: string } {
+  return {
+    status,
+    body: `<ErrorResponse xmlns="http://cloudformation.amazonaws.com/doc/2010-05-15/"><Error><Type>Sender</Type><Code>${code}</Code><Message>${xmlEscape(message)}</Message></Error><RequestId>fake-aws-request</RequestId></ErrorResponse>`,
+  };
 }
 
 export async function startFakeAws(opts: {
@@ -91,7 +144,23 @@ export async function startFakeAws(opts: {
   delayMs?: number;
 }): Promise<FakeAws> {
   const calls: string[] = [];
+  const fake: Omit<FakeAws, "url" | "close"> = { calls, stacks: { [STACK_ID]: [] } };
   const server = await serveLocally((req, bytes, res) => {
+    if (String(req.headers["content-type"] ?? "").startsWith("application/x-www-form-urlencoded")) {
+      const input = new URLSearchParams(bytes.toString("utf8"));
+      const action = input.get("Action") ?? "";
+      calls.push(`cloudformation.${action}`);
+      const failure = fake.stackReadError;
+      const out =
+        action !== "ListStackResources"
+          ? queryError(400, "InvalidAction", `${action} is not served by this fake`)
+          : failure
+            ? queryError(failure.status, failure.code, failure.message)
+            : listStackResources(fake.stacks, input);
+      res.writeHead(out.status, { "content-type": "text/xml", "x-amzn-requestid": "fake-aws-request" });
+      res.end(out.body);
+      return;
+    }
     const target = String(req.headers["x-amz-target"] ?? "");
     calls.push(target);
     const input = JSON.parse(bytes.toString("utf8") || "{}") as Record<string, unknown>;
@@ -134,7 +203,7 @@ export async function startFakeAws(opts: {
     if (opts.delayMs) setTimeout(answer, opts.delayMs).unref();
     else answer();
   });
-  return { url: server.url, calls, close: server.close };
+  return Object.assign(fake, { url: server.url, close: server.close });
 }
 
 /** Environment that points the real AWS SDK v3 at the fake (service-specific endpoint variables). */
@@ -142,6 +211,7 @@ export function awsEnv(fake: FakeAws): Record<string, string> {
   return {
     AWS_ENDPOINT_URL_SECRETS_MANAGER: fake.url,
     AWS_ENDPOINT_URL_SSM: fake.url,
+    AWS_ENDPOINT_URL_CLOUDFORMATION: fake.url,
     AWS_REGION: "us-east-1",
     AWS_ACCESS_KEY_ID: "AKIDFAKEFORTESTS",
     AWS_SECRET_ACCESS_KEY: "fake-secret-for-tests",

@@ -38,8 +38,8 @@ export interface ModelResource {
   adopted: boolean;
   /** The declared sendAt (Unix seconds), if any. */
   sendAt?: number;
-  /** Deleted: the host removed it ("cancelled" declared); "too-late": removed, its status kept. */
-  gone?: "deleted" | "too-late";
+  /** Deleted: the host removed it, "cancelled" declared (no host removes a batch it could not cancel). */
+  gone?: "deleted";
   /** For the Lambda: the last ResourceProperties answered SUCCESS. */
   props?: Record<string, unknown>;
 }

@@ -1,0 +1,112 @@
+// Which resource of the stack holds a batch, from CloudFormation's own record. The handler keeps no
+// journal (core/journal.ts) of the ids it hands out; CloudFormation keeps one for it: each custom
+// resource's physical id is its batch id. Before a `BatchId` is adopted, the resources of the stack
+// that sent the event are listed (ListStackResources, every page), and a batch another logical
+// resource of that stack holds is refused: two resources would write one batch's status, and the
+// first one's held mail would go out (the plugin refuses the same case from its journal: BATCH_HELD).
+
+import { SendGridError } from "../core";
+import { sdkClient } from "./awsClients";
+
+/** A read of the stack's resources that failed: the adoption is refused rather than made blind. */
+export class StackRecordError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "StackRecordError";
+  }
+}
+
+/** One row of ListStackResources, as far as the check reads it. */
+export interface StackResource {
+  logicalResourceId: string;
+  physicalResourceId?: string;
+  resourceType: string;
+  resourceStatus: string;
+}
+
+/**
+ * Whether `type` is a custom resource, whatever its name: the ServiceToken, not the type's name,
+ * decides which function serves it (a template may call this handler's resources Custom::Anything),
+ * and a physical id equal to a SendGrid batch id is specific enough on its own.
+ */
+function isCustomResource(type: string): boolean {
+  return type.startsWith("Custom::") || type === "AWS::CloudFormation::CustomResource";
+}
+
+/** A resource whose Delete completed or was skipped (retained) no longer holds its batch. */
+const LET_GO = new Set(["DELETE_COMPLETE", "DELETE_SKIPPED"]);
+
+/** The other logical resource of `resources` that holds `batchId`, if any. */
+export function holderOf(resources: StackResource[], batchId: string, logicalResourceId: string): StackResource | undefined {
+  return resources.find(
+    (r) =>
+      r.physicalResourceId === batchId &&
+      r.logicalResourceId !== logicalResourceId &&
+      isCustomResource(r.resourceType) &&
+      !LET_GO.has(r.resourceStatus),
+  );
+}
+
+/**
+ * Refuse (BATCH_HELD) to adopt `batchId` for `logicalResourceId` when another logical resource of
+ * the stack `stackId` holds it. The same logical id may (a replacement keeps its own batch). A read
+ * that fails throws StackRecordError: nothing is adopted blind.
+ */
+export async function refuseHeldBatch(
+  stackId: string,
+  logicalResourceId: string,
+  batchId: string,
+  opts: { signal?: AbortSignal } = {},
+): Promise<void> {
+  const resources = await listStackResources(stackId, opts.signal);
+  const holder = holderOf(resources, batchId, logicalResourceId);
+  if (holder === undefined) return;
+  throw new SendGridError({
+    code: "BATCH_HELD",
+    message: `BatchId ${batchId} is held by ${holder.logicalResourceId} (${holder.resourceType}, ${holder.resourceStatus}) of this stack; not adopted, nothing was changed`,
+    hint:
+      "Give this resource its own batch (leave BatchId out). To move the batch here deliberately: set DeletionPolicy: Retain on " +
+      `${holder.logicalResourceId} and deploy, then remove ${holder.logicalResourceId} from the template and deploy (the batch keeps its status), then adopt it here with BatchId`,
+  });
+}
+
+async function listStackResources(stackId: string, signal: AbortSignal | undefined): Promise<StackResource[]> {
+  if (stackId === "") throw new StackRecordError(readFailure(stackId, "the event has no StackId"));
+  const resources: StackResource[] = [];
+  try {
+    // A `require` inside the function: see lambda/apiKey.ts (NODE_PATH is how the runtime exposes its SDK).
+    const cfn = require("@aws-sdk/client-cloudformation") as typeof import("@aws-sdk/client-cloudformation");
+    const region = /^arn:[^:]+:cloudformation:([^:]+):/.exec(stackId)?.[1];
+    const client = sdkClient(
+      `cloudformation ${region ?? ""}`,
+      () => new cfn.CloudFormationClient(region ? { region, maxAttempts: 3 } : { maxAttempts: 3 }),
+    );
+    let nextToken: string | undefined;
+    do {
+      const page = await client.send(new cfn.ListStackResourcesCommand({ StackName: stackId, NextToken: nextToken }), {
+        abortSignal: signal,
+      });
+      for (const r of page.StackResourceSummaries ?? []) {
+        resources.push({
+          logicalResourceId: r.LogicalResourceId ?? "",
+          physicalResourceId: r.PhysicalResourceId,
+          resourceType: r.ResourceType ?? "",
+          resourceStatus: r.ResourceStatus ?? "",
+        });
+      }
+      nextToken = page.NextToken;
+    } while (nextToken);
+  } catch (err) {
+    const name = err instanceof Error ? err.name : "Error";
+    const message = err instanceof Error ? err.message : String(err);
+    throw new StackRecordError(readFailure(stackId, `${name}: ${message}`));
+  }
+  return resources;
+}
+
+function readFailure(stackId: string, what: string): string {
+  return (
+    `Cannot tell whether another resource of stack ${stackId || "(unknown)"} holds the BatchId to adopt: listing the stack's resources failed (${what}); nothing was adopted. ` +
+    "Grant the function's role cloudformation:ListStackResources on the stack (lambda/template.yaml, the CDK provider and the Pulumi example do), or retry the stack operation if it was throttled"
+  );
+}
