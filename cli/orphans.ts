@@ -10,8 +10,9 @@
 // too, and clearing their status sends their mail (a paused batch's on schedule, a cancelled one's
 // again). The proof is the journal (core/journal.ts): an id minted by a run that is over and never
 // handed to the engine never reached a program, so no mail carries it. Only those are cleared;
-// every other held batch is reported and left alone. The next `pulumi up` with the same journal
-// takes such batches back for the pending creates first, so clearing is for what is left after it.
+// every other held batch is reported and left alone. No create takes such a batch back (a create
+// cannot tell a pending create from the replacement of a resource the engine holds): clearing is
+// how their slots are freed, once the pending creates are dropped.
 
 import {
   JOURNAL_ENV,
@@ -144,7 +145,7 @@ export async function orphansCommand(client: SendGridBatchClient, o: Options, st
     io.out(`${pending.length} pending operation(s) in the given stacks (an interrupted or still running \`pulumi up\`):`);
     for (const p of pending) io.out(`pending  ${p.type}  ${p.urn}${p.id ? `  id ${p.id}` : ""}  (${p.file})`);
     io.out(
-      "Run `pulumi up` again with the same journal: each pending create of the plugin takes back the batch its run minted for that resource (the dynamic provider mints new ones), before anything is cleared.",
+      "Once no run is going: `pulumi refresh --clear-pending-creates`, export again, and --clear frees the batches marked ours; `pulumi up` creates those resources anew (no create takes a stranded batch back).",
     );
   }
   const resolved = allPending.length - pending.length;
@@ -165,7 +166,7 @@ export async function orphansCommand(client: SendGridBatchClient, o: Options, st
     // A pending create is also what a *running* `up` shows between minting a batch and recording it.
     io.err(
       "error: not clearing while a run may still be going (pending operations in a given export, or a journaled batch whose run is still alive): " +
-        "make sure no `pulumi up` is running, `pulumi cancel` if the stack is still locked, then `pulumi up` (it takes the pending creates' batches back) and export again",
+        "make sure no `pulumi up` is running, `pulumi cancel` if the stack is still locked, then `pulumi refresh --clear-pending-creates` and export again",
     );
     return 1;
   }
@@ -186,8 +187,8 @@ export async function orphansCommand(client: SendGridBatchClient, o: Options, st
   }
 
   // Right before deleting, the evidence is read again: the account's list (a batch resumed or
-  // re-paused meanwhile) and the journal (a create that took the batch back meanwhile hands it to
-  // Pulumi). Only what is still held and still proven is cleared.
+  // re-paused meanwhile) and the journal (an adoption or import meanwhile hands it to Pulumi). Only
+  // what is still held and still proven is cleared.
   // Why DELETE and not cancel-then-DELETE: DELETE is the only call that frees a slot, and the
   // batch's id reached no program, so there is no mail for either call to release or discard.
   const again = classifyHeld(await client.listStatuses(), evidence());
@@ -196,9 +197,10 @@ export async function orphansCommand(client: SendGridBatchClient, o: Options, st
   let failures = 0;
   let freed = 0;
   for (const p of still) {
-    // Each DELETE is claimed first, as a create's takeover is (core Journal.claimId): a create
-    // that claimed the batch earlier keeps it, and one that comes later sees this live claim and
-    // leaves the batch alone; the claim holds until this command ends.
+    // Each DELETE is claimed first (core Journal.claimId): another process that claimed the batch
+    // earlier (another --clear, an earlier build's create) keeps it, and an adoption or import that
+    // comes later sees this live claim and is refused (BATCH_CLAIMED); the claim holds until this
+    // command ends.
     let mine: boolean;
     try {
       mine = journal?.claimId(p.entry.batch_id, client.journalKey) === true;
@@ -208,7 +210,7 @@ export async function orphansCommand(client: SendGridBatchClient, o: Options, st
       break;
     }
     if (!mine) {
-      io.out(`${p.entry.batch_id}: taken over by a create meanwhile; not touched`);
+      io.out(`${p.entry.batch_id}: handed or claimed by another process meanwhile; not touched`);
       continue;
     }
     try {

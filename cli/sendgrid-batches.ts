@@ -59,7 +59,8 @@ any other batch: a stack's old batch (destroyed, replaced, state-deleted, retain
 outside Pulumi is absent from every export too, and clearing it would send its mail. --clear needs
 --state, refuses when an export's batches are in another account than the one queried, and while a
 run may still be going (pending operations in an export, or a journaled run still alive). After an
-interrupted run, run \`pulumi up\` first: it takes the pending creates' batches back.
+interrupted run, drop its pending creates first (\`pulumi refresh --clear-pending-creates\`): no
+create takes a stranded batch back, --clear frees its slot.
   --journal FILE       the providers' batch journal (default: $SENDGRID_BATCH_JOURNAL, else
                        .sendgrid-batches/journal.jsonl here)
 

@@ -8,8 +8,11 @@
 // positive proof instead: an id is written (and fsynced) right after it is minted, before its
 // status write, and marked `handed` (fsynced) before any route gives it to the engine (a create's
 // return, an adoption by `batchId`, an import or a read). An id minted and never handed never reached
-// the engine, so it never reached a program and no Mail Send request carries it: only such an id may
-// be taken over by a later create or cleared, and only by one process at a time (a `claimed` line).
+// the engine through this journal: only such an id may be cleared (`sendgrid-batches orphans
+// --clear`, which also reads the stacks' exports, since a journal restored from an older copy lacks
+// later `handed` lines), and only by one process at a time (a `claimed` line). No create takes such
+// an id over: a create cannot tell a pending create from the replacement of a resource the engine
+// still holds.
 //
 // A line is proof only when this account's API key wrote it: each line carries an HMAC of its
 // content under a key derived from the API key (JournalKey), so a hand-written line, or one written
@@ -115,7 +118,7 @@ export interface MintedBatch {
   /** Handed to a host (the engine may have recorded it and given it to a program): never proof. */
   handed: boolean;
   cleared: boolean;
-  /** Claims by later creates (or `orphans --clear`) that meant to take it, oldest first. */
+  /** Claims by `orphans --clear` (or an earlier build's create) that meant to act on it, oldest first. */
   claims: JournalEntry[];
 }
 
@@ -285,31 +288,11 @@ export class Journal {
 
   /**
    * Ids of `account` that a run which is over minted (a line `key` wrote) and never handed to a
-   * host, and that no running process has claimed: proof the id reached no program. Those minted
-   * for `resource` come first.
+   * host, and that no running process has claimed: proof the id reached no program through this
+   * journal.
    */
-  unsettled(account: string, key: JournalKey, resource?: string): MintedBatch[] {
-    const open = this.minted(key).filter((b) => this.notProof(b, account) === undefined);
-    return [
-      ...open.filter((b) => resource !== undefined && b.minted.resource === resource),
-      ...open.filter((b) => !(resource !== undefined && b.minted.resource === resource)),
-    ];
-  }
-
-  /**
-   * Claim one unsettled id of `account` minted for `resource`, for a create of that same resource
-   * (a pending create an interrupted run left); undefined when there is none, or when no resource is
-   * named. Only the same resource: "never handed in this file" does not prove that the id reached no
-   * program (a journal restored from an older copy lacks later `handed` lines; an id adopted through
-   * another journal is handed there), and a create of the same resource is the one place where the
-   * id, if it did reach the engine, belongs anyway. Synchronous: within this process no other create
-   * can run between the read and the claim.
-   */
-  claim(account: string, key: JournalKey, resource: string | undefined): string | undefined {
-    if (resource === undefined) return undefined;
-    for (const candidate of this.unsettled(account, key, resource))
-      if (candidate.minted.resource === resource && this.claimId(candidate.minted.batchId, key)) return candidate.minted.batchId;
-    return undefined;
+  unsettled(account: string, key: JournalKey): MintedBatch[] {
+    return this.minted(key).filter((b) => this.notProof(b, account) === undefined);
   }
 
   /**
@@ -324,8 +307,8 @@ export class Journal {
 
   /**
    * Write a claim on `batchId` (a line of its own), then whether this writer holds the batch: see
-   * `holds`. Every taker (a create's takeover, `orphans --clear`) claims this way, so two processes
-   * on one machine never both act on one batch.
+   * `holds`. `orphans --clear` claims each batch this way before its DELETE, so two processes on
+   * one machine never both act on one batch, and an adoption or import of it meanwhile is refused.
    */
   claimId(batchId: string, key: JournalKey): boolean {
     this.append("claimed", batchId, key);
@@ -335,7 +318,7 @@ export class Journal {
   /**
    * Whether this writer may act on `batchId` now: still minted and never handed or cleared, and
    * the first claim by a process that may be running is this writer's. Asked again right before
-   * the write that acts on it (a status write, a DELETE).
+   * the DELETE that acts on it.
    */
   holds(batchId: string): boolean {
     const b = this.minted().find((m) => m.minted.batchId === batchId);
@@ -346,7 +329,8 @@ export class Journal {
   /**
    * Mark `batchId` handed, fsynced, before any route gives it to the engine (an adoption, an
    * import, a read), unless the journal says so already; then refuse (BATCH_CLAIMED) when another
-   * running process has claimed it to take it over or clear it, so that only one of them acts.
+   * running process has claimed it (to clear it, or, in an earlier build, a create to take it
+   * over), so that only one of them acts.
    */
   handOver(batchId: string, key: JournalKey, resource?: string): void {
     const before = this.minted().find((m) => m.minted.batchId === batchId);
