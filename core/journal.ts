@@ -30,6 +30,9 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { SendGridError, describeError } from "./errors";
 
+/** The holder BATCH_HELD names for a `handed` line that names no resource. */
+export const UNNAMED_HOLDER = "a resource the journal does not name (a line an earlier version wrote)";
+
 /** Where the journal is when SENDGRID_BATCH_JOURNAL is unset: beside the program (the host's working directory). */
 export const DEFAULT_JOURNAL_PATH = path.join(".sendgrid-batches", "journal.jsonl");
 export const JOURNAL_ENV = "SENDGRID_BATCH_JOURNAL";
@@ -297,12 +300,17 @@ export class Journal {
 
   /**
    * The resource the journal shows `batchId` handed to, when a line names one other than
-   * `resource` (undefined: none, or only `resource`). Any such line counts, signed or not: it can
-   * only keep an adoption out.
+   * `resource`, or names none (undefined: no `handed` line, or only lines naming `resource`). A line
+   * that names no resource (written by an earlier version, whose dynamic resource was not named)
+   * counts as held by a resource nobody can name, whoever asks: it proves the id reached a stack,
+   * not which. Any such line counts, signed or not: it can only keep an adoption out.
    */
   heldElsewhere(batchId: string, resource: string | undefined): string | undefined {
-    return this.entries().find((e) => e.event === "handed" && e.batchId === batchId && e.resource !== undefined && e.resource !== resource)
-      ?.resource;
+    const line = this.entries().find(
+      (e) => e.event === "handed" && e.batchId === batchId && (e.resource === undefined || e.resource !== resource),
+    );
+    if (line === undefined) return undefined;
+    return line.resource ?? UNNAMED_HOLDER;
   }
 
   /**

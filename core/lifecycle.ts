@@ -19,7 +19,7 @@ import {
 import type { SendGridBatchClient } from "./client";
 import { nowSeconds } from "./clock";
 import { SendGridError, describeError } from "./errors";
-import type { Journal } from "./journal";
+import { type Journal, UNNAMED_HOLDER } from "./journal";
 import { DEFAULT_STATUS } from "./properties";
 import type { BatchStatus } from "./types";
 import { parseSendAt } from "./validate";
@@ -122,7 +122,7 @@ export async function provision(
       throw new SendGridError({
         code: "BATCH_HELD",
         message: `batch ${desired.batchId} is held by ${holder} (the batch journal ${provenance?.journal.file} shows it handed there); not adopted`,
-        hint: `Give this resource its own batch (drop batchId). To move the batch here deliberately, first remove it from ${holder} (\`pulumi state delete\` or retainOnDelete), then \`pulumi import\` it`,
+        hint: `Give this resource its own batch (drop batchId). To move the batch here deliberately, first remove it from ${holder === UNNAMED_HOLDER ? "the resource that holds it" : holder} (\`pulumi state delete\` or retainOnDelete), then \`pulumi import\` it`,
       });
     // The id reaches the engine: no later create may take it over, no `orphans --clear` clear it.
     provenance?.journal.handOver(desired.batchId, client.journalKey, provenance.resource);

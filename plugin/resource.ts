@@ -37,6 +37,7 @@ function resourceInputs(news: Props): { inputs: Props; failures: Failure[] } {
  * resource, and the ways to remove it anyway.
  */
 function lifecycleAdvice(operation: Operation, urn = "<urn>"): Advice {
+  if (operation === "create") return {}; // the core's words (BATCH_HELD: `pulumi import`) are this adapter's
   const settings = `\`${PACKAGE}:apiKey\` (or SENDGRID_API_KEY), \`${PACKAGE}:onBehalfOf\` (a subuser's batch), \`${PACKAGE}:region\` (an EU batch) and \`${PACKAGE}:apiUrl\``;
   const check = `the provider's ${settings}: they must name the account that made the batch`;
   return {

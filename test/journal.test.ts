@@ -125,6 +125,18 @@ test("adopting with batchId an id the journal shows handed to another resource i
     ),
   });
   await expect(provision(client, { batchId: orders.batchId, status: "active" }, { journal })).rejects.toMatchObject({ code: "BATCH_HELD" });
+  // A `handed` line that names no resource (an earlier version's dynamic resource): held by a
+  // resource nobody can name, so no adopter is "the same one", named or not.
+  const older = (await createBatch(client, "paused")).batchId;
+  journal.append("handed", older, client.journalKey);
+  await takeSendGridCalls(sg.admin);
+  for (const resource of [R, undefined])
+    await expect(provision(client, { batchId: older, status: "active" }, { journal, resource })).rejects.toMatchObject({
+      code: "BATCH_HELD",
+      message: expect.stringContaining(
+        `batch ${older} is held by a resource the journal does not name (a line an earlier version wrote) (the batch journal ${file} shows it handed there); not adopted. Give this resource its own batch (drop batchId). To move the batch here deliberately, first remove it from the resource that holds it`,
+      ),
+    });
   expect(await takeSendGridCalls(sg.admin)).toEqual([]);
   expect(await provision(client, { batchId: orders.batchId, status: "paused" }, { journal, resource: R })).toEqual({
     batchId: orders.batchId,
