@@ -38,6 +38,12 @@ export type Verdict =
   | { kind: "proven"; minted: JournalEntry }
   /** The journal: minted by a run that may still be going (or claimed by one). Not touched, and --clear refuses. */
   | { kind: "in-flight"; minted: JournalEntry }
+  /**
+   * The journal: minted on this host name by a run whose liveness cannot be checked from here
+   * (another pid namespace, or a line that does not say its namespace). Never proof, never cleared;
+   * it does not stop --clear from freeing the proven ones (no create takes a batch over).
+   */
+  | { kind: "unchecked"; minted: JournalEntry }
   /** Not ours, or nothing proves its id reached no program: never touched. `why` when the journal names it but proves nothing. */
   | { kind: "unknown"; why?: string };
 
@@ -53,6 +59,8 @@ export interface Evidence {
   minted: MintedBatch[];
   /** The journal's ids a `claim` could take now (core Journal.unsettled for the queried account). */
   unsettled: ReadonlySet<string>;
+  /** The journal's ids whose minting run's liveness cannot be checked here (core Journal.notProof "unchecked"). */
+  unchecked: ReadonlySet<string>;
 }
 
 /** What each held batch is, from the evidence. Pure. */
@@ -68,6 +76,7 @@ export function classifyHeld(entries: ScheduledSendStatus[], evidence: Evidence)
     // A line this account's key did not write (hand-written, another account's, an old unsigned
     // one) proves nothing, whatever it says.
     if (m && !m.signed) return { entry, verdict: { kind: "unknown", why: "journal line not written with this key" } };
+    if (m && evidence.unchecked.has(id)) return { entry, verdict: { kind: "unchecked", minted: m.minted } };
     if (m && !m.handed && !m.cleared) return { entry, verdict: { kind: "in-flight", minted: m.minted } };
     return { entry, verdict: { kind: "unknown" } };
   });
@@ -86,6 +95,8 @@ export function describeHeld(h: HeldBatch): string {
       return `ours      ${head}  minted ${v.minted.time}${v.minted.resource ? ` for ${v.minted.resource}` : ""} by a run that ended without handing it to Pulumi: its id reached no program through this journal, clearing sends nothing (unless someone pasted its id into another project's batchId: this journal cannot see that, give every stack's export with --state)`;
     case "in-flight":
       return `running   ${head}  minted ${v.minted.time} by a run that may still be going (pid ${v.minted.pid} on ${v.minted.host}): not touched`;
+    case "unchecked":
+      return `running?  ${head}  minted ${v.minted.time} on this host name by pid ${v.minted.pid} ${v.minted.pidns ? `in another pid namespace (${v.minted.pidns})` : "of a build that did not record its pid namespace"}: whether that run is over cannot be checked from here, so it is no proof: not touched`;
     case "unknown":
       return `unknown   ${head}  not ours / unknown${v.why ? ` (${v.why})` : ""}: not touched (clearing its status would send its mail${h.entry.status === "cancel" ? " again" : " on schedule"})`;
   }
@@ -119,6 +130,11 @@ export async function orphansCommand(client: SendGridBatchClient, o: Options, st
     keep: o.keep,
     minted: journal?.minted(client.journalKey) ?? [],
     unsettled: new Set((journal?.unsettled(client.accountKey, client.journalKey) ?? []).map((b) => b.minted.batchId)),
+    unchecked: new Set(
+      (journal?.minted(client.journalKey) ?? [])
+        .filter((b) => journal?.notProof(b, client.accountKey) === "unchecked")
+        .map((b) => b.minted.batchId),
+    ),
   });
   const entries = await client.listStatuses();
   // A --keep that matches nothing protects nothing: a typo ("A,B", a lowercased id) must not pass silently.
@@ -138,7 +154,7 @@ export async function orphansCommand(client: SendGridBatchClient, o: Options, st
   io.out(`${entries.length} of ${SLOT_LIMIT} slots used in ${client.accountLabel}; journal ${journal ? journal.file : "off"}`);
   for (const h of held) io.out(describeHeld(h));
   io.out(
-    `${count("recorded")} recorded, ${count("kept")} kept, ${count("proven")} ours and clearable, ${count("in-flight")} of a run that may be going, ${count("unknown")} not ours / unknown`,
+    `${count("recorded")} recorded, ${count("kept")} kept, ${count("proven")} ours and clearable, ${count("in-flight")} of a run that may be going, ${count("unknown")} not ours / unknown${count("unchecked") ? `, ${count("unchecked")} of a run whose end cannot be checked here` : ""}`,
   );
   for (const p of problems) io.err(`warning: ${p}`);
   if (pending.length) {

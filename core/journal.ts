@@ -44,6 +44,13 @@ export interface JournalWriter {
   run: string;
   host: string;
   pid: number;
+  /**
+   * Linux: the writer's pid namespace (`/proc/self/ns/pid`, e.g. "pid:[4026531836]"): its pid means
+   * something only to a reader in the same namespace (a container can share the host name).
+   */
+  pidns?: string;
+  /** Linux: the boot the writer ran in (`/proc/sys/kernel/random/boot_id`): another boot's process is over. */
+  boot?: string;
 }
 
 export interface JournalEntry extends JournalWriter {
@@ -81,22 +88,52 @@ export class JournalKey {
   }
 }
 
+/** What this process knows of where it runs (Linux), for the liveness of its lines; undefined elsewhere. */
+function readProc(read: () => string): string | undefined {
+  try {
+    return read().trim() || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** This process's run: every line it writes carries it (unless a Journal is given another writer). */
-const RUN: JournalWriter = { run: randomUUID(), host: os.hostname(), pid: process.pid };
+const RUN: JournalWriter = {
+  run: randomUUID(),
+  host: os.hostname(),
+  pid: process.pid,
+  pidns: readProc(() => fs.readlinkSync("/proc/self/ns/pid")),
+  boot: readProc(() => fs.readFileSync("/proc/sys/kernel/random/boot_id", "utf8")),
+};
 
 /**
- * Whether the process that wrote `e` may still be running: `self`, or on this machine with its pid
- * alive. Elsewhere: assumed gone.
+ * Whether the process that wrote `e` is still running, as far as `self` can tell:
+ * - "alive": `self`, or its pid answers in the same pid namespace of the same boot (and is no zombie);
+ * - "gone": another host name (another machine: the stack lock and the export's pending operations
+ *   are the guards there), another boot of this one, or its pid answers nothing here;
+ * - "unknown": the same host name and boot but another pid namespace (a container sharing the host
+ *   name: its pids mean nothing here), or a line that does not say its namespace (an earlier build,
+ *   or a reader or writer without /proc) while the other side does. Never proof that it is over.
  */
-export function mayBeRunning(e: Pick<JournalEntry, "host" | "pid" | "run">, self: JournalWriter = RUN): boolean {
-  if (e.run === self.run) return true;
-  if (e.host !== self.host) return false;
+export function liveness(
+  e: Pick<JournalEntry, "host" | "pid" | "run" | "pidns" | "boot">,
+  self: JournalWriter = RUN,
+): "alive" | "gone" | "unknown" {
+  if (e.run === self.run) return "alive";
+  if (e.host !== self.host) return "gone";
+  if (e.boot !== undefined && self.boot !== undefined && e.boot !== self.boot) return "gone";
+  if (e.pidns !== self.pidns) return "unknown";
   try {
     process.kill(e.pid, 0);
   } catch (err) {
-    return (err as NodeJS.ErrnoException).code === "EPERM"; // alive, owned by someone else
+    return (err as NodeJS.ErrnoException).code === "EPERM" ? "alive" : "gone"; // EPERM: alive, owned by someone else
   }
-  return !isZombie(e.pid);
+  return isZombie(e.pid) ? "gone" : "alive";
+}
+
+/** Whether the process that wrote `e` may still be running (see `liveness`: anything but "gone"). */
+export function mayBeRunning(e: Pick<JournalEntry, "host" | "pid" | "run" | "pidns" | "boot">, self: JournalWriter = RUN): boolean {
+  return liveness(e, self) !== "gone";
 }
 
 /**
@@ -126,7 +163,7 @@ export interface MintedBatch {
 }
 
 /** Why a batch the journal lists is not proof that its id reached no program (Journal.notProof). */
-export type NotProof = "not-signed" | "handed" | "cleared" | "running" | "claimed" | "other-account";
+export type NotProof = "not-signed" | "handed" | "cleared" | "running" | "unchecked" | "claimed" | "other-account";
 
 export interface JournalOptions {
   /** Whose lines this instance writes (default: this process's run). */
@@ -284,7 +321,9 @@ export class Journal {
     if (b.minted.account !== account) return "other-account";
     if (b.handed) return "handed";
     if (b.cleared) return "cleared";
-    if (mayBeRunning(b.minted, this.writer)) return "running";
+    const minter = liveness(b.minted, this.writer);
+    if (minter === "alive") return "running";
+    if (minter === "unknown") return "unchecked";
     if (b.claims.some((c) => mayBeRunning(c, this.writer))) return "claimed";
     return undefined;
   }
@@ -332,6 +371,29 @@ export class Journal {
     const b = this.minted().find((m) => m.minted.batchId === batchId);
     if (!b || b.handed || b.cleared) return false;
     return b.claims.find((c) => mayBeRunning(c, this.writer))?.run === this.writer.run;
+  }
+
+  /**
+   * Mark `batchId`, which this writer minted, handed (fsynced) before its create returns it; then
+   * read the journal again. A `claimed` or `cleared` line of another process written before this
+   * one means that process may have acted on the batch (`orphans --clear` claims, reads the journal
+   * again, then DELETEs its status, which a liveness it could not tell right may allow): the id is
+   * not handed (BATCH_CLAIMED), so no program gets an id whose status someone else may have
+   * changed. A claim written after this line sees it and leaves the batch alone.
+   */
+  handMinted(batchId: string, key: JournalKey, resource?: string): void {
+    const mine = this.append("handed", batchId, key, resource === undefined ? {} : { resource });
+    const entries = this.entries();
+    const at = entries.findIndex((e) => e.event === "handed" && e.mac === mine.mac);
+    const other = entries
+      .slice(0, at < 0 ? entries.length : at)
+      .find((e) => e.batchId === batchId && e.run !== this.writer.run && (e.event === "claimed" || e.event === "cleared"));
+    if (other)
+      throw new SendGridError({
+        code: "BATCH_CLAIMED",
+        message: `batch ${batchId} was claimed by another process (pid ${other.pid} on ${other.host}, journal ${this.file}) while this create was running, and its status may have been cleared; it is not handed to the engine, so no program gets its id`,
+        hint: "Run `pulumi up` again: the create mints a new batch (and `sendgrid-batches orphans` lists that one)",
+      });
   }
 
   /**

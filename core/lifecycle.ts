@@ -164,13 +164,14 @@ export async function provision(
 /**
  * Mark `batchId` handed before the engine hears of it. When the line cannot be written, the id is
  * not handed: the error says so, and the journal (which shows it minted and never handed) lets
- * `orphans --clear` free it.
+ * `orphans --clear` free it. When another process claimed it first (Journal.handMinted), it is not
+ * handed either (BATCH_CLAIMED).
  */
 function handed(p: Provenance, batchId: string, client: SendGridBatchClient, status: BatchStatus | "unknown"): void {
   try {
-    p.journal.append("handed", batchId, client.journalKey, p.resource === undefined ? {} : { resource: p.resource });
+    p.journal.handMinted(batchId, client.journalKey, p.resource);
   } catch (err) {
-    if (!(err instanceof SendGridError)) throw err;
+    if (!(err instanceof SendGridError) || err.code !== "JOURNAL_UNWRITABLE") throw err;
     throw new SendGridError({
       ...err,
       message: `${err.summary}: batch ${batchId} (${status === "unknown" ? "status unknown" : status}) is not handed to the engine, so no program gets its id; \`sendgrid-batches orphans --clear\` with this journal frees it`,

@@ -342,10 +342,20 @@ describe("a short or failed journal write fails the create before the id is used
         run: randomUUID(),
         host: os.hostname(),
         pid: 1234567,
+        // What a child on this machine records of where it runs (Linux), as the journal reads it.
+        pidns: procText(() => fs.readlinkSync("/proc/self/ns/pid")),
+        boot: procText(() => fs.readFileSync("/proc/sys/kernel/random/boot_id", "utf8")),
         time: new Date().toISOString(),
       },
       client.journalKey,
     ).length;
+  function procText(read: () => string): string | undefined {
+    try {
+      return read().trim();
+    } catch {
+      return undefined;
+    }
+  }
 
   test("a `handed` line cut short: the id is not handed (no program gets it), the next line starts on a fresh line, and the id stays proven for `orphans --clear`", async () => {
     await takeSendGridCalls(sg.admin);
