@@ -10,8 +10,9 @@
 // too, and clearing their status sends their mail (a paused batch's on schedule, a cancelled one's
 // again). The proof is the journal (core/journal.ts): an id minted by a run that is over and never
 // handed to the engine never reached a program, so no mail carries it. Only those are cleared;
-// every other held batch is reported and left alone. The next `pulumi up` with the same journal
-// takes such batches back for the pending creates first, so clearing is for what is left after it.
+// every other held batch is reported and left alone. No create takes such a batch back (a create
+// cannot tell a pending create from the replacement of a resource the engine holds): clearing is
+// how their slots are freed, once the pending creates are dropped.
 
 import {
   JOURNAL_ENV,
@@ -37,6 +38,12 @@ export type Verdict =
   | { kind: "proven"; minted: JournalEntry }
   /** The journal: minted by a run that may still be going (or claimed by one). Not touched, and --clear refuses. */
   | { kind: "in-flight"; minted: JournalEntry }
+  /**
+   * The journal: minted on this host name by a run whose liveness cannot be checked from here
+   * (another pid namespace, or a line that does not say its namespace). Never proof, never cleared;
+   * it does not stop --clear from freeing the proven ones (no create takes a batch over).
+   */
+  | { kind: "unchecked"; minted: JournalEntry }
   /** Not ours, or nothing proves its id reached no program: never touched. `why` when the journal names it but proves nothing. */
   | { kind: "unknown"; why?: string };
 
@@ -52,6 +59,8 @@ export interface Evidence {
   minted: MintedBatch[];
   /** The journal's ids a `claim` could take now (core Journal.unsettled for the queried account). */
   unsettled: ReadonlySet<string>;
+  /** The journal's ids whose minting run's liveness cannot be checked here (core Journal.notProof "unchecked"). */
+  unchecked: ReadonlySet<string>;
 }
 
 /** What each held batch is, from the evidence. Pure. */
@@ -67,6 +76,7 @@ export function classifyHeld(entries: ScheduledSendStatus[], evidence: Evidence)
     // A line this account's key did not write (hand-written, another account's, an old unsigned
     // one) proves nothing, whatever it says.
     if (m && !m.signed) return { entry, verdict: { kind: "unknown", why: "journal line not written with this key" } };
+    if (m && evidence.unchecked.has(id)) return { entry, verdict: { kind: "unchecked", minted: m.minted } };
     if (m && !m.handed && !m.cleared) return { entry, verdict: { kind: "in-flight", minted: m.minted } };
     return { entry, verdict: { kind: "unknown" } };
   });
@@ -85,6 +95,8 @@ export function describeHeld(h: HeldBatch): string {
       return `ours      ${head}  minted ${v.minted.time}${v.minted.resource ? ` for ${v.minted.resource}` : ""} by a run that ended without handing it to Pulumi: its id reached no program through this journal, clearing sends nothing (unless someone pasted its id into another project's batchId: this journal cannot see that, give every stack's export with --state)`;
     case "in-flight":
       return `running   ${head}  minted ${v.minted.time} by a run that may still be going (pid ${v.minted.pid} on ${v.minted.host}): not touched`;
+    case "unchecked":
+      return `running?  ${head}  minted ${v.minted.time} on this host name by pid ${v.minted.pid} ${v.minted.pidns ? `in another pid namespace (${v.minted.pidns})` : "of a build that did not record its pid namespace"}: whether that run is over cannot be checked from here, so it is no proof: not touched`;
     case "unknown":
       return `unknown   ${head}  not ours / unknown${v.why ? ` (${v.why})` : ""}: not touched (clearing its status would send its mail${h.entry.status === "cancel" ? " again" : " on schedule"})`;
   }
@@ -118,6 +130,11 @@ export async function orphansCommand(client: SendGridBatchClient, o: Options, st
     keep: o.keep,
     minted: journal?.minted(client.journalKey) ?? [],
     unsettled: new Set((journal?.unsettled(client.accountKey, client.journalKey) ?? []).map((b) => b.minted.batchId)),
+    unchecked: new Set(
+      (journal?.minted(client.journalKey) ?? [])
+        .filter((b) => journal?.notProof(b, client.accountKey) === "unchecked")
+        .map((b) => b.minted.batchId),
+    ),
   });
   const entries = await client.listStatuses();
   // A --keep that matches nothing protects nothing: a typo ("A,B", a lowercased id) must not pass silently.
@@ -137,14 +154,14 @@ export async function orphansCommand(client: SendGridBatchClient, o: Options, st
   io.out(`${entries.length} of ${SLOT_LIMIT} slots used in ${client.accountLabel}; journal ${journal ? journal.file : "off"}`);
   for (const h of held) io.out(describeHeld(h));
   io.out(
-    `${count("recorded")} recorded, ${count("kept")} kept, ${count("proven")} ours and clearable, ${count("in-flight")} of a run that may be going, ${count("unknown")} not ours / unknown`,
+    `${count("recorded")} recorded, ${count("kept")} kept, ${count("proven")} ours and clearable, ${count("in-flight")} of a run that may be going, ${count("unknown")} not ours / unknown${count("unchecked") ? `, ${count("unchecked")} of a run whose end cannot be checked here` : ""}`,
   );
   for (const p of problems) io.err(`warning: ${p}`);
   if (pending.length) {
     io.out(`${pending.length} pending operation(s) in the given stacks (an interrupted or still running \`pulumi up\`):`);
     for (const p of pending) io.out(`pending  ${p.type}  ${p.urn}${p.id ? `  id ${p.id}` : ""}  (${p.file})`);
     io.out(
-      "Run `pulumi up` again with the same journal: each pending create of the plugin takes back the batch its run minted for that resource (the dynamic provider mints new ones), before anything is cleared.",
+      "Once no run is going: `pulumi refresh --clear-pending-creates`, export again, and --clear frees the batches marked ours; `pulumi up` creates those resources anew (no create takes a stranded batch back).",
     );
   }
   const resolved = allPending.length - pending.length;
@@ -165,7 +182,7 @@ export async function orphansCommand(client: SendGridBatchClient, o: Options, st
     // A pending create is also what a *running* `up` shows between minting a batch and recording it.
     io.err(
       "error: not clearing while a run may still be going (pending operations in a given export, or a journaled batch whose run is still alive): " +
-        "make sure no `pulumi up` is running, `pulumi cancel` if the stack is still locked, then `pulumi up` (it takes the pending creates' batches back) and export again",
+        "make sure no `pulumi up` is running, `pulumi cancel` if the stack is still locked, then `pulumi refresh --clear-pending-creates` and export again",
     );
     return 1;
   }
@@ -186,8 +203,8 @@ export async function orphansCommand(client: SendGridBatchClient, o: Options, st
   }
 
   // Right before deleting, the evidence is read again: the account's list (a batch resumed or
-  // re-paused meanwhile) and the journal (a create that took the batch back meanwhile hands it to
-  // Pulumi). Only what is still held and still proven is cleared.
+  // re-paused meanwhile) and the journal (an adoption or import meanwhile hands it to Pulumi). Only
+  // what is still held and still proven is cleared.
   // Why DELETE and not cancel-then-DELETE: DELETE is the only call that frees a slot, and the
   // batch's id reached no program, so there is no mail for either call to release or discard.
   const again = classifyHeld(await client.listStatuses(), evidence());
@@ -196,9 +213,10 @@ export async function orphansCommand(client: SendGridBatchClient, o: Options, st
   let failures = 0;
   let freed = 0;
   for (const p of still) {
-    // Each DELETE is claimed first, as a create's takeover is (core Journal.claimId): a create
-    // that claimed the batch earlier keeps it, and one that comes later sees this live claim and
-    // leaves the batch alone; the claim holds until this command ends.
+    // Each DELETE is claimed first (core Journal.claimId): another process that claimed the batch
+    // earlier (another --clear, an earlier build's create) keeps it, and an adoption or import that
+    // comes later sees this live claim and is refused (BATCH_CLAIMED); the claim holds until this
+    // command ends.
     let mine: boolean;
     try {
       mine = journal?.claimId(p.entry.batch_id, client.journalKey) === true;
@@ -208,7 +226,7 @@ export async function orphansCommand(client: SendGridBatchClient, o: Options, st
       break;
     }
     if (!mine) {
-      io.out(`${p.entry.batch_id}: taken over by a create meanwhile; not touched`);
+      io.out(`${p.entry.batch_id}: handed or claimed by another process meanwhile; not touched`);
       continue;
     }
     try {

@@ -59,7 +59,8 @@ any other batch: a stack's old batch (destroyed, replaced, state-deleted, retain
 outside Pulumi is absent from every export too, and clearing it would send its mail. --clear needs
 --state, refuses when an export's batches are in another account than the one queried, and while a
 run may still be going (pending operations in an export, or a journaled run still alive). After an
-interrupted run, run \`pulumi up\` first: it takes the pending creates' batches back.
+interrupted run, drop its pending creates first (\`pulumi refresh --clear-pending-creates\`): no
+create takes a stranded batch back, --clear frees its slot.
   --journal FILE       the providers' batch journal (default: $SENDGRID_BATCH_JOURNAL, else
                        .sendgrid-batches/journal.jsonl here)
 
@@ -226,11 +227,19 @@ async function listOrClearCancelled(client: SendGridBatchClient, o: Options, sta
     io.err("not confirmed: nothing cleared (use --yes in scripts)");
     return 1;
   }
-  for (const r of clearable) {
+  // The answer may come minutes after the list: right before deleting, the account's list is read
+  // again, and only a batch still cancelled and still past its send time (by the clock now) is
+  // cleared. A batch paused or resumed meanwhile is left alone: DELETE on a paused batch releases
+  // its mail. (SendGrid has no conditional DELETE: a change landing between this read and the
+  // DELETE, one round trip, is not seen.)
+  const again = classify(await client.listStatuses(), claims, decidingNow(client, io), o.marginSeconds, o.trustSent);
+  const still = clearable.filter((r) => again.some((a) => a.batchId === r.batchId && a.clearable));
+  for (const r of clearable) if (!still.includes(r)) io.out(`${r.batchId}: changed since it was listed; not touched`);
+  for (const r of still) {
     await client.clearStatus(r.batchId);
     io.out(`cleared ${r.batchId}`);
   }
-  io.out(`freed ${clearable.length} slot(s)`);
+  io.out(`freed ${still.length} slot(s)`);
   return 0;
 }
 

@@ -52,6 +52,7 @@ export {
   JOURNAL_ENV,
   Journal,
   JournalKey,
+  UNNAMED_HOLDER,
   journalFromEnv,
   mayBeRunning,
   type JournalEntry,

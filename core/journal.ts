@@ -8,8 +8,11 @@
 // positive proof instead: an id is written (and fsynced) right after it is minted, before its
 // status write, and marked `handed` (fsynced) before any route gives it to the engine (a create's
 // return, an adoption by `batchId`, an import or a read). An id minted and never handed never reached
-// the engine, so it never reached a program and no Mail Send request carries it: only such an id may
-// be taken over by a later create or cleared, and only by one process at a time (a `claimed` line).
+// the engine through this journal: only such an id may be cleared (`sendgrid-batches orphans
+// --clear`, which also reads the stacks' exports, since a journal restored from an older copy lacks
+// later `handed` lines), and only by one process at a time (a `claimed` line). No create takes such
+// an id over: a create cannot tell a pending create from the replacement of a resource the engine
+// still holds.
 //
 // A line is proof only when this account's API key wrote it: each line carries an HMAC of its
 // content under a key derived from the API key (JournalKey), so a hand-written line, or one written
@@ -27,6 +30,9 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { SendGridError, describeError } from "./errors";
 
+/** The holder BATCH_HELD names for a `handed` line that names no resource. */
+export const UNNAMED_HOLDER = "a resource the journal does not name (a line an earlier version wrote)";
+
 /** Where the journal is when SENDGRID_BATCH_JOURNAL is unset: beside the program (the host's working directory). */
 export const DEFAULT_JOURNAL_PATH = path.join(".sendgrid-batches", "journal.jsonl");
 export const JOURNAL_ENV = "SENDGRID_BATCH_JOURNAL";
@@ -38,6 +44,13 @@ export interface JournalWriter {
   run: string;
   host: string;
   pid: number;
+  /**
+   * Linux: the writer's pid namespace (`/proc/self/ns/pid`, e.g. "pid:[4026531836]"): its pid means
+   * something only to a reader in the same namespace (a container can share the host name).
+   */
+  pidns?: string;
+  /** Linux: the boot the writer ran in (`/proc/sys/kernel/random/boot_id`): another boot's process is over. */
+  boot?: string;
 }
 
 export interface JournalEntry extends JournalWriter {
@@ -75,22 +88,52 @@ export class JournalKey {
   }
 }
 
+/** What this process knows of where it runs (Linux), for the liveness of its lines; undefined elsewhere. */
+function readProc(read: () => string): string | undefined {
+  try {
+    return read().trim() || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** This process's run: every line it writes carries it (unless a Journal is given another writer). */
-const RUN: JournalWriter = { run: randomUUID(), host: os.hostname(), pid: process.pid };
+const RUN: JournalWriter = {
+  run: randomUUID(),
+  host: os.hostname(),
+  pid: process.pid,
+  pidns: readProc(() => fs.readlinkSync("/proc/self/ns/pid")),
+  boot: readProc(() => fs.readFileSync("/proc/sys/kernel/random/boot_id", "utf8")),
+};
 
 /**
- * Whether the process that wrote `e` may still be running: `self`, or on this machine with its pid
- * alive. Elsewhere: assumed gone.
+ * Whether the process that wrote `e` is still running, as far as `self` can tell:
+ * - "alive": `self`, or its pid answers in the same pid namespace of the same boot (and is no zombie);
+ * - "gone": another host name (another machine: the stack lock and the export's pending operations
+ *   are the guards there), another boot of this one, or its pid answers nothing here;
+ * - "unknown": the same host name and boot but another pid namespace (a container sharing the host
+ *   name: its pids mean nothing here), or a line that does not say its namespace (an earlier build,
+ *   or a reader or writer without /proc) while the other side does. Never proof that it is over.
  */
-export function mayBeRunning(e: Pick<JournalEntry, "host" | "pid" | "run">, self: JournalWriter = RUN): boolean {
-  if (e.run === self.run) return true;
-  if (e.host !== self.host) return false;
+export function liveness(
+  e: Pick<JournalEntry, "host" | "pid" | "run" | "pidns" | "boot">,
+  self: JournalWriter = RUN,
+): "alive" | "gone" | "unknown" {
+  if (e.run === self.run) return "alive";
+  if (e.host !== self.host) return "gone";
+  if (e.boot !== undefined && self.boot !== undefined && e.boot !== self.boot) return "gone";
+  if (e.pidns !== self.pidns) return "unknown";
   try {
     process.kill(e.pid, 0);
   } catch (err) {
-    return (err as NodeJS.ErrnoException).code === "EPERM"; // alive, owned by someone else
+    return (err as NodeJS.ErrnoException).code === "EPERM" ? "alive" : "gone"; // EPERM: alive, owned by someone else
   }
-  return !isZombie(e.pid);
+  return isZombie(e.pid) ? "gone" : "alive";
+}
+
+/** Whether the process that wrote `e` may still be running (see `liveness`: anything but "gone"). */
+export function mayBeRunning(e: Pick<JournalEntry, "host" | "pid" | "run" | "pidns" | "boot">, self: JournalWriter = RUN): boolean {
+  return liveness(e, self) !== "gone";
 }
 
 /**
@@ -115,12 +158,12 @@ export interface MintedBatch {
   /** Handed to a host (the engine may have recorded it and given it to a program): never proof. */
   handed: boolean;
   cleared: boolean;
-  /** Claims by later creates (or `orphans --clear`) that meant to take it, oldest first. */
+  /** Claims by `orphans --clear` (or an earlier build's create) that meant to act on it, oldest first. */
   claims: JournalEntry[];
 }
 
 /** Why a batch the journal lists is not proof that its id reached no program (Journal.notProof). */
-export type NotProof = "not-signed" | "handed" | "cleared" | "running" | "claimed" | "other-account";
+export type NotProof = "not-signed" | "handed" | "cleared" | "running" | "unchecked" | "claimed" | "other-account";
 
 export interface JournalOptions {
   /** Whose lines this instance writes (default: this process's run). */
@@ -278,54 +321,41 @@ export class Journal {
     if (b.minted.account !== account) return "other-account";
     if (b.handed) return "handed";
     if (b.cleared) return "cleared";
-    if (mayBeRunning(b.minted, this.writer)) return "running";
+    const minter = liveness(b.minted, this.writer);
+    if (minter === "alive") return "running";
+    if (minter === "unknown") return "unchecked";
     if (b.claims.some((c) => mayBeRunning(c, this.writer))) return "claimed";
     return undefined;
   }
 
   /**
    * Ids of `account` that a run which is over minted (a line `key` wrote) and never handed to a
-   * host, and that no running process has claimed: proof the id reached no program. Those minted
-   * for `resource` come first.
+   * host, and that no running process has claimed: proof the id reached no program through this
+   * journal.
    */
-  unsettled(account: string, key: JournalKey, resource?: string): MintedBatch[] {
-    const open = this.minted(key).filter((b) => this.notProof(b, account) === undefined);
-    return [
-      ...open.filter((b) => resource !== undefined && b.minted.resource === resource),
-      ...open.filter((b) => !(resource !== undefined && b.minted.resource === resource)),
-    ];
-  }
-
-  /**
-   * Claim one unsettled id of `account` minted for `resource`, for a create of that same resource
-   * (a pending create an interrupted run left); undefined when there is none, or when no resource is
-   * named. Only the same resource: "never handed in this file" does not prove that the id reached no
-   * program (a journal restored from an older copy lacks later `handed` lines; an id adopted through
-   * another journal is handed there), and a create of the same resource is the one place where the
-   * id, if it did reach the engine, belongs anyway. Synchronous: within this process no other create
-   * can run between the read and the claim.
-   */
-  claim(account: string, key: JournalKey, resource: string | undefined): string | undefined {
-    if (resource === undefined) return undefined;
-    for (const candidate of this.unsettled(account, key, resource))
-      if (candidate.minted.resource === resource && this.claimId(candidate.minted.batchId, key)) return candidate.minted.batchId;
-    return undefined;
+  unsettled(account: string, key: JournalKey): MintedBatch[] {
+    return this.minted(key).filter((b) => this.notProof(b, account) === undefined);
   }
 
   /**
    * The resource the journal shows `batchId` handed to, when a line names one other than
-   * `resource` (undefined: none, or only `resource`). Any such line counts, signed or not: it can
-   * only keep an adoption out.
+   * `resource`, or names none (undefined: no `handed` line, or only lines naming `resource`). A line
+   * that names no resource (written by an earlier version, whose dynamic resource was not named)
+   * counts as held by a resource nobody can name, whoever asks: it proves the id reached a stack,
+   * not which. Any such line counts, signed or not: it can only keep an adoption out.
    */
   heldElsewhere(batchId: string, resource: string | undefined): string | undefined {
-    return this.entries().find((e) => e.event === "handed" && e.batchId === batchId && e.resource !== undefined && e.resource !== resource)
-      ?.resource;
+    const line = this.entries().find(
+      (e) => e.event === "handed" && e.batchId === batchId && (e.resource === undefined || e.resource !== resource),
+    );
+    if (line === undefined) return undefined;
+    return line.resource ?? UNNAMED_HOLDER;
   }
 
   /**
    * Write a claim on `batchId` (a line of its own), then whether this writer holds the batch: see
-   * `holds`. Every taker (a create's takeover, `orphans --clear`) claims this way, so two processes
-   * on one machine never both act on one batch.
+   * `holds`. `orphans --clear` claims each batch this way before its DELETE, so two processes on
+   * one machine never both act on one batch, and an adoption or import of it meanwhile is refused.
    */
   claimId(batchId: string, key: JournalKey): boolean {
     this.append("claimed", batchId, key);
@@ -335,7 +365,7 @@ export class Journal {
   /**
    * Whether this writer may act on `batchId` now: still minted and never handed or cleared, and
    * the first claim by a process that may be running is this writer's. Asked again right before
-   * the write that acts on it (a status write, a DELETE).
+   * the DELETE that acts on it.
    */
   holds(batchId: string): boolean {
     const b = this.minted().find((m) => m.minted.batchId === batchId);
@@ -344,9 +374,33 @@ export class Journal {
   }
 
   /**
+   * Mark `batchId`, which this writer minted, handed (fsynced) before its create returns it; then
+   * read the journal again. A `claimed` or `cleared` line of another process written before this
+   * one means that process may have acted on the batch (`orphans --clear` claims, reads the journal
+   * again, then DELETEs its status, which a liveness it could not tell right may allow): the id is
+   * not handed (BATCH_CLAIMED), so no program gets an id whose status someone else may have
+   * changed. A claim written after this line sees it and leaves the batch alone.
+   */
+  handMinted(batchId: string, key: JournalKey, resource?: string): void {
+    const mine = this.append("handed", batchId, key, resource === undefined ? {} : { resource });
+    const entries = this.entries();
+    const at = entries.findIndex((e) => e.event === "handed" && e.mac === mine.mac);
+    const other = entries
+      .slice(0, at < 0 ? entries.length : at)
+      .find((e) => e.batchId === batchId && e.run !== this.writer.run && (e.event === "claimed" || e.event === "cleared"));
+    if (other)
+      throw new SendGridError({
+        code: "BATCH_CLAIMED",
+        message: `batch ${batchId} was claimed by another process (pid ${other.pid} on ${other.host}, journal ${this.file}) while this create was running, and its status may have been cleared; it is not handed to the engine, so no program gets its id`,
+        hint: "Run `pulumi up` again: the create mints a new batch (and `sendgrid-batches orphans` lists that one)",
+      });
+  }
+
+  /**
    * Mark `batchId` handed, fsynced, before any route gives it to the engine (an adoption, an
    * import, a read), unless the journal says so already; then refuse (BATCH_CLAIMED) when another
-   * running process has claimed it to take it over or clear it, so that only one of them acts.
+   * running process has claimed it (to clear it, or, in an earlier build, a create to take it
+   * over), so that only one of them acts.
    */
   handOver(batchId: string, key: JournalKey, resource?: string): void {
     const before = this.minted().find((m) => m.minted.batchId === batchId);

@@ -19,7 +19,7 @@ import {
 import type { SendGridBatchClient } from "./client";
 import { nowSeconds } from "./clock";
 import { SendGridError, describeError } from "./errors";
-import type { Journal } from "./journal";
+import { type Journal, UNNAMED_HOLDER } from "./journal";
 import { DEFAULT_STATUS } from "./properties";
 import type { BatchStatus } from "./types";
 import { parseSendAt } from "./validate";
@@ -92,16 +92,20 @@ export interface LifecycleHooks {
 }
 
 /**
- * Create: adopt `batchId` when given (checked to be this account's), else take over a batch an
- * interrupted run minted and never handed over (the journal's proof that no program has its id),
- * else mint a new batch; then bring it to `status` (default active). A batch minted but not brought
- * to its status throws MustRecordError with the status it has ("unknown" is recorded as active, the
- * status of a new id). With `provenance`, a minted id is journaled (fsynced) before its status write
- * and marked handed before it is returned or thrown; an adopted id is marked handed before anything
- * else. A journal line that cannot be written fails the create (JOURNAL_UNWRITABLE) and the id is
- * not handed to the engine: after a failed `minted` line it has no status (harmless, like any
- * unused id), after a failed `handed` line the journal shows it never reached a program, and the
- * next create takes it back. `hooks.onMinted` hears a minted id first.
+ * Create: adopt `batchId` when given (checked to be this account's), else mint a new batch; then
+ * bring it to `status` (default active). A create never takes over a batch an interrupted run left:
+ * it cannot tell a pending create from a replacement of a resource the engine still holds (under
+ * `pulumi up --replace` the engine shows the provider nothing of the old resource before the
+ * create: a Check without old inputs and no Diff, exactly as for a new resource), and a journal
+ * restored from an older copy lacks the `handed` line of a batch the stack holds. Those batches are
+ * for `sendgrid-batches orphans --clear`, which also reads the stacks' exports. A batch minted but
+ * not brought to its status throws MustRecordError with the status it has ("unknown" is recorded
+ * as active, the status of a new id). With `provenance`, a minted id is journaled (fsynced) before
+ * its status write and marked handed before it is returned or thrown; an adopted id is marked
+ * handed before anything else. A journal line that cannot be written fails the create
+ * (JOURNAL_UNWRITABLE) and the id is not handed to the engine: after a failed `minted` line it has
+ * no status (harmless, like any unused id), after a failed `handed` line the journal shows it never
+ * reached a program, and `orphans --clear` may free it. `hooks.onMinted` hears a minted id first.
  */
 export async function provision(
   client: SendGridBatchClient,
@@ -118,17 +122,13 @@ export async function provision(
       throw new SendGridError({
         code: "BATCH_HELD",
         message: `batch ${desired.batchId} is held by ${holder} (the batch journal ${provenance?.journal.file} shows it handed there); not adopted`,
-        hint: `Give this resource its own batch (drop batchId). To move the batch here deliberately, first remove it from ${holder} (\`pulumi state delete\` or retainOnDelete), then \`pulumi import\` it`,
+        hint: `Give this resource its own batch (drop batchId). To move the batch here deliberately, first remove it from ${holder === UNNAMED_HOLDER ? "the resource that holds it" : holder} (\`pulumi state delete\` or retainOnDelete), then \`pulumi import\` it`,
       });
     // The id reaches the engine: no later create may take it over, no `orphans --clear` clear it.
     provenance?.journal.handOver(desired.batchId, client.journalKey, provenance.resource);
     return { ...(await adoptBatch(client, desired.batchId, status)), adopted: true };
   }
-  if (provenance) {
-    provenance.journal.ensureWritable(); // fail before minting, not after
-    const recovered = await recover(client, status, provenance);
-    if (recovered) return recovered;
-  }
+  provenance?.journal.ensureWritable(); // fail before minting, not after
   let journaled = false;
   const minted = (batchId: string) => {
     hooks.onMinted?.(batchId);
@@ -163,17 +163,18 @@ export async function provision(
 
 /**
  * Mark `batchId` handed before the engine hears of it. When the line cannot be written, the id is
- * not handed: the error says so, and the journal (which shows it minted and never handed) lets the
- * next create take it back.
+ * not handed: the error says so, and the journal (which shows it minted and never handed) lets
+ * `orphans --clear` free it. When another process claimed it first (Journal.handMinted), it is not
+ * handed either (BATCH_CLAIMED).
  */
 function handed(p: Provenance, batchId: string, client: SendGridBatchClient, status: BatchStatus | "unknown"): void {
   try {
-    p.journal.append("handed", batchId, client.journalKey, p.resource === undefined ? {} : { resource: p.resource });
+    p.journal.handMinted(batchId, client.journalKey, p.resource);
   } catch (err) {
-    if (!(err instanceof SendGridError)) throw err;
+    if (!(err instanceof SendGridError) || err.code !== "JOURNAL_UNWRITABLE") throw err;
     throw new SendGridError({
       ...err,
-      message: `${err.summary}: batch ${batchId} (${status === "unknown" ? "status unknown" : status}) is not handed to the engine, so no program gets its id; the next create with this journal takes it back`,
+      message: `${err.summary}: batch ${batchId} (${status === "unknown" ? "status unknown" : status}) is not handed to the engine, so no program gets its id; \`sendgrid-batches orphans --clear\` with this journal frees it`,
     });
   }
 }
@@ -184,56 +185,6 @@ function handed(p: Provenance, batchId: string, client: SendGridBatchClient, sta
  */
 export function handOver(client: SendGridBatchClient, batchId: string, provenance?: Pick<Provenance, "journal" | "resource">): void {
   provenance?.journal.handOver(batchId, client.journalKey, provenance.resource);
-}
-
-/**
- * Take over a batch minted for this same resource (the host names it: the plugin's URN) by a run
- * that is over, never handed to a host in this journal, unclaimed: the create an interrupted run
- * left pending heals without a new batch and without clearing anything. A create that names no
- * resource (the dynamic provider) takes over nothing: "never handed in this file" is no proof the
- * id reached no program (a journal restored from an older copy, an id adopted through another
- * journal), so only the resource the id was minted for may have it. A batch SendGrid holds
- * cancelled is never taken over (resuming it would send mail a cancel stopped): it is left to
- * `sendgrid-batches orphans`. Costs the
- * read of the candidate (1–2 requests) and at most one status write. Right before the status write
- * the journal is read again: a batch handed, cleared or claimed first by another process meanwhile
- * is left to it.
- */
-async function recover(client: SendGridBatchClient, status: BatchStatus, p: Provenance): Promise<Provisioned | undefined> {
-  const key = client.journalKey;
-  for (
-    let id = p.journal.claim(client.accountKey, key, p.resource);
-    id !== undefined;
-    id = p.journal.claim(client.accountKey, key, p.resource)
-  ) {
-    const held = await readBatch(client, id);
-    if (held === undefined) {
-      p.log?.(`journal: batch ${id} is not known in ${client.accountLabel}; not taken over`);
-      continue;
-    }
-    if (held === "cancelled") {
-      p.log?.(`journal: batch ${id} is cancelled in ${client.accountLabel}; not taken over (see \`sendgrid-batches orphans\`)`);
-      continue;
-    }
-    if (!p.journal.holds(id)) {
-      p.log?.(`journal: batch ${id} was handed, cleared or claimed by another process meanwhile; not taken over`);
-      continue;
-    }
-    let now: BatchStatus;
-    try {
-      now = await converge(client, id, status, held);
-    } catch (err) {
-      // The batch is this resource's now: hand it over with what SendGrid holds (converge re-read it
-      // when it changed; otherwise it still holds what was read before the write).
-      const recorded = err instanceof MustRecordError ? err.status : held;
-      handed(p, id, client, recorded);
-      throw err instanceof MustRecordError ? err : new MustRecordError(describeError(err), id, held, err);
-    }
-    handed(p, id, client, now);
-    p.log?.(`took over batch ${id} (minted by an interrupted run, never handed to a program) as ${now}`);
-    return { batchId: id, status: now, adopted: false };
-  }
-  return undefined;
 }
 
 /**

@@ -37,6 +37,7 @@ function resourceInputs(news: Props): { inputs: Props; failures: Failure[] } {
  * resource, and the ways to remove it anyway.
  */
 function lifecycleAdvice(operation: Operation, urn = "<urn>"): Advice {
+  if (operation === "create") return {}; // the core's words (BATCH_HELD: `pulumi import`) are this adapter's
   const settings = `\`${PACKAGE}:apiKey\` (or SENDGRID_API_KEY), \`${PACKAGE}:onBehalfOf\` (a subuser's batch), \`${PACKAGE}:region\` (an EU batch) and \`${PACKAGE}:apiUrl\``;
   const check = `the provider's ${settings}: they must name the account that made the batch`;
   return {
@@ -75,8 +76,8 @@ export class BatchResource extends BatchLifecycle {
       echo: (inputs) => (inputs.sendAt !== undefined && inputs.sendAt !== null ? { sendAt: inputs.sendAt } : {}),
       kept: () => ({}),
       readInputs: (found) => found,
-      // The journal names the resource, so a pending create of the same URN takes its own batch
-      // back first. Each line also goes through the engine's log, attributed to the resource; the
+      // The journal names the resource (so an adoption of an id another resource holds is
+      // BATCH_HELD). Each line also goes through the engine's log, attributed to the resource; the
       // "minted batch" line (one per created batch) at debug level, so it is in the engine's log and
       // event stream (and `pulumi up --debug`) but not in the run's summary.
       provenance: (journal, urn) => ({

@@ -42,6 +42,19 @@ export interface ScheduledBatchOutputs extends ScheduledBatchInputs {
 type Props = Record<string, unknown>;
 
 const PROVIDER_KEY = "__provider";
+/**
+ * The hidden input naming the resource (its URN, as the ScheduledBatch class computes it: the
+ * provider is not told it). Only a create reads it, for the journal's lines (so adopting an id
+ * another resource holds is BATCH_HELD); the diff ignores it and state's outputs leave it out, so a
+ * stack made before it upgrades with no change.
+ */
+export const RESOURCE_KEY = "__resource";
+
+/** The resource a create is for, when the program's class named it. */
+function resourceOf(inputs: Props): string | undefined {
+  const r = inputs[RESOURCE_KEY];
+  return typeof r === "string" && r !== "" ? r : undefined;
+}
 
 interface ConfigSource {
   config: { get(key: string): string | undefined };
@@ -88,6 +101,18 @@ const said = new Set<string>();
  * (SendGrid cannot delete a batch id, so it is another key, account, region or subuser), and a cancel
  * refused within SendGrid's 10-minute cut-off (the batch keeps its status, the stack the resource).
  */
+/**
+ * The ways out of a refused adoption, in this adapter's words: the dynamic provider cannot import,
+ * so moving a batch is renaming the resource that holds it.
+ */
+const CREATE_ADVICE: Advice = {
+  BATCH_HELD:
+    "Give this resource its own batch (drop batchId). To give the batch another name, rename the resource that holds it " +
+    "(the `aliases` resource option keeps its batch) instead of adopting the batch in a second resource. " +
+    "Only once no stack holds the batch (`pulumi state delete <urn>`, or retainOnDelete and the resource removed) may another adopt it: " +
+    "run that one `pulumi up` with SENDGRID_BATCH_JOURNAL set to a new file, and keep the old journal",
+};
+
 const LIFECYCLE_ADVICE: Advice = {
   UNKNOWN_BATCH: (e) =>
     `${e.hint}. Check that SENDGRID_API_KEY or \`sendgrid:apiKey\` is the key of the account that made the batch, and that onBehalfOf, region and apiUrl are as they were. ` +
@@ -116,8 +141,9 @@ const account: AccountSource = {
       },
       { retry: quotaWaitFromEnv(), onQuotaWait: (info) => say(describeQuotaWait(info)), hints: HINTS },
     ),
-  // The inputs echoed back (later diff/update/delete see only outputs).
-  echo: (inputs) => ({ ...inputs }),
+  // The inputs echoed back (later diff/update/delete see only outputs), without the resource's
+  // name (only a create needs it; state stays small).
+  echo: ({ [RESOURCE_KEY]: _resource, ...inputs }) => inputs,
   kept: (news) => ({ [PROVIDER_KEY]: news[PROVIDER_KEY] }),
   // The account is a resource input here (the plugin takes it from provider configuration).
   readInputs: (found, state) => {
@@ -125,16 +151,17 @@ const account: AccountSource = {
     for (const k of ACCOUNT_PROPERTIES) if (state[k] !== undefined) inputs[k] = state[k];
     return inputs;
   },
-  // The dynamic-provider host does not tell a create its resource, so none is named. Its stderr is
-  // all this host has, and the engine shows each line in the run's summary: so one line per run
-  // says where the ids go, and SENDGRID_BATCH_LOG_MINTED=1 prints each minted id as well.
-  provenance: (journal) => ({ journal, log: say, trace: mintedLine(journal.file) }),
-  advice: () => LIFECYCLE_ADVICE,
+  // The dynamic-provider host does not tell a create its resource: the class passes it as a hidden
+  // input (RESOURCE_KEY), which names the journal's lines. Its stderr is all this host has, and the
+  // engine shows each line in the run's summary: so one line per run says where the ids go, and
+  // SENDGRID_BATCH_LOG_MINTED=1 prints each minted id as well.
+  provenance: (journal, urn) => ({ journal, resource: urn, log: say, trace: mintedLine(journal.file) }),
+  advice: (operation) => (operation === "create" ? CREATE_ADVICE : LIFECYCLE_ADVICE),
 };
 
 const batches = new BatchLifecycle(account);
 
-export const create = (inputs: Props): Promise<{ id: string; outs: Props }> => batches.create(inputs);
+export const create = (inputs: Props): Promise<{ id: string; outs: Props }> => batches.create(inputs, resourceOf(inputs));
 export const update = (id: string, olds: Props, news: Props): Promise<{ outs: Props }> => batches.update(id, olds, news);
 
 // What the host calls. Its answer to a failed check, diff, read or delete is the error's message;

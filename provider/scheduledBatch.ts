@@ -84,6 +84,22 @@ const provider: pulumi.dynamic.ResourceProvider<Props, Props> = runtimeIsInstall
   : delegatingProvider;
 
 /**
+ * The URN the engine gives a ScheduledBatch named `name` under `parent`. The parent's URN is taken
+ * through a promise, not as its output: an output of a component would make this resource depend
+ * on the component, which the SDK expands to all of its children (a sibling that uses this batch
+ * would then wait for itself).
+ */
+function resourceUrn(name: string, parent: pulumi.Resource | undefined): pulumi.Output<string> {
+  const parentUrn =
+    parent === undefined
+      ? undefined
+      : new Promise<string>((resolve) => {
+          parent.urn.apply(resolve);
+        });
+  return pulumi.createUrn(name, TYPE_TOKENS.dynamic, parentUrn);
+}
+
+/**
  * One SendGrid scheduled-send batch: a batch id to send mail with, and whether its mail goes out
  * (`active`), is held (`paused`) or is discarded at its send time (`cancelled`).
  *
@@ -122,7 +138,16 @@ export class ScheduledBatch extends pulumi.dynamic.Resource {
     super(
       provider,
       name,
-      { ...props, batchId: args.batchId, status: args.status, adopted: undefined },
+      {
+        ...props,
+        batchId: args.batchId,
+        status: args.status,
+        adopted: undefined,
+        // The provider is not told which resource it serves: this hidden input names it (its URN),
+        // so the journal's lines do and adopting an id another resource holds is refused
+        // (BATCH_HELD). The diff ignores it; state's outputs leave it out.
+        __resource: resourceUrn(name, opts?.parent),
+      },
       opts,
       TYPE_TOKENS.dynamicModule,
       TYPE_TOKENS.typeName,

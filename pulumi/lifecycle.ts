@@ -35,7 +35,7 @@ import {
 type Props = Record<string, unknown>;
 
 /** The operations whose refusals an adapter words for its user. */
-export type Operation = "import" | "refresh" | "update" | "delete";
+export type Operation = "create" | "import" | "refresh" | "update" | "delete";
 
 /** Where one adapter's account comes from, and its words for it. */
 export interface AccountSource {
@@ -183,7 +183,7 @@ export class BatchLifecycle {
       if (err instanceof MustRecordError) {
         throw err.recordedAs({ ...this.outputs(inputs, err.batchId, err.status, false), ...this.source.kept(inputs) });
       }
-      throw err;
+      throw advise(err, this.source.advice("create"));
     }
   }
 

@@ -1,6 +1,6 @@
 // The provenance journal (core/journal.ts) as the providers use it: a real file, real processes and
-// the emulator over HTTP. What it proves decides whether a batch may be taken over or cleared, so
-// each rule that keeps a batch out of reach is pinned here.
+// the emulator over HTTP. What it proves decides whether `orphans --clear` may clear a batch, and no
+// create takes one over, so each rule that keeps a batch out of reach is pinned here.
 import { spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import * as fs from "node:fs";
@@ -53,7 +53,6 @@ test("an id handed to the engine, minted by a running process, or of another acc
   const other = (await createBatch(client, "paused")).batchId;
   fs.appendFileSync(file, journalLine(killedRunEntry(other, "https://api.eu.sendgrid.com|", R), client.journalKey));
   expect(journal.unsettled(client.accountKey, client.journalKey)).toEqual([]);
-  expect(journal.claim(client.accountKey, client.journalKey, R)).toBeUndefined();
 });
 
 test("two processes claiming from one journal at once never take the same batch", async () => {
@@ -65,7 +64,7 @@ test("two processes claiming from one journal at once never take the same batch"
     const j = new Journal(process.argv[1]);
     const key = new JournalKey(process.env.SENDGRID_API_KEY);
     const got = [];
-    for (let id = j.claim(process.argv[2], key, process.argv[3]); id !== undefined; id = j.claim(process.argv[2], key, process.argv[3])) got.push(id);
+    for (const b of j.unsettled(process.argv[2], key)) if (j.claimId(b.minted.batchId, key)) got.push(b.minted.batchId);
     console.log(JSON.stringify(got));
     setTimeout(() => {}, 1500); // stay alive: a live claim must keep the other process away
   `;
@@ -84,45 +83,31 @@ test("two processes claiming from one journal at once never take the same batch"
   expect(first.filter((id) => second.includes(id))).toEqual([]);
 });
 
-test("the plugin's create takes back the batch minted for its own URN first, with one read and no write", async () => {
-  const mine = (await createBatch(client, "paused")).batchId;
-  const other = (await createBatch(client, "paused")).batchId;
-  const urn = "urn:pulumi:dev::p::sendgrid-batch:index:ScheduledBatch::newsletter";
-  fs.writeFileSync(file, mintedByKilledRun(other, `${urn}-2`) + mintedByKilledRun(mine, urn));
-  await takeSendGridCalls(sg.admin);
-  const plugin = new BatchResource(() => ({ apiUrl: sg.url }), {
-    SENDGRID_API_KEY: DEFAULT_EMULATOR_API_KEY,
-    SENDGRID_BATCH_JOURNAL: file,
-  });
-  const made = await plugin.create({ status: "paused" }, urn);
-  expect(made).toMatchObject({ id: mine, outs: { batchId: mine, status: "paused", adopted: false } });
-  expect(await takeSendGridCalls(sg.admin)).toEqual(["GET /v3/user/scheduled_sends/{batch_id}"]);
-  const lines = readJournal(file);
-  expect(lines.slice(-2).map((l) => [l.event, l.batchId])).toEqual([
-    ["claimed", mine],
-    ["handed", mine],
-  ]);
-});
-
-test("only a create of the resource a batch was minted for takes it over, never one of another resource or of none, never a cancelled batch", async () => {
+test("no create takes over a batch an interrupted run left, not even the plugin's create of the resource it was minted for: it mints its own", async () => {
   const mine = (await createBatch(client, "paused")).batchId;
   const cancelled = (await createBatch(client, "cancelled")).batchId;
-  fs.writeFileSync(file, mintedByKilledRun(cancelled, R) + mintedByKilledRun(mine, R));
+  const urn = "urn:pulumi:dev::p::sendgrid-batch:index:ScheduledBatch::newsletter";
+  fs.writeFileSync(file, mintedByKilledRun(cancelled, urn) + mintedByKilledRun(mine, urn));
   await mailOn(mine);
   await mailOn(cancelled);
+  await takeSendGridCalls(sg.admin);
+  // The same URN's create: under `pulumi up --replace` it is the replacement of a resource that
+  // still holds its batch, and the engine showed this process nothing of it (no old inputs, no Diff).
+  const plugin = new BatchResource(() => ({ apiUrl: sg.url }), journalEnv());
+  const made = await plugin.create({ status: "paused" }, urn);
+  expect([mine, cancelled]).not.toContain(made.id);
+  expect(made.outs).toMatchObject({ batchId: made.id, status: "paused", adopted: false });
+  expect(await takeSendGridCalls(sg.admin)).toEqual(["POST /v3/mail/batch", "POST /v3/user/scheduled_sends"]);
+  // Another resource's create, and one that names none (the dynamic provider), mint their own too.
   const journal = new Journal(file);
-  // A journal restored from an older copy, an id adopted through another journal: "never handed
-  // here" is no proof for any other resource.
-  const other = await provision(client, { status: "active" }, { journal, resource: `${R}-2` });
+  const other = await provision(client, { status: "active" }, { journal, resource: `${urn}-2` });
   const unnamed = await provision(client, { status: "active" }, { journal });
-  expect([other.batchId, unnamed.batchId]).not.toContain(mine);
-  expect([other.batchId, unnamed.batchId]).not.toContain(cancelled);
-  // The same resource takes back its own paused batch, and passes over the cancelled one (resuming
-  // it would send mail a cancel stopped): it stays for `orphans`.
-  const same = await provision(client, { status: "paused" }, { journal, resource: R });
-  expect(same).toEqual({ batchId: mine, status: "paused", adopted: false });
+  for (const id of [other.batchId, unnamed.batchId]) expect([mine, cancelled]).not.toContain(id);
+  expect(readJournal(file).filter((l) => l.event === "claimed")).toEqual([]);
   const held = new Map((await sg.admin.batches()).map((b) => [b.batch_id, b.status]));
   expect([held.get(mine), held.get(cancelled)]).toEqual(["paused", "cancelled"]);
+  // Both stay proven for `orphans --clear`, which also reads the stacks' exports.
+  expect(journal.unsettled(client.accountKey, client.journalKey).map((b) => b.minted.batchId)).toEqual([cancelled, mine]);
   expect(await fatesAfterSendTime()).toEqual({ [mine]: "scheduled", [cancelled]: "discarded" });
 });
 
@@ -140,6 +125,18 @@ test("adopting with batchId an id the journal shows handed to another resource i
     ),
   });
   await expect(provision(client, { batchId: orders.batchId, status: "active" }, { journal })).rejects.toMatchObject({ code: "BATCH_HELD" });
+  // A `handed` line that names no resource (an earlier version's dynamic resource): held by a
+  // resource nobody can name, so no adopter is "the same one", named or not.
+  const older = (await createBatch(client, "paused")).batchId;
+  journal.append("handed", older, client.journalKey);
+  await takeSendGridCalls(sg.admin);
+  for (const resource of [R, undefined])
+    await expect(provision(client, { batchId: older, status: "active" }, { journal, resource })).rejects.toMatchObject({
+      code: "BATCH_HELD",
+      message: expect.stringContaining(
+        `batch ${older} is held by a resource the journal does not name (a line an earlier version wrote) (the batch journal ${file} shows it handed there); not adopted. Give this resource its own batch (drop batchId). To move the batch here deliberately, first remove it from the resource that holds it`,
+      ),
+    });
   expect(await takeSendGridCalls(sg.admin)).toEqual([]);
   expect(await provision(client, { batchId: orders.batchId, status: "paused" }, { journal, resource: R })).toEqual({
     batchId: orders.batchId,
@@ -234,25 +231,6 @@ describe("every route by which an id reaches the engine marks it handed first (i
     expect(await fatesAfterSendTime()).toEqual({ [x]: "scheduled" });
   });
 
-  test("a takeover reads the journal again right before its status write: a batch handed meanwhile is left alone", async () => {
-    const x = (await createBatch(client, "paused")).batchId;
-    fs.writeFileSync(file, mintedByKilledRun(x, R));
-    const elsewhere = new Journal(file, { writer: { run: "an-import", host: "ci-runner-8", pid: 1 } });
-    const observed = new SendGridBatchClient(
-      { apiKey: DEFAULT_EMULATOR_API_KEY, apiUrl: sg.url },
-      {
-        // While the create reads the candidate, another process imports it (marks it handed).
-        onAttempt: (a) => {
-          if (a.method === "GET" && a.path.endsWith(x)) elsewhere.append("handed", x, client.journalKey);
-        },
-      },
-    );
-    await mailOn(x);
-    const made = await provision(observed, { status: "active" }, { journal: new Journal(file), resource: R });
-    expect(made.batchId).not.toBe(x);
-    expect(await fatesAfterSendTime()).toEqual({ [x]: "scheduled" });
-  });
-
   test("an adoption refuses a batch another running process has claimed (to take it over or clear it), having changed nothing", async () => {
     const x = (await createBatch(client, "paused")).batchId;
     fs.writeFileSync(file, mintedByKilledRun(x));
@@ -272,7 +250,7 @@ describe("every route by which an id reaches the engine marks it handed first (i
 });
 
 describe("a journal line is proof only if this account's key wrote it (issue 22, path 6)", () => {
-  test("a hand-written, another key's or an altered minted line is never taken over; this key's own line is", async () => {
+  test("a hand-written, another key's or an altered minted line is never proof; this key's own line is", async () => {
     const ids = [];
     for (let i = 0; i < 4; i++) ids.push((await createBatch(client, "paused")).batchId);
     const [unsigned, otherKey, altered, ours] = ids;
@@ -296,7 +274,7 @@ describe("a journal line is proof only if this account's key wrote it (issue 22,
       [altered, false],
       [ours, true],
     ]);
-    expect((await provision(client, { status: "active" }, { journal, resource: R })).batchId).toBe(ours);
+    expect(journal.unsettled(client.accountKey, client.journalKey).map((b) => b.minted.batchId)).toEqual([ours]);
     const fresh = await provision(client, { status: "active" }, { journal, resource: R });
     expect(ids).not.toContain(fresh.batchId);
     expect(await fatesAfterSendTime()).toEqual({ [unsigned]: "scheduled", [otherKey]: "scheduled", [altered]: "scheduled" });
@@ -364,12 +342,22 @@ describe("a short or failed journal write fails the create before the id is used
         run: randomUUID(),
         host: os.hostname(),
         pid: 1234567,
+        // What a child on this machine records of where it runs (Linux), as the journal reads it.
+        pidns: procText(() => fs.readlinkSync("/proc/self/ns/pid")),
+        boot: procText(() => fs.readFileSync("/proc/sys/kernel/random/boot_id", "utf8")),
         time: new Date().toISOString(),
       },
       client.journalKey,
     ).length;
+  function procText(read: () => string): string | undefined {
+    try {
+      return read().trim();
+    } catch {
+      return undefined;
+    }
+  }
 
-  test("a `handed` line cut short: the id is not handed (no program gets it), and the next create takes it back on a fresh line", async () => {
+  test("a `handed` line cut short: the id is not handed (no program gets it), the next line starts on a fresh line, and the id stays proven for `orphans --clear`", async () => {
     await takeSendGridCalls(sg.admin);
     const r = await createUnderFileLimit(mintedLength() + 80);
     expect(r).toMatchObject({
@@ -383,9 +371,10 @@ describe("a short or failed journal write fails the create before the id is used
     const [x] = (await sg.admin.batches()).map((b) => b.batch_id);
     expect(r.message).toContain(x);
     // The torn line proves nothing, and the lines after it are whole: the next create (another
-    // process) takes back the batch that reached no program, as active, without minting.
+    // process) mints its own batch, and the one that reached no program stays proven.
     const next = await provision(client, {}, { journal: new Journal(file), resource: R });
-    expect(next).toEqual({ batchId: x, status: "active", adopted: false });
+    expect(next.batchId).not.toBe(x);
+    expect(new Journal(file).unsettled(client.accountKey, client.journalKey).map((b) => b.minted.batchId)).toEqual([x]);
     const text = fs.readFileSync(file, "utf8");
     const lines = text
       .split("\n")
@@ -394,10 +383,14 @@ describe("a short or failed journal write fails the create before the id is used
     expect(lines.map((l) => l.slice(0, 18))).toEqual([
       '{"event":"minted",',
       '{"event":"handed",',
-      '{"event":"claimed"',
+      '{"event":"minted",',
       '{"event":"handed",',
     ]);
-    expect(new Journal(file).entries().map((e) => e.event)).toEqual(["minted", "claimed", "handed"]);
+    expect(new Journal(file).entries().map((e) => [e.event, e.batchId === x])).toEqual([
+      ["minted", true],
+      ["minted", false],
+      ["handed", false],
+    ]);
   });
 
   test("a `minted` line cut short: the create stops before the status write, and the id (no status, no slot) is not handed", async () => {

@@ -2,6 +2,7 @@
 // holds afterwards and exactly how many SendGrid requests it took.
 import { DEFAULT_EMULATOR_API_KEY, startEmulator } from "../emulator";
 import { takeSendGridCalls, useEmulator } from "./support/emulator";
+import { SendGridBatchClient, createBatch } from "../core";
 import * as rt from "../provider/runtime";
 
 type Props = Record<string, unknown>;
@@ -33,6 +34,14 @@ function inputs(extra: Props = {}): Props {
   return { apiUrl: sg.url, __provider: "text", ...extra };
 }
 
+/** A batch the application made (no resource holds it), with `status`; its requests forgotten. */
+async function madeByTheApplication(status: "active" | "paused" | "cancelled"): Promise<string> {
+  const client = new SendGridBatchClient({ apiKey: DEFAULT_EMULATOR_API_KEY, apiUrl: sg.url });
+  const { batchId } = await createBatch(client, status);
+  await sg.admin.clearRequests();
+  return batchId;
+}
+
 async function created(status: string): Promise<{ id: string; outs: Props }> {
   const res = await rt.create(inputs({ status }));
   await sg.admin.clearRequests();
@@ -60,7 +69,7 @@ describe("create", () => {
   });
 
   test("adopting an existing active batch makes no write (status read + id validation)", async () => {
-    const { id } = await created("active");
+    const id = await madeByTheApplication("active");
     const { id: adoptedId, outs } = await rt.create(inputs({ batchId: id, status: "active" }));
     expect(adoptedId).toBe(id);
     expect(outs).toMatchObject({ adopted: true, status: "active" });
@@ -69,7 +78,7 @@ describe("create", () => {
   });
 
   test("adopting a paused batch and asking for cancelled is one read and one PATCH", async () => {
-    const { id } = await created("paused");
+    const id = await madeByTheApplication("paused");
     await rt.create(inputs({ batchId: id, status: "cancelled" }));
     expect(await statusOf(id)).toBe("cancelled");
     expect(await calls()).toEqual(["GET /v3/user/scheduled_sends/{batch_id}", "PATCH /v3/user/scheduled_sends/{batch_id}"]);

@@ -244,23 +244,31 @@ describe("a run that may still be going", () => {
     expect(await statusOf(paused)).toBe("paused");
   });
 
-  test("a create racing `--clear` never takes the batch being cleared: each DELETE is claimed first (0 delivered, state equals SendGrid)", async () => {
+  test("an adoption racing `--clear` never gets the batch being cleared: each DELETE is claimed first (0 delivered, state equals SendGrid)", async () => {
     const [x, y] = [(await createBatch(client, "paused")).batchId, (await createBatch(client, "paused")).batchId];
-    // Both minted for one resource by a killed run (a retried create): its next create may take either back.
     const urn = "urn:pulumi:dev::p::sendgrid-batch:index:ScheduledBatch::newsletter";
     journalOfKilledRun([x, y], `${proxy.url}|`, urn);
-    const made: { id: string; status: unknown }[] = [];
+    const adopted: Record<string, string> = {};
+    let raced = false;
     proxy.rules.meanwhile = async (req) => {
-      if (req.method !== "DELETE") return;
-      // Between the re-read and each DELETE: that resource's create (the plugin's, in this process)
-      // with the same journal and account, and its program schedules mail on the id it was given.
+      if (req.method !== "DELETE" || raced) return;
+      raced = true;
+      // Between the re-read and the first DELETE: the user pastes both printed ids into resources
+      // (the plugin's adoption, in this process, same journal and account); the program schedules
+      // mail on each id it was given.
       const plugin = new BatchResource(() => ({ apiUrl: proxy.url }), {
         SENDGRID_API_KEY: DEFAULT_EMULATOR_API_KEY,
         SENDGRID_BATCH_JOURNAL: journal,
       });
-      const c = await plugin.create({ status: "paused" }, urn);
-      made.push({ id: c.id, status: c.outs.status });
-      await mailFor(c.id);
+      for (const id of [x, y]) {
+        try {
+          const c = await plugin.create({ batchId: id, status: "paused" }, `${urn}-${id}`);
+          adopted[id] = String(c.outs.status);
+          await mailFor(c.id);
+        } catch (err) {
+          adopted[id] = (err as { code?: string }).code ?? String(err);
+        }
+      }
     };
     const r = await runBatchesBin([
       "orphans",
@@ -275,30 +283,30 @@ describe("a run that may still be going", () => {
     ]);
     proxy.rules.meanwhile = undefined;
     expect(r.code).toBe(0);
-    // The command claimed the first batch before its DELETE: the create left it alone and took the
-    // other (proven, not claimed yet), whose claim the command then found first and respected.
+    // The command claimed the first batch before its DELETE: its adoption was refused, having
+    // changed nothing; the other was adopted (handed) first, and the command left it alone.
     const cleared = [x, y].filter((id) => r.stdout.includes(`cleared ${id} (was paused)`));
     expect(cleared).toHaveLength(1);
-    const taken = [x, y].find((id) => id !== cleared[0]);
-    expect(r.stdout).toContain(`${taken}: taken over by a create meanwhile; not touched`);
-    expect(made).toEqual([{ id: taken, status: "paused" }]);
+    const kept = [x, y].find((id) => id !== cleared[0]) as string;
+    expect(r.stdout).toContain(`${kept}: handed or claimed by another process meanwhile; not touched`);
+    expect(adopted).toEqual({ [cleared[0]]: "BATCH_CLAIMED", [kept]: "paused" });
     expect(await deletes()).toEqual(cleared);
-    expect(await statusOf(taken as string)).toBe("paused");
+    expect(await statusOf(kept)).toBe("paused");
     expect(await deliveredAfterSendTime()).toBe(0);
   });
 
-  test("what changes between the list and the deletes is re-read: a batch resumed meanwhile, or taken back by a create, is not deleted", async () => {
-    const [resumed, takenBack, left] = [
+  test("what changes between the list and the deletes is re-read: a batch resumed meanwhile, or handed to a stack, is not deleted", async () => {
+    const [resumed, imported, left] = [
       (await createBatch(client, "paused")).batchId,
       (await createBatch(client, "paused")).batchId,
       (await createBatch(client, "paused")).batchId,
     ];
     const recorded = (await createBatch(client, "paused")).batchId;
-    journalOfKilledRun([resumed, takenBack, left], `${proxy.url}|`);
+    journalOfKilledRun([resumed, imported, left], `${proxy.url}|`);
     let lists = 0;
     proxy.rules.meanwhile = async (req) => {
       if (req.method !== "GET" || req.path !== "/v3/user/scheduled_sends" || ++lists !== 2) return;
-      // Between the first list and the re-check: someone resumes one batch, and a `pulumi up` takes another back.
+      // Between the first list and the re-check: someone resumes one batch, and a `pulumi import` hands another to its stack.
       await fetch(`${sg.url}/v3/user/scheduled_sends/${resumed}`, {
         method: "DELETE",
         headers: { Authorization: `Bearer ${DEFAULT_EMULATOR_API_KEY}` },
@@ -306,7 +314,7 @@ describe("a run that may still be going", () => {
       fs.appendFileSync(
         journal,
         journalLine(
-          { event: "handed", batchId: takenBack, run: "next-up", host: "ci-runner-8", pid: 1, time: new Date().toISOString() },
+          { event: "handed", batchId: imported, run: "an-import", host: "ci-runner-8", pid: 1, time: new Date().toISOString() },
           client.journalKey,
         ),
       );
@@ -323,11 +331,11 @@ describe("a run that may still be going", () => {
       "--yes",
     ]);
     expect(r.code).toBe(0);
-    expect(r.stdout).toContain(`${takenBack}: changed since it was listed; not touched`);
+    expect(r.stdout).toContain(`${imported}: changed since it was listed; not touched`);
     expect(r.stdout).toContain(`${resumed}: changed since it was listed; not touched`);
     expect(r.stdout).toContain(`cleared ${left} (was paused)`);
     // One DELETE by "someone" (the resume), one by the command.
     expect((await deletes()).sort()).toEqual([resumed, left].sort());
-    expect(await statusOf(takenBack)).toBe("paused");
+    expect(await statusOf(imported)).toBe("paused");
   });
 });

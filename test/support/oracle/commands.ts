@@ -3,6 +3,7 @@
 // from what exists then (`pick` modulo the candidates), and its toString says what it did, so a
 // shrunk failing sequence reads as a story.
 
+import * as fs from "node:fs";
 import * as os from "node:os";
 import fc from "fast-check";
 import { type BatchStatus, accountKey } from "../../../core";
@@ -548,10 +549,21 @@ function mintedLineBytes(w: World): number {
     run: "00000000-0000-4000-8000-000000000000",
     host: os.hostname(),
     pid: process.pid,
+    // What a writer on this machine records of where it runs (Linux).
+    pidns: procText(() => fs.readlinkSync("/proc/self/ns/pid")),
+    boot: procText(() => fs.readFileSync("/proc/sys/kernel/random/boot_id", "utf8")),
     time: new Date().toISOString(),
     account: accountKey({ apiUrl: w.proxy.url }),
   };
   return Buffer.byteLength(`${JSON.stringify(line)}\n`);
+}
+
+function procText(read: () => string): string | undefined {
+  try {
+    return read().trim();
+  } catch {
+    return undefined;
+  }
 }
 
 /** A create in a process whose disk fills up after `extraBytes` more bytes of journal. */
