@@ -20,6 +20,7 @@ import {
   SendGridError,
   describeError,
   journalFromEnv,
+  type Journal,
   type JournalEntry,
   type MintedBatch,
   type ScheduledSendStatus,
@@ -146,51 +147,16 @@ export async function orphansCommand(client: SendGridBatchClient, o: Options, st
     return 2;
   }
   const held = classifyHeld(entries, evidence());
-  const count = (k: Verdict["kind"]) => held.filter((h) => h.verdict.kind === k).length;
-  const allPending = states.flatMap(pendingOperations);
-  const pending = allPending.filter((p) => !p.resolved);
+  const pending = states.flatMap(pendingOperations);
   const problems = evidenceProblems(client, states);
-
-  io.out(`${entries.length} of ${SLOT_LIMIT} slots used in ${client.accountLabel}; journal ${journal ? journal.file : "off"}`);
-  for (const h of held) io.out(describeHeld(h));
-  io.out(
-    `${count("recorded")} recorded, ${count("kept")} kept, ${count("proven")} ours and clearable, ${count("in-flight")} of a run that may be going, ${count("unknown")} not ours / unknown${count("unchecked") ? `, ${count("unchecked")} of a run whose end cannot be checked here` : ""}`,
-  );
-  for (const p of problems) io.err(`warning: ${p}`);
-  if (pending.length) {
-    io.out(`${pending.length} pending operation(s) in the given stacks (an interrupted or still running \`pulumi up\`):`);
-    for (const p of pending) io.out(`pending  ${p.type}  ${p.urn}${p.id ? `  id ${p.id}` : ""}  (${p.file})`);
-    io.out(
-      "Once no run is going: `pulumi refresh --clear-pending-creates`, export again, and --clear frees the batches marked ours; `pulumi up` creates those resources anew (no create takes a stranded batch back).",
-    );
-  }
-  const resolved = allPending.length - pending.length;
-  if (resolved)
-    io.out(
-      `${resolved} pending create(s) whose resource the export records already (\`pulumi refresh --clear-pending-creates\` drops them)`,
-    );
-  if (count("unknown")) io.out(UNKNOWN_NOTE);
+  report(io, { client, journal, entries, held, pending, problems });
   if (!o.clear) {
-    if (count("proven")) io.out("Run again with --clear to free the slots of the batches marked ours.");
+    if (countOf(held, "proven")) io.out("Run again with --clear to free the slots of the batches marked ours.");
     return 0;
   }
-  if (problems.length) {
-    io.err("error: not clearing: the given exports do not match the account queried (see the warnings above)");
-    return 2;
-  }
-  if (pending.length || count("in-flight")) {
-    // A pending create is also what a *running* `up` shows between minting a batch and recording it.
-    io.err(
-      "error: not clearing while a run may still be going (pending operations in a given export, or a journaled batch whose run is still alive): " +
-        "make sure no `pulumi up` is running, `pulumi cancel` if the stack is still locked, then `pulumi refresh --clear-pending-creates` and export again",
-    );
-    return 1;
-  }
+  const refused = refuseToClear(io, held, pending, problems);
+  if (refused !== undefined) return refused;
   const proven = held.filter((h) => h.verdict.kind === "proven");
-  if (proven.length === 0) {
-    io.out("nothing to clear: only batches the journal proves ours are ever cleared");
-    return 0;
-  }
   if (
     !(await confirmed(
       o,
@@ -201,15 +167,79 @@ export async function orphansCommand(client: SendGridBatchClient, o: Options, st
     io.err("not confirmed: nothing cleared (use --yes in scripts)");
     return 1;
   }
-
   // Right before deleting, the evidence is read again: the account's list (a batch resumed or
   // re-paused meanwhile) and the journal (an adoption or import meanwhile hands it to Pulumi). Only
   // what is still held and still proven is cleared.
-  // Why DELETE and not cancel-then-DELETE: DELETE is the only call that frees a slot, and the
-  // batch's id reached no program, so there is no mail for either call to release or discard.
   const again = classifyHeld(await client.listStatuses(), evidence());
   const still = proven.filter((p) => again.some((a) => a.entry.batch_id === p.entry.batch_id && a.verdict.kind === "proven"));
   for (const p of proven) if (!still.includes(p)) io.out(`${p.entry.batch_id}: changed since it was listed; not touched`);
+  return clearProven(client, journal, still, io);
+}
+
+const countOf = (held: HeldBatch[], kind: Verdict["kind"]) => held.filter((h) => h.verdict.kind === kind).length;
+
+/** The listing: the slots, each held batch with its verdict, the totals, warnings and pending operations. */
+function report(
+  io: Io,
+  r: {
+    client: SendGridBatchClient;
+    journal: Journal | undefined;
+    entries: ScheduledSendStatus[];
+    held: HeldBatch[];
+    pending: ReturnType<typeof pendingOperations>;
+    problems: string[];
+  },
+): void {
+  const count = (k: Verdict["kind"]) => countOf(r.held, k);
+  const open = r.pending.filter((p) => !p.resolved);
+  io.out(`${r.entries.length} of ${SLOT_LIMIT} slots used in ${r.client.accountLabel}; journal ${r.journal ? r.journal.file : "off"}`);
+  for (const h of r.held) io.out(describeHeld(h));
+  io.out(
+    `${count("recorded")} recorded, ${count("kept")} kept, ${count("proven")} ours and clearable, ${count("in-flight")} of a run that may be going, ${count("unknown")} not ours / unknown${count("unchecked") ? `, ${count("unchecked")} of a run whose end cannot be checked here` : ""}`,
+  );
+  for (const p of r.problems) io.err(`warning: ${p}`);
+  if (open.length) {
+    io.out(`${open.length} pending operation(s) in the given stacks (an interrupted or still running \`pulumi up\`):`);
+    for (const p of open) io.out(`pending  ${p.type}  ${p.urn}${p.id ? `  id ${p.id}` : ""}  (${p.file})`);
+    io.out(
+      "Once no run is going: `pulumi refresh --clear-pending-creates`, export again, and --clear frees the batches marked ours; `pulumi up` creates those resources anew (no create takes a stranded batch back).",
+    );
+  }
+  const resolved = r.pending.length - open.length;
+  if (resolved)
+    io.out(
+      `${resolved} pending create(s) whose resource the export records already (\`pulumi refresh --clear-pending-creates\` drops them)`,
+    );
+  if (count("unknown")) io.out(UNKNOWN_NOTE);
+}
+
+/** Why --clear must not go on (its exit code, said on `io`), or undefined when it may. */
+function refuseToClear(io: Io, held: HeldBatch[], pending: ReturnType<typeof pendingOperations>, problems: string[]): number | undefined {
+  if (problems.length) {
+    io.err("error: not clearing: the given exports do not match the account queried (see the warnings above)");
+    return 2;
+  }
+  if (pending.some((p) => !p.resolved) || countOf(held, "in-flight")) {
+    // A pending create is also what a *running* `up` shows between minting a batch and recording it.
+    io.err(
+      "error: not clearing while a run may still be going (pending operations in a given export, or a journaled batch whose run is still alive): " +
+        "make sure no `pulumi up` is running, `pulumi cancel` if the stack is still locked, then `pulumi refresh --clear-pending-creates` and export again",
+    );
+    return 1;
+  }
+  if (countOf(held, "proven") === 0) {
+    io.out("nothing to clear: only batches the journal proves ours are ever cleared");
+    return 0;
+  }
+  return undefined;
+}
+
+/**
+ * DELETE each still-proven batch's status, each claimed first. Why DELETE and not cancel-then-DELETE:
+ * DELETE is the only call that frees a slot, and the batch's id reached no program, so there is no
+ * mail for either call to release or discard.
+ */
+async function clearProven(client: SendGridBatchClient, journal: Journal | undefined, still: HeldBatch[], io: Io): Promise<number> {
   let failures = 0;
   let freed = 0;
   for (const p of still) {
