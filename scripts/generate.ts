@@ -6,6 +6,8 @@
 // comments; the rest of the page is written by hand). test/generated-files.test.ts regenerates all
 // of them into a temporary directory and compares.
 // Usage: node dist/scripts/generate.js [--out DIR]   (DIR: the repository itself by default)
+// `npm run generate` compiles only this script and the table first (tsconfig.generate.json): the
+// rest of the project may not compile until its generated files are made again.
 
 import * as fs from "node:fs";
 import * as path from "node:path";
