@@ -13,6 +13,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import {
   ACCOUNT_PROPERTIES,
+  ADOPTED_OUTPUT,
   API_KEY_PROPERTY,
   BATCH_PROPERTIES,
   INPUT_PROPERTIES,
@@ -73,15 +74,25 @@ function enumImport(specs: readonly PropertySpec[], from: string): string {
 
 function providerArgs(): string {
   const specs = rows(INPUT_PROPERTIES);
+  const plain = specs.map((p) => `${docComment(p.description)}  ${p.name}?: ${tsType(p)};\n`).join("");
+  const held = ROWS.filter((p) => p.output?.source === "held")
+    .map((p) => `${docComment(p.output?.description ?? p.description)}  ${p.name}: ${tsType(p)};\n`)
+    .join("");
   return (
-    HEADER("The dynamic ScheduledBatch's typed inputs (provider/scheduledBatch.ts).") +
+    HEADER("The dynamic ScheduledBatch's typed inputs and state (provider/scheduledBatch.ts, provider/runtime.ts).") +
     "\n" +
     'import type * as pulumi from "@pulumi/pulumi";\n' +
     enumImport(specs, "../core/properties") +
     "\n" +
     pulumiArgs("ScheduledBatchArgs", "The inputs of a ScheduledBatch: the batch, and the SendGrid account it belongs to.", specs, {
       readonly: true,
-    })
+    }) +
+    "\n" +
+    docComment("What a program passes, resolved (after `check`, `status` is always set).", "") +
+    `export interface ScheduledBatchInputs {\n${plain}}\n` +
+    "\n" +
+    docComment("What is recorded in state: the inputs echoed back, plus what SendGrid holds.", "") +
+    `export interface ScheduledBatchOutputs extends ScheduledBatchInputs {\n${held}${docComment(ADOPTED_OUTPUT.description)}  ${ADOPTED_OUTPUT.name}: boolean;\n}\n`
   );
 }
 
