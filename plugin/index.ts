@@ -7,7 +7,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { ADOPTED_OUTPUT } from "../core/properties";
 import type { BatchStatus, Region } from "../core/types";
-import type { ProviderArgs, ScheduledBatchArgs } from "./args.generated";
+import { type ProviderArgs, type ScheduledBatchArgs, ScheduledBatchResource } from "./args.generated";
 import { CONFIG_KEYS, PACKAGE, RESOURCE_INPUTS, RESOURCE_TOKEN } from "./names";
 
 export type { BatchStatus, ProviderArgs, Region, ScheduledBatchArgs };
@@ -17,16 +17,7 @@ const pick = <A extends object>(args: A, keys: readonly string[]) =>
   Object.fromEntries(keys.map((k) => [k, (args as Record<string, unknown>)[k]]));
 
 /** One SendGrid scheduled-send batch, managed by the `sendgrid-batch` provider plugin. */
-export class ScheduledBatch extends pulumi.CustomResource {
-  /** The SendGrid batch id: use it as `batch_id` in Mail Send requests. */
-  declare readonly batchId: pulumi.Output<string>;
-  /** The status SendGrid holds for the batch. */
-  declare readonly status: pulumi.Output<BatchStatus>;
-  /** The declared send time, if any. */
-  declare readonly sendAt: pulumi.Output<number | string | undefined>;
-  /** True when the batch already existed (adopted or imported) rather than created. */
-  declare readonly adopted: pulumi.Output<boolean>;
-
+export class ScheduledBatch extends ScheduledBatchResource {
   constructor(name: string, args: ScheduledBatchArgs = {}, opts?: pulumi.CustomResourceOptions) {
     super(RESOURCE_TOKEN, name, { ...pick(args, RESOURCE_INPUTS), [ADOPTED_OUTPUT.name]: undefined }, opts);
   }

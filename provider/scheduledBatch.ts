@@ -6,10 +6,9 @@
 
 import * as fs from "node:fs";
 import * as path from "node:path";
-import * as pulumi from "@pulumi/pulumi";
+import type * as pulumi from "@pulumi/pulumi";
 import { INPUT_PROPERTIES, TYPE_TOKENS } from "../core/properties";
-import type { BatchStatus, Region } from "../core/types";
-import type { ScheduledBatchArgs } from "./args.generated";
+import { type ScheduledBatchArgs, ScheduledBatchResource } from "./args.generated";
 import type * as Runtime from "./runtime";
 
 type Props = Record<string, unknown>;
@@ -88,22 +87,7 @@ const provider: pulumi.dynamic.ResourceProvider<Props, Props> = runtimeIsInstall
  * export const batchId = launch.batchId; // send mail with { batchId, sendAt }
  * ```
  */
-export class ScheduledBatch extends pulumi.dynamic.Resource {
-  /** The SendGrid batch id: use it as `batch_id` in Mail Send requests. */
-  declare readonly batchId: pulumi.Output<string>;
-  /** The status SendGrid holds for the batch. */
-  declare readonly status: pulumi.Output<BatchStatus>;
-  /** The send time given in the program, if any (used only for SendGrid's timing checks). */
-  declare readonly sendAt: pulumi.Output<number | string | undefined>;
-  /** The SendGrid region given in the program, if any (`global` when absent). */
-  declare readonly region: pulumi.Output<Region | undefined>;
-  /** The subuser the batch belongs to, if any. */
-  declare readonly onBehalfOf: pulumi.Output<string | undefined>;
-  /** The API origin given in the program, if any. */
-  declare readonly apiUrl: pulumi.Output<string | undefined>;
-  /** True when the batch was adopted through `batchId` rather than created (destroy still cancels it). */
-  declare readonly adopted: pulumi.Output<boolean>;
-
+export class ScheduledBatch extends ScheduledBatchResource {
   constructor(name: string, args: ScheduledBatchArgs = {}, opts?: pulumi.CustomResourceOptions) {
     // Every output is named in the props (undefined ones are not sent) so the SDK sets it on the resource.
     const props = { ...Object.fromEntries(INPUT_PROPERTIES.map((p) => [p, undefined])), ...args, adopted: undefined };

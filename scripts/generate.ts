@@ -72,6 +72,39 @@ function enumImport(specs: readonly PropertySpec[], from: string): string {
   return names.length ? `import type { ${names.join(", ")} } from "${from}";\n` : "";
 }
 
+/** An output of a resource class: its name, TypeScript type, whether it may be absent, and its description. */
+interface Output {
+  name: string;
+  type: string;
+  optional: boolean;
+  description: string;
+}
+
+/**
+ * What state reports: what SendGrid holds (always set), each of `echoed` (set when the program gave
+ * it), and whether the batch was adopted.
+ */
+function outputsOf(echoed: readonly PropertySpec[]): Output[] {
+  const held = ROWS.filter((p) => p.output?.source === "held");
+  return [
+    ...held.map((p) => ({ name: p.name, type: tsType(p), optional: false, description: p.output?.description ?? p.description })),
+    ...echoed
+      .filter((p) => !held.includes(p))
+      .map((p) => ({ name: p.name, type: tsType(p), optional: true, description: p.output?.description ?? p.description })),
+    { name: ADOPTED_OUTPUT.name, type: "boolean", optional: false, description: ADOPTED_OUTPUT.description },
+  ];
+}
+
+/** An abstract resource class declaring `outputs` (the adapter's class extends it and has the constructor). */
+function outputsClass(name: string, base: string, doc: string, outputs: readonly Output[]): string {
+  const fields = outputs
+    .map(
+      (o) => `${docComment(o.description)}  declare readonly ${o.name}: pulumi.Output<${o.optional ? `${o.type} | undefined` : o.type}>;\n`,
+    )
+    .join("");
+  return `${docComment(doc, "")}export abstract class ${name} extends ${base} {\n${fields}}\n`;
+}
+
 function providerArgs(): string {
   const specs = rows(INPUT_PROPERTIES);
   const plain = specs.map((p) => `${docComment(p.description)}  ${p.name}?: ${tsType(p)};\n`).join("");
@@ -79,9 +112,9 @@ function providerArgs(): string {
     .map((p) => `${docComment(p.output?.description ?? p.description)}  ${p.name}: ${tsType(p)};\n`)
     .join("");
   return (
-    HEADER("The dynamic ScheduledBatch's typed inputs and state (provider/scheduledBatch.ts, provider/runtime.ts).") +
+    HEADER("The dynamic ScheduledBatch's typed inputs, outputs and state (provider/scheduledBatch.ts, provider/runtime.ts).") +
     "\n" +
-    'import type * as pulumi from "@pulumi/pulumi";\n' +
+    'import * as pulumi from "@pulumi/pulumi";\n' +
     enumImport(specs, "../core/properties") +
     "\n" +
     pulumiArgs("ScheduledBatchArgs", "The inputs of a ScheduledBatch: the batch, and the SendGrid account it belongs to.", specs, {
@@ -92,7 +125,14 @@ function providerArgs(): string {
     `export interface ScheduledBatchInputs {\n${plain}}\n` +
     "\n" +
     docComment("What is recorded in state: the inputs echoed back, plus what SendGrid holds.", "") +
-    `export interface ScheduledBatchOutputs extends ScheduledBatchInputs {\n${held}${docComment(ADOPTED_OUTPUT.description)}  ${ADOPTED_OUTPUT.name}: boolean;\n}\n`
+    `export interface ScheduledBatchOutputs extends ScheduledBatchInputs {\n${held}${docComment(ADOPTED_OUTPUT.description)}  ${ADOPTED_OUTPUT.name}: boolean;\n}\n` +
+    "\n" +
+    outputsClass(
+      "ScheduledBatchResource",
+      "pulumi.dynamic.Resource",
+      "The outputs of a dynamic ScheduledBatch: what SendGrid holds, and every input as the program gave it.",
+      outputsOf(specs),
+    )
   );
 }
 
@@ -101,9 +141,9 @@ function pluginArgs(): string {
   const account = rows(ACCOUNT_PROPERTIES);
   const apiKey = `${docComment(API_KEY_PROPERTY.description)}  ${API_KEY_PROPERTY.name}?: pulumi.Input<string>;\n`;
   return (
-    HEADER("The provider plugin's typed inputs for TypeScript programs (plugin/index.ts).") +
+    HEADER("The provider plugin's typed inputs and outputs for TypeScript programs (plugin/index.ts).") +
     "\n" +
-    'import type * as pulumi from "@pulumi/pulumi";\n' +
+    'import * as pulumi from "@pulumi/pulumi";\n' +
     enumImport([...resource, ...account], "../core/properties") +
     "\n" +
     pulumiArgs("ScheduledBatchArgs", "The inputs of a ScheduledBatch: the batch (the account is the provider's).", resource, {
@@ -116,6 +156,13 @@ function pluginArgs(): string {
       account,
       { readonly: false },
       apiKey,
+    ) +
+    "\n" +
+    outputsClass(
+      "ScheduledBatchResource",
+      "pulumi.CustomResource",
+      "The outputs of the plugin's ScheduledBatch: what SendGrid holds, and the inputs state records as declared.",
+      outputsOf(resource.filter((p) => p.output?.source === "declared")),
     )
   );
 }
