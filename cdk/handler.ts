@@ -5,16 +5,11 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { HANDLER_FUNCTION } from "../core/handlerFunction";
-import { BATCH_PROPERTIES, type BatchProperty, TYPE_TOKENS } from "../core/properties";
+import { TYPE_TOKENS } from "../core/properties";
 
 export const HANDLER = HANDLER_FUNCTION;
 
 export const RESOURCE_TYPE = TYPE_TOKENS.cloudFormation;
-
-/** The template property of each input, from the core's property table (the handler reads the same names). */
-export const TEMPLATE_PROPERTY = Object.fromEntries(BATCH_PROPERTIES.map((p) => [p.name, p.cfnName])) as Readonly<
-  Record<BatchProperty, string>
->;
 
 /**
  * The packages that ship these constructs with the bundle: this one (the `./cdk` entry point) and

@@ -6,4 +6,4 @@
 export { SendGridApiKey, type ApiKeyOptions } from "./apiKey";
 export { type ISendGridBatchProvider, SendGridBatchProvider, type SendGridBatchProviderProps } from "./provider";
 export { ScheduledBatch, type ScheduledBatchProps } from "./scheduledBatch";
-export { BatchStatus, Region } from "./types";
+export { BatchStatus, Region, type ScheduledBatchProperties } from "./properties.generated";

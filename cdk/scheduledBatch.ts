@@ -6,52 +6,19 @@
 import { Annotations, CustomResource, Duration, Token } from "aws-cdk-lib";
 import { Construct } from "constructs";
 import { nowSeconds } from "../core/clock";
-import { DEFAULT_STATUS, INPUT_PROPERTIES } from "../core/properties";
+import { CFN_ATTRIBUTES, CFN_NAME, DEFAULT_STATUS, INPUT_PROPERTIES } from "../core/properties";
 import { type Failure, describeFailure, validateInputs } from "../core/validate";
-import { HANDLER, RESOURCE_TYPE, TEMPLATE_PROPERTY } from "./handler";
+import { HANDLER, RESOURCE_TYPE } from "./handler";
 import { type ISendGridBatchProvider, SendGridBatchProvider } from "./provider";
-import type { BatchStatus, Region } from "./types";
+import type { ScheduledBatchProperties } from "./properties.generated";
 
-/** Properties of a ScheduledBatch. */
-export interface ScheduledBatchProps {
+/** Properties of a ScheduledBatch: its function, the batch's own properties, and how strictly synth checks them. */
+export interface ScheduledBatchProps extends ScheduledBatchProperties {
   /**
    * The function that serves the batch: a SendGridBatchProvider (one per stack and key source), or
    * SendGridBatchProvider.fromServiceToken for a function deployed elsewhere.
    */
   readonly provider: ISendGridBatchProvider;
-  /**
-   * `active` (the batch's mail goes out at its send time), `paused` (held until resumed) or `cancelled`
-   * (discarded at its send time). Changing it updates the batch in place with exactly one SendGrid call.
-   * Default: `active`.
-   */
-  readonly status?: BatchStatus;
-  /**
-   * When the batch's mail is scheduled: Unix seconds or an ISO 8601 date-time with a zone. Used only for
-   * SendGrid's timing rules at preview (no pause or cancel later than 10 minutes before send_at; send_at
-   * at most 72 hours ahead); changing it makes no SendGrid call.
-   */
-  readonly sendAt?: number | string;
-  /**
-   * Adopt this existing SendGrid batch id instead of creating a new batch. Naming another batch later
-   * replaces the resource (the old batch is cancelled).
-   */
-  readonly batchId?: string;
-  /**
-   * A subuser's username (or `account-id <id>`), sent as SendGrid's `on-behalf-of` header. Another
-   * subuser is another account: its batches are replaced.
-   */
-  readonly onBehalfOf?: string;
-  /**
-   * `global` (api.sendgrid.com, the default) or `eu` (api.eu.sendgrid.com). Another region is another
-   * account: its batches are replaced.
-   */
-  readonly region?: Region;
-  /**
-   * The API origin, e.g. a local SendGrid emulator (`http://127.0.0.1:3030`): https, or http for
-   * loopback hosts only, without a path. Overrides `region`. Another host is another account: its
-   * batches are replaced.
-   */
-  readonly apiUrl?: string;
   /**
    * Make SendGrid's clock rules (no pause or cancel later than 10 minutes before `sendAt`, `sendAt`
    * at most 72 hours ahead) validation errors at synth instead of warnings. They are checked against
@@ -92,7 +59,7 @@ export class ScheduledBatch extends Construct {
     }
 
     const properties: Record<string, unknown> = { [provider.apiKey.property]: provider.apiKey.value };
-    for (const name of INPUT_PROPERTIES) if (inputs[name] !== undefined) properties[TEMPLATE_PROPERTY[name]] = inputs[name];
+    for (const name of INPUT_PROPERTIES) if (inputs[name] !== undefined) properties[CFN_NAME[name]] = inputs[name];
 
     this.resource = new CustomResource(this, "Resource", {
       serviceToken: provider.serviceToken,
@@ -104,8 +71,8 @@ export class ScheduledBatch extends Construct {
     // retry setting is only ordered by this, so it is still off while the batch's Delete runs.
     // A function deployed elsewhere orders itself (its stack exists before this one).
     if (provider instanceof SendGridBatchProvider) this.resource.node.addDependency(provider.invokeConfig);
-    this.batchId = this.resource.getAttString("BatchId");
-    this.status = this.resource.getAttString("Status");
+    this.batchId = this.resource.getAttString(CFN_ATTRIBUTES.batchId);
+    this.status = this.resource.getAttString(CFN_ATTRIBUTES.status);
   }
 }
 

@@ -6,16 +6,26 @@ export { SENDGRID_HOSTS, SENDGRID_LIMITS, SENDGRID_MESSAGES, isRecord, type Sche
 export { plan, type Step } from "./plan";
 export {
   ACCOUNT_PROPERTIES,
+  ADOPTED_OUTPUT,
+  API_KEY_PROPERTY,
   BATCH_PROPERTIES,
+  CFN_ATTRIBUTES,
+  CFN_NAME,
+  CFN_NAMES,
+  DECLARED_OUTPUTS,
   DEFAULT_REGION,
   DEFAULT_STATUS,
   INPUT_PROPERTIES,
+  PROPERTY_OF_CFN_NAME,
   RESOURCE_PROPERTIES,
   TYPE_TOKENS,
   isScheduledBatchType,
   propertySpec,
   type BatchProperty,
+  type CfnName,
+  type EnumSpec,
   type OnChange,
+  type OutputSpec,
   type PropertySpec,
 } from "./properties";
 export {

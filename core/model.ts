@@ -8,7 +8,7 @@
 // with its trailing dot) must therefore never read as a change.
 
 import { apiOrigin, apiUrlProblem, canonicalOrigin, regionOf } from "./account";
-import { DEFAULT_STATUS } from "./properties";
+import { BATCH_PROPERTIES, DEFAULT_STATUS, type BatchProperty, type PropertySpec } from "./properties";
 import { parseSendAt } from "./validate";
 import { SENDGRID_HOSTS } from "./wire";
 
@@ -46,22 +46,37 @@ export interface BatchChanges {
   updates: string[];
 }
 
+type Differs = (olds: Inputs, news: Inputs, id: string) => boolean;
+
 /**
- * What moving from `olds` to `news` changes, for the batch `id`. An account property counts only
- * when the account itself changes; `batchId` only when it names a batch other than `id`.
+ * How a property's old and new values differ where "as written" is not the rule (absent values
+ * taking the table's default). `olds` are recorded outputs, whose batchId is always the batch's id.
+ */
+const DIFFERS: Partial<Record<BatchProperty, Differs>> = {
+  // One send time in seconds or in ISO 8601 is no change; declaring one or dropping it is.
+  sendAt: (olds, news) => sendAtSeconds(olds.sendAt) !== sendAtSeconds(news.sendAt) || given(olds.sendAt) !== given(news.sendAt),
+  // Only naming a batch other than this one.
+  batchId: (_olds, news, id) => given(news.batchId) && news.batchId !== id,
+  // region and apiUrl name the host together: either counts only when the origin itself changes.
+  region: (olds, news) => apiOrigin(olds) !== apiOrigin(news) && regionOf(olds) !== regionOf(news),
+  apiUrl: (olds, news) => apiOrigin(olds) !== apiOrigin(news) && (olds.apiUrl ?? null) !== (news.apiUrl ?? null),
+};
+
+const asWritten =
+  (p: PropertySpec): Differs =>
+  (olds, news) =>
+    (olds[p.name] ?? p.default ?? null) !== (news[p.name] ?? p.default ?? null);
+
+/**
+ * What moving from `olds` to `news` changes, for the batch `id`: each property that differs, by its
+ * on-change rule in the table (core/properties.ts). An account property differs only when the
+ * account itself changes; `batchId` only when it names a batch other than `id`.
  */
 export function batchChanges(id: string, olds: Inputs, news: Inputs): BatchChanges {
-  const replaces: string[] = [];
-  if (apiOrigin(olds) !== apiOrigin(news)) replaces.push(...changedOf(["region", "apiUrl"], olds, news));
-  if ((olds.onBehalfOf ?? null) !== (news.onBehalfOf ?? null)) replaces.push("onBehalfOf");
-  if (given(news.batchId) && news.batchId !== id) replaces.push("batchId");
-
-  const updates: string[] = [];
-  if ((olds.status ?? DEFAULT_STATUS) !== (news.status ?? DEFAULT_STATUS)) updates.push("status");
-  if (sendAtSeconds(olds.sendAt) !== sendAtSeconds(news.sendAt) || given(olds.sendAt) !== given(news.sendAt)) updates.push("sendAt");
-  return { replaces, updates };
-}
-
-function changedOf(keys: readonly string[], olds: Inputs, news: Inputs): string[] {
-  return keys.filter((k) => (k === "region" ? regionOf(olds) !== regionOf(news) : (olds[k] ?? null) !== (news[k] ?? null)));
+  const changes: BatchChanges = { replaces: [], updates: [] };
+  for (const p of BATCH_PROPERTIES as readonly PropertySpec[]) {
+    const differs = DIFFERS[p.name as BatchProperty] ?? asWritten(p);
+    if (differs(olds, news, id)) (p.onChange === "update" ? changes.updates : changes.replaces).push(p.name);
+  }
+  return changes;
 }

@@ -1,12 +1,9 @@
 // Vocabulary shared by every adapter (Pulumi provider, Lambda, CLI). No I/O here.
 
-/** The lifecycle state of a scheduled-send batch, as this project names it. */
-export type BatchStatus = "active" | "paused" | "cancelled";
-export const BATCH_STATUSES: readonly BatchStatus[] = ["active", "paused", "cancelled"];
+import type { Region } from "./properties";
 
-/** SendGrid's data-residency regions (`global` → api.sendgrid.com, `eu` → api.eu.sendgrid.com). */
-export type Region = "global" | "eu";
-export const REGIONS: readonly Region[] = ["global", "eu"];
+// The statuses, the regions and the batch's spec are the property table's (core/properties.ts).
+export { BATCH_STATUSES, REGIONS, type BatchSpec, type BatchStatus, type Region } from "./properties";
 
 /** Everything needed to reach one SendGrid account. */
 export interface ConnectionSettings {
@@ -15,17 +12,5 @@ export interface ConnectionSettings {
   onBehalfOf?: string;
   region?: Region;
   /** Explicit API base URL (the emulator); https, or http for loopback hosts only. */
-  apiUrl?: string;
-}
-
-/** The user-facing description of one batch, after validation and defaults. */
-export interface BatchSpec {
-  status: BatchStatus;
-  /** Unix seconds of the batch's send time when the user declared it (used for rule checks only). */
-  sendAt?: number;
-  /** Adopt this existing batch instead of creating one. */
-  batchId?: string;
-  onBehalfOf?: string;
-  region?: Region;
   apiUrl?: string;
 }

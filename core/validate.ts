@@ -3,8 +3,15 @@
 
 import { apiUrlProblem, canonicalOrigin } from "./account";
 import type { ErrorCode } from "./errors";
-import { DEFAULT_STATUS, INPUT_PROPERTIES, type BatchProperty } from "./properties";
-import { BATCH_STATUSES, REGIONS, type BatchSpec, type BatchStatus, type Region } from "./types";
+import {
+  BATCH_PROPERTIES,
+  INPUT_PROPERTIES,
+  type BatchProperty,
+  type BatchSpec,
+  type BatchStatus,
+  type EnumSpec,
+  type PropertySpec,
+} from "./properties";
 import { SENDGRID_LIMITS } from "./wire";
 
 export interface Failure {
@@ -131,17 +138,14 @@ function isNonActive(status: unknown): status is Exclude<BatchStatus, "active"> 
 }
 
 /** A property's value as the spec holds it, or why it cannot be read. */
-type Read<T> = { value: T } | { reason: string };
+type Read = { value: unknown } | { reason: string };
 
 /**
- * How each property is read, in the order failures are reported. A reader sees only known values
- * (not absent, null or unknown at preview); the timing rules, which read several, come after.
+ * SendGrid's own rules for a property's value, keyed by property: each words its refusal in the
+ * property's terms (a wrong type included). A property with no rule here is read by its type and
+ * enum in the table (core/properties.ts).
  */
-const READERS: { readonly [K in keyof BatchSpec]-?: (value: unknown) => Read<NonNullable<BatchSpec[K]>> } = {
-  status: (v) =>
-    (BATCH_STATUSES as readonly unknown[]).includes(v)
-      ? { value: v as BatchStatus }
-      : { reason: `status must be one of ${BATCH_STATUSES.map((s) => `"${s}"`).join(", ")} (got ${JSON.stringify(v)})` },
+const RULES: Partial<Record<BatchProperty, (value: unknown) => Read>> = {
   sendAt: (v) => {
     const parsed = parseSendAt(v);
     return "reason" in parsed ? parsed : { value: parsed.seconds };
@@ -158,22 +162,32 @@ const READERS: { readonly [K in keyof BatchSpec]-?: (value: unknown) => Read<Non
           reason: `onBehalfOf must be a subuser's username or "account-id <id>", without surrounding spaces or line breaks (got ${JSON.stringify(v)})`,
         }
       : { value: v },
-  region: (v) =>
-    (REGIONS as readonly unknown[]).includes(v)
-      ? { value: v as Region }
-      : { reason: `region must be "global" (api.sendgrid.com) or "eu" (api.eu.sendgrid.com) (got ${JSON.stringify(v)})` },
   apiUrl: (v) => {
     const problem = typeof v === "string" ? apiUrlProblem(v) : `apiUrl must be a string URL (got ${typeof v})`;
     return problem ? { reason: problem } : { value: canonicalOrigin(v as string) };
   },
 };
 
-/** Read one property into `spec`, or add why it cannot be read to `failures`. */
-function readInto<K extends keyof BatchSpec>(key: K, value: unknown, spec: BatchSpec, failures: Failure[]): void {
-  // TypeScript does not relate READERS[K]'s result to BatchSpec[K] through the generic index.
-  const read = (READERS[key] as (value: unknown) => Read<BatchSpec[K]>)(value);
-  if ("reason" in read) failures.push({ property: key, reason: read.reason });
-  else spec[key] = read.value;
+/** The values of an enum as a refusal lists them: `"a" (label) or "b" (label)`, or `one of "a", "b", "c"`. */
+function allowedValues(values: EnumSpec["values"]): string {
+  const each = Object.entries(values).map(([value, v]) => (v.label ? `${JSON.stringify(value)} (${v.label})` : JSON.stringify(value)));
+  return each.length === 2 ? each.join(" or ") : `one of ${each.join(", ")}`;
+}
+
+/** Read one known value by its row of the table: its enum, then SendGrid's rule for it, then its type. */
+function readProperty(p: PropertySpec, v: unknown): Read {
+  if (p.enum) {
+    return Object.hasOwn(p.enum.values, v as string)
+      ? { value: v }
+      : { reason: `${p.name} must be ${allowedValues(p.enum.values)} (got ${JSON.stringify(v)})` };
+  }
+  const rule = RULES[p.name as BatchProperty];
+  if (rule) return rule(v);
+  if (p.type === "string")
+    return typeof v === "string" ? { value: v } : { reason: `${p.name} must be a string (got ${JSON.stringify(v)})` };
+  return typeof v === "string" || Number.isInteger(v)
+    ? { value: v }
+    : { reason: `${p.name} must be a whole number or a string (got ${JSON.stringify(v)})` };
 }
 
 /** A failure for each key the resource does not accept (engine-reserved `__` keys aside). */
@@ -188,8 +202,19 @@ export function validateInputs(raw: Record<string, unknown>, opts: ValidateOptio
   const unknown = opts.isUnknown ?? (() => false);
   const known = (v: unknown) => v !== undefined && v !== null && !unknown(v);
   const failures = unknownPropertyFailures(raw);
-  const spec: BatchSpec = { status: DEFAULT_STATUS };
-  for (const key of Object.keys(READERS) as (keyof BatchSpec)[]) if (known(raw[key])) readInto(key, raw[key], spec, failures);
+  // Every property is optional; an absent one with a default in the table takes it, except the
+  // account's: core/account.ts reads those (an absent region and "global" are one account).
+  const read: Record<string, unknown> = Object.fromEntries(
+    BATCH_PROPERTIES.flatMap((p) => ("default" in p && p.onChange !== "account" ? [[p.name, p.default]] : [])),
+  );
+  for (const p of BATCH_PROPERTIES) {
+    if (!known(raw[p.name])) continue;
+    const r = readProperty(p, raw[p.name]);
+    if ("reason" in r) failures.push({ property: p.name, reason: r.reason });
+    else read[p.name] = r.value;
+  }
+  // The table's types and enums are what the readers checked (BatchSpec is derived from the same rows).
+  const spec = read as BatchSpec;
   failures.push(...timingFailures(spec, raw, opts));
   return { spec, failures };
 }

@@ -18,6 +18,7 @@ import {
   type BatchSpec,
   type BatchStatus,
 } from "../core";
+import { CFN_ATTRIBUTES, CFN_NAME, RESOURCE_PROPERTIES } from "../core/properties";
 import { connect, type ConnectContext } from "./connect";
 import { describeFailures, parseProperties, parseUpdate, type RawProperties } from "./properties";
 import type { ApiKeySource } from "../core/keySource";
@@ -80,7 +81,12 @@ export async function onEvent(req: OperationRequest, ctx: OperationContext): Pro
 }
 
 function success(batchId: string, status: BatchStatus, action: string): Outcome {
-  return { status: "SUCCESS", physicalResourceId: batchId, data: { BatchId: batchId, Status: status }, action };
+  return { status: "SUCCESS", physicalResourceId: batchId, data: attributes(batchId, status), action };
+}
+
+/** The resource's attributes (`Fn::GetAtt`): the batch id and the status SendGrid holds. */
+function attributes(batchId: string, status: BatchStatus): Record<string, string> {
+  return { [CFN_ATTRIBUTES.batchId]: batchId, [CFN_ATTRIBUTES.status]: status };
 }
 
 function invalid(physicalResourceId: string, reason: string): Outcome {
@@ -162,11 +168,11 @@ export async function onUpdate(
   // Only our own properties count: a change of ServiceTimeout (or ServiceToken's casing) alone
   // still arrives as an Update, and must keep the id and make no call.
   if (changed.replaces.length === 0 && changed.updates.length === 0) {
-    return { status: "SUCCESS", physicalResourceId: id, data: { BatchId: id, Status: spec.status }, action: "no-op" };
+    return { status: "SUCCESS", physicalResourceId: id, data: attributes(id, spec.status), action: "no-op" };
   }
 
-  const adoptOther = changed.replaces.includes("BatchId");
-  const identityChanged = changed.replaces.some((k) => k !== "BatchId");
+  const adoptOther = changed.replaces.includes(CFN_NAME.batchId);
+  const identityChanged = changed.replaces.some((k) => k !== CFN_NAME.batchId);
   try {
     if (adoptOther || identityChanged) {
       // A batch belongs to one account on one host: another Region/OnBehalfOf/ApiUrl (or another
@@ -205,9 +211,9 @@ export function looksGeneratedByCloudFormation(id: string, logicalResourceId: st
   return logicalResourceId !== "" && (id.startsWith(`${logicalResourceId}-`) || id.includes(`-${logicalResourceId}-`));
 }
 
-// On Delete only the connection matters; Status/SendAt/BatchId problems (an older property shape,
-// a send time now past) must not keep a stack from being deleted.
-const DELETE_IRRELEVANT = new Set(["Status", "SendAt", "BatchId"]);
+// On Delete only the connection matters; problems of the batch's own properties (Status, SendAt,
+// BatchId: an older property shape, a send time now past) must not keep a stack from being deleted.
+const DELETE_IRRELEVANT: ReadonlySet<string> = new Set(RESOURCE_PROPERTIES.map((name) => CFN_NAME[name]));
 
 export async function onDelete(id: string, logicalResourceId: string, props: RawProperties, ctx: OperationContext): Promise<Outcome> {
   // Ids we never returned for a real batch: answer SUCCESS without reading a key or calling SendGrid.

@@ -10,23 +10,20 @@
 // built from them (cdk-constructs/) then compiles and ships no SendGrid client.
 import { KEY_PROPERTIES, parseKeySource, type ApiKeySource } from "../core/keySource";
 import { batchChanges } from "../core/model";
-import { BATCH_PROPERTIES, DEFAULT_STATUS } from "../core/properties";
+import { CFN_NAME, CFN_NAMES, DEFAULT_STATUS, PROPERTY_OF_CFN_NAME, type BatchProperty } from "../core/properties";
 import { BATCH_STATUSES, type BatchSpec, type BatchStatus } from "../core/types";
 import { describeFailure, validateInputs, type Failure, type ValidateOptions } from "../core/validate";
 
 export type RawProperties = Record<string, unknown>;
 
-/** Our properties, PascalCase as they appear in templates (the core's property table), mapped to the core's input names. */
-type CoreProperty = (typeof BATCH_PROPERTIES)[number]["cfnName"];
-const CORE_NAMES = Object.fromEntries(BATCH_PROPERTIES.map((p) => [p.cfnName, p.name])) as Record<CoreProperty, string>;
-const CORE_PROPERTIES = BATCH_PROPERTIES.map((p) => p.cfnName) as readonly CoreProperty[];
-const PASCAL_OF: Record<string, string> = Object.fromEntries(BATCH_PROPERTIES.map((p) => [p.name, p.cfnName]));
+/** A property's name in templates (the core's property table), or the name itself when not ours. */
+const pascal = (name: string): string => CFN_NAME[name as BatchProperty] ?? name;
 
 /** CloudFormation's own properties: present in ResourceProperties, never ours to act on. */
 const CLOUDFORMATION_PROPERTIES = ["ServiceToken", "ServiceTimeout"] as const;
 
 /** Every property name we read or tolerate (also the allow-list of what may be logged). */
-export const KNOWN_PROPERTIES = [...CORE_PROPERTIES, ...KEY_PROPERTIES, ...CLOUDFORMATION_PROPERTIES] as const;
+export const KNOWN_PROPERTIES = [...CFN_NAMES, ...KEY_PROPERTIES, ...CLOUDFORMATION_PROPERTIES] as const;
 
 export interface ParsedProperties {
   spec: BatchSpec;
@@ -54,7 +51,7 @@ function present(value: unknown): boolean {
 /** The camelCase record the core validates, with empty strings dropped. */
 export function coreInputs(props: RawProperties): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const p of CORE_PROPERTIES) if (present(props[p])) out[CORE_NAMES[p]] = props[p];
+  for (const p of CFN_NAMES) if (present(props[p])) out[PROPERTY_OF_CFN_NAME[p]] = props[p];
   return out;
 }
 
@@ -96,7 +93,7 @@ function parseInputs(
 ): ParsedProperties {
   const failures: Failure[] = opts.forDelete ? [] : unknownPropertyFailures(props);
   const { spec, failures: coreFailures } = validateInputs(inputs, { now: opts.now, previous });
-  for (const f of coreFailures) failures.push({ property: PASCAL_OF[f.property] ?? f.property, reason: f.reason });
+  for (const f of coreFailures) failures.push({ property: pascal(f.property), reason: f.reason });
 
   const { keySource, failure } = parseKeySource(props);
   if (failure) failures.push(failure);
@@ -126,7 +123,7 @@ function unknownPropertyFailures(props: RawProperties): Failure[] {
     const names = unknown.map((k) => `"${k}"`).join(", ");
     failures.push({
       property: unknown[0] as string,
-      reason: `unknown ${unknown.length === 1 ? "property" : "properties"} ${names}; Custom::SendGridScheduledBatch accepts ${[...CORE_PROPERTIES, ...KEY_PROPERTIES].join(", ")}`,
+      reason: `unknown ${unknown.length === 1 ? "property" : "properties"} ${names}; Custom::SendGridScheduledBatch accepts ${[...CFN_NAMES, ...KEY_PROPERTIES].join(", ")}`,
     });
   }
   return failures;
@@ -157,7 +154,6 @@ function changesOf(id: string, olds: PropertyMap, news: PropertyMap): { replaces
   const { replaces, updates } = batchChanges(id, olds.inputs, news.inputs);
   const text = (v: unknown) => (present(v) ? String(v) : "");
   const keySource = KEY_PROPERTIES.filter((k) => text(olds.props[k]) !== text(news.props[k]));
-  const pascal = (k: string) => PASCAL_OF[k] ?? k;
   return { replaces: replaces.map(pascal), updates: [...updates.map(pascal), ...keySource] };
 }
 

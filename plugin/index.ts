@@ -5,45 +5,22 @@
 // plugin executable bin/pulumi-resource-sendgrid-batch; docs/plugin.md says how the engine finds it.
 
 import * as pulumi from "@pulumi/pulumi";
+import { ADOPTED_OUTPUT } from "../core/properties";
 import type { BatchStatus, Region } from "../core/types";
-import { PACKAGE, RESOURCE_TOKEN } from "./names";
+import { type ProviderArgs, type ScheduledBatchArgs, ScheduledBatchResource } from "./args.generated";
+import { CONFIG_KEYS, PACKAGE, RESOURCE_INPUTS, RESOURCE_TOKEN } from "./names";
 
-export type { BatchStatus, Region };
+export type { BatchStatus, ProviderArgs, Region, ScheduledBatchArgs };
 
-export interface ScheduledBatchArgs {
-  /** `active` (the batch's mail goes out at its send time), `paused` (held until resumed) or `cancelled` (discarded at its send time). Changing it updates the batch in place with exactly one SendGrid call. Default: `active`. */
-  status?: pulumi.Input<BatchStatus>;
-  /** When the batch's mail is scheduled: Unix seconds or an ISO 8601 date-time with a zone. Used only for SendGrid's timing rules at preview (no pause or cancel later than 10 minutes before send_at; send_at at most 72 hours ahead); changing it makes no SendGrid call. */
-  sendAt?: pulumi.Input<number | string>;
-  /** Adopt this existing SendGrid batch id instead of creating a new batch. Naming another batch later replaces the resource (the old batch is cancelled). */
-  batchId?: pulumi.Input<string>;
-}
+/** `args`' value of each of `keys` (undefined when not set: the SDK then sets that output on the resource). */
+const pick = <A extends object>(args: A, keys: readonly string[]) =>
+  Object.fromEntries(keys.map((k) => [k, (args as Record<string, unknown>)[k]]));
 
 /** One SendGrid scheduled-send batch, managed by the `sendgrid-batch` provider plugin. */
-export class ScheduledBatch extends pulumi.CustomResource {
-  /** The SendGrid batch id: use it as `batch_id` in Mail Send requests. */
-  declare readonly batchId: pulumi.Output<string>;
-  /** The status SendGrid holds for the batch. */
-  declare readonly status: pulumi.Output<BatchStatus>;
-  /** The declared send time, if any. */
-  declare readonly sendAt: pulumi.Output<number | string | undefined>;
-  /** True when the batch already existed (adopted or imported) rather than created. */
-  declare readonly adopted: pulumi.Output<boolean>;
-
+export class ScheduledBatch extends ScheduledBatchResource {
   constructor(name: string, args: ScheduledBatchArgs = {}, opts?: pulumi.CustomResourceOptions) {
-    super(RESOURCE_TOKEN, name, { status: args.status, sendAt: args.sendAt, batchId: args.batchId, adopted: undefined }, opts);
+    super(RESOURCE_TOKEN, name, { ...pick(args, RESOURCE_INPUTS), [ADOPTED_OUTPUT.name]: undefined }, opts);
   }
-}
-
-export interface ProviderArgs {
-  /** The SendGrid API key (stored as a secret); default: the SENDGRID_API_KEY environment variable. */
-  apiKey?: pulumi.Input<string>;
-  /** `global` (api.sendgrid.com, the default) or `eu` (api.eu.sendgrid.com). Another region is another account: its batches are replaced. */
-  region?: pulumi.Input<Region>;
-  /** A subuser's username (or `account-id <id>`), sent as SendGrid's `on-behalf-of` header. Another subuser is another account: its batches are replaced. */
-  onBehalfOf?: pulumi.Input<string>;
-  /** The API origin, e.g. a local SendGrid emulator (`http://127.0.0.1:3030`): https, or http for loopback hosts only, without a path. Overrides `region`. Another host is another account: its batches are replaced. */
-  apiUrl?: pulumi.Input<string>;
 }
 
 /**
@@ -53,6 +30,6 @@ export interface ProviderArgs {
 export class Provider extends pulumi.ProviderResource {
   constructor(name: string, args: ProviderArgs = {}, opts?: pulumi.ResourceOptions) {
     const apiKey = args.apiKey === undefined ? undefined : pulumi.secret(args.apiKey);
-    super(PACKAGE, name, { apiKey, region: args.region, onBehalfOf: args.onBehalfOf, apiUrl: args.apiUrl }, opts);
+    super(PACKAGE, name, { ...pick(args, CONFIG_KEYS), apiKey }, opts);
   }
 }

@@ -7,9 +7,6 @@ import { ACCOUNT_PROPERTIES, RESOURCE_PROPERTIES, TYPE_TOKENS } from "../core/pr
 export const PACKAGE = TYPE_TOKENS.pluginPackage;
 /** The resource type token. */
 export const RESOURCE_TOKEN = TYPE_TOKENS.plugin;
-/** The schema's enum types (string enums: on the wire a value is its plain string). */
-export const BATCH_STATUS_TOKEN = `${PACKAGE}:index:BatchStatus`;
-export const REGION_TOKEN = `${PACKAGE}:index:Region`;
 /** The properties a program sets on the resource; the account lives in the provider's config. */
 export const RESOURCE_INPUTS = RESOURCE_PROPERTIES;
 /** The provider's configuration keys (`sendgrid-batch:<key>` in stack config): the key, then the account. */

@@ -3,7 +3,15 @@
 // account taken from the provider's configuration instead of resource properties.
 // Nothing here imports @pulumi/pulumi.
 
-import { clientFor, describeQuotaWait, quotaWaitFromEnv, type Advice, type Failure, type SendGridBatchClient } from "../core";
+import {
+  DECLARED_OUTPUTS,
+  clientFor,
+  describeQuotaWait,
+  quotaWaitFromEnv,
+  type Advice,
+  type Failure,
+  type SendGridBatchClient,
+} from "../core";
 import { type AccountSource, BatchLifecycle, type Operation, RETAIN_ON_DELETE, tooLate } from "../pulumi/lifecycle";
 import { PLUGIN_HINTS, connectionSettings } from "./config";
 import { engineLog, type EngineLog } from "./engineLog";
@@ -72,8 +80,9 @@ export class BatchResource extends BatchLifecycle {
         });
         return client;
       },
-      // State records the declared sendAt; the account is the provider's.
-      echo: (inputs) => (inputs.sendAt !== undefined && inputs.sendAt !== null ? { sendAt: inputs.sendAt } : {}),
+      // State records what the table says is declared (sendAt); the account is the provider's.
+      echo: (inputs) =>
+        Object.fromEntries(DECLARED_OUTPUTS.flatMap((k) => (inputs[k] !== undefined && inputs[k] !== null ? [[k, inputs[k]]] : []))),
       kept: () => ({}),
       readInputs: (found) => found,
       // The journal names the resource (so an adoption of an id another resource holds is

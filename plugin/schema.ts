@@ -1,10 +1,21 @@
 // The Pulumi package schema of `sendgrid-batch`: what `pulumi package get-schema`, Pulumi YAML,
 // `pulumi import`'s code generation, docs tooling and the SDK generator (`npm run sdk`, which writes
 // sdk/python, sdk/go and sdk/nodejs) read. Every property, type and enum value has a description.
+// The properties, enums, defaults' wording and `required` are the core's property table's
+// (core/properties.ts); this file adds the package's own settings.
 
-import { propertySpec, type BatchProperty } from "../core/properties";
-import type { BatchStatus, Region } from "../core/types";
-import { BATCH_STATUS_TOKEN, PACKAGE, REGION_TOKEN, RESOURCE_TOKEN } from "./names";
+import {
+  ACCOUNT_PROPERTIES,
+  ADOPTED_OUTPUT,
+  API_KEY_PROPERTY,
+  BATCH_PROPERTIES,
+  RESOURCE_PROPERTIES,
+  propertySpec,
+  type BatchProperty,
+  type EnumSpec,
+  type PropertySpec,
+} from "../core/properties";
+import { PACKAGE, RESOURCE_TOKEN } from "./names";
 
 /**
  * What the schema takes from package.json: the version, and `repository`, the one setting naming
@@ -48,55 +59,62 @@ const language = (goModule: string) => ({
   nodejs: { packageName: "pulumi-sendgrid-batch", respectSchemaVersion: true },
 });
 
+/** Where the plugin says more than the table: what `pulumi import` does for `batchId`. */
+const NOTES: Partial<Record<string, string>> = { batchId: "`pulumi import` sets it for you." };
+const described = (name: string, description: string) => ({ description: NOTES[name] ? `${description} ${NOTES[name]}` : description });
+
+const enumToken = (e: EnumSpec) => `${PACKAGE}:index:${e.name}`;
+
+/** A property's schema type: its enum type, an integer or a string, or a string. */
+function typeOf(p: PropertySpec) {
+  if (p.enum) return { $ref: `#/types/${enumToken(p.enum)}` };
+  return p.type === "integer-or-string" ? { oneOf: [{ type: "integer" }, { type: "string" }] } : { type: "string" };
+}
+
+const rows = (names: readonly BatchProperty[]) => names.map(propertySpec);
+const inputsOf = (specs: readonly PropertySpec[]) =>
+  Object.fromEntries(specs.map((p) => [p.name, { ...typeOf(p), ...described(p.name, p.description) }]));
+
 /**
- * The enum types' values (a value is sent as its plain string, so the wire is that of a string).
- * Pulumi YAML refuses a literal outside them at preview, listing them; each value keeps the name
- * each generator gives it (an explicit `name` would show in that message too).
+ * The enum types (a value is sent as its plain string, so the wire is that of a string). Pulumi YAML
+ * refuses a literal outside them at preview, listing them; each value keeps the name each generator
+ * gives it (an explicit `name` would show in that message too).
  */
-const STATUS_VALUES: Record<BatchStatus, string> = {
-  active: "The batch's mail goes out at its send time.",
-  paused: "The batch's mail is held until the batch is resumed (set back to `active`).",
-  cancelled: "The batch's mail is discarded at its send time.",
-};
-const REGION_VALUES: Record<Region, string> = {
-  global: "api.sendgrid.com (the default).",
-  eu: "api.eu.sendgrid.com, SendGrid's EU data residency.",
-};
-const enumValues = (values: Record<string, string>) => Object.entries(values).map(([value, description]) => ({ value, description }));
+const TYPES = Object.fromEntries(
+  BATCH_PROPERTIES.flatMap((p: PropertySpec) => (p.enum ? [p.enum] : [])).map((e) => [
+    enumToken(e),
+    {
+      type: "string",
+      description: e.description,
+      enum: Object.entries(e.values).map(([value, v]) => ({ value, description: v.description })),
+    },
+  ]),
+);
 
-const TYPES = {
-  [BATCH_STATUS_TOKEN]: {
-    type: "string",
-    description: "The status of a scheduled-send batch.",
-    enum: enumValues(STATUS_VALUES),
-  },
-  [REGION_TOKEN]: {
-    type: "string",
-    description: "A SendGrid data-residency region: which API host the account lives on.",
-    enum: enumValues(REGION_VALUES),
-  },
-};
-
-// The properties' descriptions are the core's property table's (core/properties.ts).
-const described = (name: BatchProperty) => propertySpec(name).description;
-
-const STATUS = { $ref: `#/types/${BATCH_STATUS_TOKEN}`, description: described("status") };
-const SEND_AT = { oneOf: [{ type: "integer" }, { type: "string" }], description: described("sendAt") };
-const BATCH_ID_INPUT = { type: "string", description: `${described("batchId")} \`pulumi import\` sets it for you.` };
-
+/** The provider's configuration: the key (a secret), then the account properties. */
 const CONFIG = {
-  apiKey: {
+  [API_KEY_PROPERTY.name]: {
     type: "string",
-    secret: true,
-    description:
-      "The SendGrid API key (scopes `mail.batch.*` and `user.scheduled_sends.*`). Set it as a secret " +
-      "(`pulumi config set --secret sendgrid-batch:apiKey …`) or leave it out and set the `SENDGRID_API_KEY` environment variable. " +
-      "Changing it does not replace any batch.",
+    secret: API_KEY_PROPERTY.secret,
+    ...described(API_KEY_PROPERTY.name, API_KEY_PROPERTY.description),
   },
-  region: { $ref: `#/types/${REGION_TOKEN}`, description: described("region") },
-  onBehalfOf: { type: "string", description: described("onBehalfOf") },
-  apiUrl: { type: "string", description: described("apiUrl") },
+  ...inputsOf(rows(ACCOUNT_PROPERTIES)),
 };
+
+/** What state reports: each property the table gives an output, then whether the batch was adopted. */
+const OUTPUTS = {
+  ...Object.fromEntries(
+    (BATCH_PROPERTIES as readonly PropertySpec[]).flatMap((p) =>
+      p.output ? [[p.name, { ...typeOf(p), description: p.output.description ?? p.description }]] : [],
+    ),
+  ),
+  [ADOPTED_OUTPUT.name]: { type: "boolean", description: ADOPTED_OUTPUT.description },
+};
+/** The outputs every operation sets: what SendGrid holds, and `adopted`. */
+const REQUIRED = [
+  ...(BATCH_PROPERTIES as readonly PropertySpec[]).filter((p) => p.output?.source === "held").map((p) => p.name),
+  ADOPTED_OUTPUT.name,
+];
 
 /** The package schema at package.json's version and repository (what GetSchema serves). */
 export const packageSchema = (pkg: PackageInfo) => {
@@ -132,20 +150,9 @@ const SCHEMA = {
       description:
         "One SendGrid scheduled-send batch. Creating it mints a batch id (use it as `batch_id`, with `send_at`, in Mail Send requests); " +
         "`status` pauses, cancels or resumes the batch's mail; deleting it cancels the batch (never releases its mail).",
-      inputProperties: { status: STATUS, sendAt: SEND_AT, batchId: BATCH_ID_INPUT },
-      properties: {
-        batchId: { type: "string", description: "The SendGrid batch id: use it as `batch_id` in Mail Send requests." },
-        status: {
-          $ref: `#/types/${BATCH_STATUS_TOKEN}`,
-          description: "The status SendGrid holds for the batch: `active`, `paused` or `cancelled`.",
-        },
-        sendAt: SEND_AT,
-        adopted: {
-          type: "boolean",
-          description: "True when the batch already existed (adopted through `batchId` or `pulumi import`) rather than created.",
-        },
-      },
-      required: ["batchId", "status", "adopted"],
+      inputProperties: inputsOf(rows(RESOURCE_PROPERTIES)),
+      properties: OUTPUTS,
+      required: REQUIRED,
     },
   },
 };

@@ -8,36 +8,12 @@
 // account comes from: the resource's own inputs, with the key from stack config or the environment.
 // Nothing here imports @pulumi/pulumi: the shapes below are what the dynamic-provider host sends.
 
-import {
-  ACCOUNT_PROPERTIES,
-  apiKeyProblem,
-  clientFor,
-  describeQuotaWait,
-  quotaWaitFromEnv,
-  type Advice,
-  type BatchStatus,
-  type Region,
-} from "../core";
+import { ACCOUNT_PROPERTIES, apiKeyProblem, clientFor, describeQuotaWait, quotaWaitFromEnv, type Advice, type Region } from "../core";
 import { type AccountSource, BatchLifecycle, RETAIN_ON_DELETE, clientHints, keyMessage, requireApiKey, tooLate } from "../pulumi/lifecycle";
 import { messageOnly } from "./hostErrors";
 
-/** What a program passes (after `check`, `status` is always set). */
-export interface ScheduledBatchInputs {
-  status?: BatchStatus;
-  sendAt?: number | string;
-  batchId?: string;
-  onBehalfOf?: string;
-  region?: Region;
-  apiUrl?: string;
-}
-
-/** What is recorded in state: the inputs echoed back, plus what SendGrid holds. */
-export interface ScheduledBatchOutputs extends ScheduledBatchInputs {
-  batchId: string;
-  status: BatchStatus;
-  /** True when the batch was adopted through `batchId` rather than created. */
-  adopted: boolean;
-}
+// The typed inputs and state are made from the property table (npm run generate).
+export type { ScheduledBatchInputs, ScheduledBatchOutputs } from "./args.generated";
 
 type Props = Record<string, unknown>;
 

@@ -7,27 +7,14 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { TYPE_TOKENS } from "../core/properties";
-import type { BatchStatus, Region } from "../core/types";
+import { INPUT_PROPERTIES, TYPE_TOKENS } from "../core/properties";
+import { type ScheduledBatchArgs, ScheduledBatchResource } from "./args.generated";
 import type * as Runtime from "./runtime";
 
 type Props = Record<string, unknown>;
 type Rt = typeof Runtime;
 
-export interface ScheduledBatchArgs {
-  /** `active` (the batch's mail goes out at its send time), `paused` (held until resumed) or `cancelled` (discarded at its send time). Changing it updates the batch in place with exactly one SendGrid call. Default: `active`. */
-  readonly status?: pulumi.Input<BatchStatus>;
-  /** When the batch's mail is scheduled: Unix seconds or an ISO 8601 date-time with a zone. Used only for SendGrid's timing rules at preview (no pause or cancel later than 10 minutes before send_at; send_at at most 72 hours ahead); changing it makes no SendGrid call. */
-  readonly sendAt?: pulumi.Input<number | string>;
-  /** Adopt this existing SendGrid batch id instead of creating a new batch. Naming another batch later replaces the resource (the old batch is cancelled). */
-  readonly batchId?: pulumi.Input<string>;
-  /** A subuser's username (or `account-id <id>`), sent as SendGrid's `on-behalf-of` header. Another subuser is another account: its batches are replaced. */
-  readonly onBehalfOf?: pulumi.Input<string>;
-  /** `global` (api.sendgrid.com, the default) or `eu` (api.eu.sendgrid.com). Another region is another account: its batches are replaced. */
-  readonly region?: pulumi.Input<Region>;
-  /** The API origin, e.g. a local SendGrid emulator (`http://127.0.0.1:3030`): https, or http for loopback hosts only, without a path. Overrides `region`. Another host is another account: its batches are replaced. */
-  readonly apiUrl?: pulumi.Input<string>;
-}
+export type { ScheduledBatchArgs };
 
 const RUNTIME = "pulumi-sendgrid-scheduled-batch/runtime";
 
@@ -116,41 +103,18 @@ function resourceUrn(name: string, parent: pulumi.Resource | undefined): pulumi.
  * export const batchId = launch.batchId; // send mail with { batchId, sendAt }
  * ```
  */
-export class ScheduledBatch extends pulumi.dynamic.Resource {
-  /** The SendGrid batch id: use it as `batch_id` in Mail Send requests. */
-  declare readonly batchId: pulumi.Output<string>;
-  /** The status SendGrid holds for the batch. */
-  declare readonly status: pulumi.Output<BatchStatus>;
-  /** The send time given in the program, if any (used only for SendGrid's timing checks). */
-  declare readonly sendAt: pulumi.Output<number | string | undefined>;
-  /** The SendGrid region given in the program, if any (`global` when absent). */
-  declare readonly region: pulumi.Output<Region | undefined>;
-  /** The subuser the batch belongs to, if any. */
-  declare readonly onBehalfOf: pulumi.Output<string | undefined>;
-  /** The API origin given in the program, if any. */
-  declare readonly apiUrl: pulumi.Output<string | undefined>;
-  /** True when the batch was adopted through `batchId` rather than created (destroy still cancels it). */
-  declare readonly adopted: pulumi.Output<boolean>;
-
+export class ScheduledBatch extends ScheduledBatchResource {
   constructor(name: string, args: ScheduledBatchArgs = {}, opts?: pulumi.CustomResourceOptions) {
     // Every output is named in the props (undefined ones are not sent) so the SDK sets it on the resource.
-    const props = { sendAt: undefined, region: undefined, onBehalfOf: undefined, apiUrl: undefined, ...args };
-    super(
-      provider,
-      name,
-      {
-        ...props,
-        batchId: args.batchId,
-        status: args.status,
-        adopted: undefined,
-        // The provider is not told which resource it serves: this hidden input names it (its URN),
-        // so the journal's lines do and adopting an id another resource holds is refused
-        // (BATCH_HELD). The diff ignores it; state's outputs leave it out.
-        __resource: resourceUrn(name, opts?.parent),
-      },
-      opts,
-      TYPE_TOKENS.dynamicModule,
-      TYPE_TOKENS.typeName,
-    );
+    const props = {
+      ...Object.fromEntries(INPUT_PROPERTIES.map((p) => [p, undefined])),
+      ...args,
+      adopted: undefined,
+      // The provider is not told which resource it serves: this hidden input names it (its URN), so
+      // the journal's lines do and adopting an id another resource holds is refused (BATCH_HELD).
+      // The diff ignores it; state's outputs leave it out.
+      __resource: resourceUrn(name, opts?.parent),
+    };
+    super(provider, name, props, opts, TYPE_TOKENS.dynamicModule, TYPE_TOKENS.typeName);
   }
 }

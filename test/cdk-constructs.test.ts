@@ -11,7 +11,7 @@ import { Annotations, Match, Template } from "aws-cdk-lib/assertions";
 import * as kms from "aws-cdk-lib/aws-kms";
 import * as secretsmanager from "aws-cdk-lib/aws-secretsmanager";
 import { BatchStatus, Region, ScheduledBatch, type ScheduledBatchProps, SendGridApiKey, SendGridBatchProvider } from "../cdk";
-import { BATCH_STATUSES, INPUT_PROPERTIES, REGIONS, describeFailure, propertySpec, validateInputs } from "../core";
+import { describeFailure, validateInputs } from "../core";
 import { parseProperties } from "../lambda/properties";
 
 const SECRET_ARN = "arn:aws:secretsmanager:us-east-1:123456789012:secret:sendgrid-api-key-AbCdEf";
@@ -264,11 +264,6 @@ describe("bad props fail the synth as CDK validation errors, in the core's words
   });
 });
 
-test("BatchStatus and Region are the core's values, in its order", () => {
-  expect(Object.values(BatchStatus)).toEqual(BATCH_STATUSES);
-  expect(Object.values(Region)).toEqual(REGIONS);
-});
-
 describe("the key source", () => {
   test("an SSM parameter with a customer-managed key: GetParameter on that parameter, Decrypt through SSM only", () => {
     const { template, batches } = stackWith({ Batch: {} }, SendGridApiKey.fromParameterName("/sendgrid/api-key", { kmsKeyArn: KEY_ARN }));
@@ -405,19 +400,4 @@ test("the function's code is the bundle lambda/template.yaml deploys: lambda/dis
   const dir = files[0] as string;
   expect(fs.readdirSync(dir)).toEqual(["index.js"]);
   expect(fs.readFileSync(path.join(dir, "index.js"))).toEqual(fs.readFileSync(path.join(__dirname, "..", "lambda", "dist", "index.js")));
-});
-
-test("ScheduledBatchProps documents each property with the core's table's description (as the Pulumi args do)", () => {
-  const text = fs.readFileSync(path.join(__dirname, "..", "cdk", "scheduledBatch.ts"), "utf8");
-  const body = /export interface ScheduledBatchProps \{([\s\S]*?)\n\}/.exec(text)?.[1] ?? "";
-  const docs = new Map(
-    [...body.matchAll(/\/\*\*([\s\S]*?)\*\/\s*readonly\s+(\w+)\??:/g)].map((m) => [
-      m[2],
-      (m[1] as string)
-        .replace(/^\s*\*\s?/gm, " ")
-        .replace(/\s+/g, " ")
-        .trim(),
-    ]),
-  );
-  for (const name of INPUT_PROPERTIES) expect([name, docs.get(name)]).toEqual([name, propertySpec(name).description]);
 });

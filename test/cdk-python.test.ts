@@ -104,6 +104,7 @@ describe("the construct library's build", () => {
         "ISendGridBatchProvider",
         "Region",
         "ScheduledBatch",
+        "ScheduledBatchProperties",
         "ScheduledBatchProps",
         "SendGridApiKey",
         "SendGridBatchProvider",

@@ -7,6 +7,7 @@ import * as grpc from "@grpc/grpc-js";
 import * as provproto from "@pulumi/pulumi/proto/provider_pb";
 import { ResourceProviderClient } from "@pulumi/pulumi/proto/provider_grpc_pb";
 import { Struct } from "google-protobuf/google/protobuf/struct_pb";
+import { ACCOUNT_PROPERTIES, ADOPTED_OUTPUT, API_KEY_PROPERTY, BATCH_PROPERTIES, RESOURCE_PROPERTIES, type PropertySpec } from "../core";
 import { DEFAULT_EMULATOR_API_KEY } from "../emulator";
 import { takeSendGridCalls, useEmulator } from "./support/emulator";
 import { createBatch as createRawBatch } from "./support/emulatorCalls";
@@ -195,9 +196,11 @@ test("`pulumi package get-schema` reads the schema from the executable; every pr
   const schema = JSON.parse(out);
   expect(schema.name).toBe("sendgrid-batch");
   const resource = schema.resources["sendgrid-batch:index:ScheduledBatch"];
-  expect(Object.keys(resource.inputProperties).sort()).toEqual(["batchId", "sendAt", "status"]);
-  expect(Object.keys(resource.properties).sort()).toEqual(["adopted", "batchId", "sendAt", "status"]);
-  expect(Object.keys(schema.config.variables).sort()).toEqual(["apiKey", "apiUrl", "onBehalfOf", "region"]);
+  // The property table's: the resource's own inputs, its outputs and `adopted`, the key and the account.
+  const outputs = BATCH_PROPERTIES.filter((p: PropertySpec) => p.output).map((p) => p.name);
+  expect(Object.keys(resource.inputProperties).sort()).toEqual([...RESOURCE_PROPERTIES].sort());
+  expect(Object.keys(resource.properties).sort()).toEqual([...outputs, ADOPTED_OUTPUT.name].sort());
+  expect(Object.keys(schema.config.variables).sort()).toEqual([API_KEY_PROPERTY.name, ...ACCOUNT_PROPERTIES].sort());
   expect(schema.config.variables.apiKey.secret).toBe(true);
   const undescribed: string[] = [];
   const bags: [string, Record<string, { description?: string }>][] = [
