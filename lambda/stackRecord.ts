@@ -58,7 +58,7 @@ export async function refuseHeldBatch(
   batchId: string,
   opts: { signal?: AbortSignal } = {},
 ): Promise<void> {
-  const resources = await listStackResources(stackId, opts.signal);
+  const resources = await listStackResources(stackId, opts.signal, ADOPT_READ);
   const holder = holderOf(resources, batchId, logicalResourceId);
   if (holder === undefined) return;
   throw new SendGridError({
@@ -70,8 +70,44 @@ export async function refuseHeldBatch(
   });
 }
 
-async function listStackResources(stackId: string, signal: AbortSignal | undefined): Promise<StackResource[]> {
-  if (stackId === "") throw new StackRecordError(readFailure(stackId, "the event has no StackId"));
+/**
+ * The other logical resource of the stack `stackId` that now holds `batchId`, if any, read before a
+ * Delete cancels it. In one stack update a batch can move: the resource that held it takes another
+ * (a replacing Update, new physical id) and another resource adopts it; CloudFormation's record then
+ * shows the adopter with that physical id, and the update's cleanup still sends Delete for the old
+ * one. That Delete must not cancel the batch the adopter declares. A read that fails throws
+ * StackRecordError: nothing is cancelled blind.
+ */
+export async function heldElsewhere(
+  stackId: string,
+  logicalResourceId: string,
+  batchId: string,
+  opts: { signal?: AbortSignal } = {},
+): Promise<StackResource | undefined> {
+  return holderOf(await listStackResources(stackId, opts.signal, deleteRead(batchId)), batchId, logicalResourceId);
+}
+
+/** How a failed read is worded, for the operation it stopped. */
+interface ReadPurpose {
+  question: (stack: string) => string;
+  consequence: string;
+}
+
+const ADOPT_READ: ReadPurpose = {
+  question: (stack) => `whether another resource of stack ${stack} holds the BatchId to adopt`,
+  consequence: "nothing was adopted",
+};
+
+function deleteRead(batchId: string): ReadPurpose {
+  return {
+    question: (stack) =>
+      `whether another resource of stack ${stack} now holds batch ${batchId} (a batch moved to another resource in this update must not be cancelled)`,
+    consequence: `nothing was cancelled and the batch keeps its status (an active batch's mail goes out at its send time). To remove the resource without cancelling the batch, retain it: DeletionPolicy: Retain, or \`aws cloudformation delete-stack --retain-resources <LogicalId>\` once the stack is DELETE_FAILED`,
+  };
+}
+
+async function listStackResources(stackId: string, signal: AbortSignal | undefined, purpose: ReadPurpose): Promise<StackResource[]> {
+  if (stackId === "") throw new StackRecordError(readFailure(stackId, "the event has no StackId", purpose));
   const resources: StackResource[] = [];
   try {
     // A `require` inside the function: see lambda/apiKey.ts (NODE_PATH is how the runtime exposes its SDK).
@@ -99,14 +135,14 @@ async function listStackResources(stackId: string, signal: AbortSignal | undefin
   } catch (err) {
     const name = err instanceof Error ? err.name : "Error";
     const message = err instanceof Error ? err.message : String(err);
-    throw new StackRecordError(readFailure(stackId, `${name}: ${message}`));
+    throw new StackRecordError(readFailure(stackId, `${name}: ${message}`, purpose));
   }
   return resources;
 }
 
-function readFailure(stackId: string, what: string): string {
+function readFailure(stackId: string, what: string, purpose: ReadPurpose): string {
   return (
-    `Cannot tell whether another resource of stack ${stackId || "(unknown)"} holds the BatchId to adopt: listing the stack's resources failed (${what}); nothing was adopted. ` +
+    `Cannot tell ${purpose.question(stackId || "(unknown)")}: listing the stack's resources failed (${what}); ${purpose.consequence}. ` +
     "Grant the function's role cloudformation:ListStackResources on the stack (lambda/template.yaml, the CDK provider and the Pulumi example do), or retry the stack operation if it was throttled"
   );
 }
