@@ -49,6 +49,8 @@ export interface OperationRequest {
   stackId: string;
   physicalResourceId: string;
   logicalResourceId: string;
+  /** The event's ResourceType (`Custom::…`, as the template names it). */
+  resourceType: string;
   props: RawProperties;
   oldProps: RawProperties;
 }
@@ -94,7 +96,7 @@ function invalid(physicalResourceId: string, reason: string): Outcome {
 }
 
 /** Which resource of which stack an event is for. */
-export type StackResourceRef = Pick<OperationRequest, "stackId" | "logicalResourceId">;
+export type StackResourceRef = Pick<OperationRequest, "stackId" | "logicalResourceId" | "resourceType">;
 
 /** The log line's action of a create or adoption that failed: a refused adoption says so. */
 function failedAction(err: unknown, otherwise: string): string {
@@ -119,8 +121,7 @@ async function provisionBatch(
   try {
     // A BatchId another logical resource of this stack holds is refused before any key read or
     // SendGrid call (CloudFormation's record stands in for the journal the handler does not keep).
-    if (spec.batchId !== undefined)
-      await refuseHeldBatch(resource.stackId, resource.logicalResourceId, spec.batchId, { signal: ctx.signal });
+    if (spec.batchId !== undefined) await refuseHeldBatch(resource, spec.batchId, { signal: ctx.signal });
     const client = await connect(spec, keySource, ctx);
     const made = await provision(client, spec, undefined, { onMinted: (id) => (ctx.created = id) });
     return success(made.batchId, made.status, action(made.adopted));

@@ -48,19 +48,49 @@ export function holderOf(resources: StackResource[], batchId: string, logicalRes
 }
 
 /**
- * Refuse (BATCH_HELD) to adopt `batchId` for `logicalResourceId` when another logical resource of
- * the stack `stackId` holds it. The same logical id may (a replacement keeps its own batch). A read
- * that fails throws StackRecordError: nothing is adopted blind.
+ * Another logical resource of the event's type whose Create or Update is running: CloudFormation
+ * records a custom resource's physical id only once its answer arrives, so until then the record
+ * cannot say which batch it takes (it may be adopting the same BatchId in parallel). A resource's
+ * row is in progress before its event is sent, so of two adoptions running at once the one that
+ * lists second sees the other: refusing then leaves at most one of them adopting. Only rows of the
+ * event's own type count (a template names this handler's resources with one type), so an unrelated
+ * custom resource created alongside does not block an adoption.
+ */
+export function runningBeside(resources: StackResource[], logicalResourceId: string, resourceType: string): StackResource | undefined {
+  return resources.find(
+    (r) =>
+      r.logicalResourceId !== logicalResourceId &&
+      (resourceType === "" ? isCustomResource(r.resourceType) : r.resourceType === resourceType) &&
+      r.resourceStatus.endsWith("_IN_PROGRESS") &&
+      !r.resourceStatus.startsWith("DELETE_"),
+  );
+}
+
+/**
+ * Refuse (BATCH_HELD) to adopt `batchId` for the event's logical resource when another logical
+ * resource of its stack holds it, or when another resource of its type is being created or updated
+ * meanwhile (runningBeside: the record cannot yet say which batch that one takes). The same logical
+ * id may (a replacement keeps its own batch). A read that fails throws StackRecordError: nothing is
+ * adopted blind.
  */
 export async function refuseHeldBatch(
-  stackId: string,
-  logicalResourceId: string,
+  resource: { stackId: string; logicalResourceId: string; resourceType: string },
   batchId: string,
   opts: { signal?: AbortSignal } = {},
 ): Promise<void> {
-  const resources = await listStackResources(stackId, opts.signal, ADOPT_READ);
-  const holder = holderOf(resources, batchId, logicalResourceId);
-  if (holder === undefined) return;
+  const resources = await listStackResources(resource.stackId, opts.signal, ADOPT_READ);
+  const holder = holderOf(resources, batchId, resource.logicalResourceId);
+  if (holder === undefined) {
+    const running = runningBeside(resources, resource.logicalResourceId, resource.resourceType);
+    if (running === undefined) return;
+    throw new SendGridError({
+      code: "BATCH_HELD",
+      message: `Cannot tell whether ${running.logicalResourceId} (${running.resourceType}, ${running.resourceStatus}) of this stack is taking BatchId ${batchId}: it is being created or updated at the same time, and CloudFormation records its batch only when it finishes; not adopted, nothing was changed`,
+      hint:
+        `If ${running.logicalResourceId} names the same BatchId, give one of them its own batch (leave BatchId out). ` +
+        `Otherwise make this resource DependsOn ${running.logicalResourceId} (or the reverse), so CloudFormation runs them one after the other and its record shows which batch each holds`,
+    });
+  }
   throw new SendGridError({
     code: "BATCH_HELD",
     message: `BatchId ${batchId} is held by ${holder.logicalResourceId} (${holder.resourceType}, ${holder.resourceStatus}) of this stack; not adopted, nothing was changed`,
