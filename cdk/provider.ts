@@ -119,7 +119,7 @@ export class SendGridBatchProvider extends Construct implements ISendGridBatchPr
     Validations.of(this.role).acknowledge({
       id: `AwsSolutions-IAM5[Resource::${findingName(stack.resolve(stackResourcesArn(stack)))}]`,
       reason:
-        "Before adopting a BatchId the handler lists the resources of the stack that sent the event, to refuse a batch another resource of that stack holds; which stacks use the function is not known when it is deployed, so the grant is ListStackResources (read-only, that one action) on the stacks of its own account and Region.",
+        "Before adopting a BatchId the handler lists the resources of the stack that sent the event, to refuse a batch another resource of that stack holds, and before a Delete cancels, to keep a batch another resource of it now holds; which stacks use the function is not known when it is deployed, so the grant is ListStackResources (read-only, that one action) on the stacks of its own account and Region.",
     });
 
     this.function = new lambda.Function(this, "Function", {

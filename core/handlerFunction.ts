@@ -23,9 +23,11 @@ export const HANDLER_FUNCTION = {
 /**
  * The one CloudFormation read the handler makes: before adopting a `BatchId`, it lists the
  * resources of the stack that sent the event (lambda/stackRecord.ts), so a batch another resource
- * of that stack holds is refused (BATCH_HELD). ListStackResources takes a stack ARN; the function
- * cannot know which stacks will use it, so the grant is every stack of its own account and Region
- * (`stack/<name>/<id>`), read-only, and this one action.
+ * of that stack holds is refused (BATCH_HELD); before a Delete cancels, so a batch another resource
+ * of that stack now holds (moved there in the same update) is kept, not cancelled.
+ * ListStackResources takes a stack ARN; the function cannot know which stacks will use it, so the
+ * grant is every stack of its own account and Region (`stack/<name>/<id>`), read-only, and this one
+ * action.
  */
 export const HANDLER_STACK_READ = {
   sid: "ReadTheStacksResources",

@@ -98,6 +98,7 @@ function readEvent(rawEvent: unknown): EventFields {
     requestId: str(raw.RequestId),
     stackId: str(raw.StackId),
     logicalResourceId: str(raw.LogicalResourceId),
+    resourceType: str(raw.ResourceType),
     physicalResourceId: str(raw.PhysicalResourceId),
     responseUrl: str(raw.ResponseURL),
     props: isRecord(raw.ResourceProperties) ? raw.ResourceProperties : {},

@@ -23,7 +23,7 @@ import { connect, type ConnectContext } from "./connect";
 import { describeFailures, parseProperties, parseUpdate, type RawProperties } from "./properties";
 import type { ApiKeySource } from "../core/keySource";
 import { explain } from "./reasons";
-import { StackRecordError, refuseHeldBatch } from "./stackRecord";
+import { StackRecordError, heldElsewhere, refuseHeldBatch } from "./stackRecord";
 
 /** The physical id of a Create that failed before any batch existed. Not a valid batch id (colons). */
 export const MARKER_ID = "SendGridScheduledBatch::CREATE_FAILED";
@@ -49,6 +49,8 @@ export interface OperationRequest {
   stackId: string;
   physicalResourceId: string;
   logicalResourceId: string;
+  /** The event's ResourceType (`Custom::…`, as the template names it). */
+  resourceType: string;
   props: RawProperties;
   oldProps: RawProperties;
 }
@@ -69,7 +71,7 @@ export async function onEvent(req: OperationRequest, ctx: OperationContext): Pro
     case "Update":
       return onUpdate(req.physicalResourceId, req.props, req.oldProps, ctx, req);
     case "Delete":
-      return onDelete(req.physicalResourceId, req.logicalResourceId, req.props, ctx);
+      return onDelete(req.physicalResourceId, req, req.props, ctx);
     default:
       return {
         status: "FAILED",
@@ -94,7 +96,7 @@ function invalid(physicalResourceId: string, reason: string): Outcome {
 }
 
 /** Which resource of which stack an event is for. */
-export type StackResourceRef = Pick<OperationRequest, "stackId" | "logicalResourceId">;
+export type StackResourceRef = Pick<OperationRequest, "stackId" | "logicalResourceId" | "resourceType">;
 
 /** The log line's action of a create or adoption that failed: a refused adoption says so. */
 function failedAction(err: unknown, otherwise: string): string {
@@ -119,8 +121,7 @@ async function provisionBatch(
   try {
     // A BatchId another logical resource of this stack holds is refused before any key read or
     // SendGrid call (CloudFormation's record stands in for the journal the handler does not keep).
-    if (spec.batchId !== undefined)
-      await refuseHeldBatch(resource.stackId, resource.logicalResourceId, spec.batchId, { signal: ctx.signal });
+    if (spec.batchId !== undefined) await refuseHeldBatch(resource, spec.batchId, { signal: ctx.signal });
     const client = await connect(spec, keySource, ctx);
     const made = await provision(client, spec, undefined, { onMinted: (id) => (ctx.created = id) });
     return success(made.batchId, made.status, action(made.adopted));
@@ -215,7 +216,8 @@ export function looksGeneratedByCloudFormation(id: string, logicalResourceId: st
 // BatchId: an older property shape, a send time now past) must not keep a stack from being deleted.
 const DELETE_IRRELEVANT: ReadonlySet<string> = new Set(RESOURCE_PROPERTIES.map((name) => CFN_NAME[name]));
 
-export async function onDelete(id: string, logicalResourceId: string, props: RawProperties, ctx: OperationContext): Promise<Outcome> {
+export async function onDelete(id: string, resource: StackResourceRef, props: RawProperties, ctx: OperationContext): Promise<Outcome> {
+  const { logicalResourceId } = resource;
   // Ids we never returned for a real batch: answer SUCCESS without reading a key or calling SendGrid.
   if (id === MARKER_ID) return { status: "SUCCESS", physicalResourceId: id, action: "skipped (failed-Create marker)" };
   if (!isBatchId(id)) return { status: "SUCCESS", physicalResourceId: id, action: "skipped (not a batch id)" };
@@ -230,6 +232,24 @@ export async function onDelete(id: string, logicalResourceId: string, props: Raw
       `Cannot cancel batch ${id}: ${describeFailures(failures)}. Fix the properties, or delete the stack retaining this resource`,
     );
   }
+  // A batch another logical resource of this stack now holds (it moved there in this update: this
+  // resource took another id, that one adopted this id) is that resource's: CloudFormation forgets
+  // only this resource, and the batch keeps the status its holder declares. Read before any key or
+  // SendGrid call; a read that fails answers FAILED and cancels nothing (lambda/stackRecord.ts):
+  // cancelling blind could discard mail the holder declares held, and SUCCESS would have
+  // CloudFormation forget a batch nobody cancelled.
+  let holder: Awaited<ReturnType<typeof heldElsewhere>>;
+  try {
+    holder = await heldElsewhere(resource.stackId, logicalResourceId, id, { signal: ctx.signal });
+  } catch (err) {
+    return { status: "FAILED", physicalResourceId: id, reason: explain(err), action: "delete-refused (stack not readable)" };
+  }
+  if (holder !== undefined)
+    return {
+      status: "SUCCESS",
+      physicalResourceId: id,
+      action: `kept (held by ${holder.logicalResourceId} of this stack; not cancelled)`,
+    };
   try {
     const client = await connect(parsed.spec, parsed.keySource, ctx);
     // Act on the status the template last declared (one call for an active or paused batch); if

@@ -98,7 +98,13 @@ test("a second custom resource of the stack adopting, as active, the batch the f
 
     const held = await statusOf(x);
 
-    // Not a blanket refusal: Batch itself may name its own batch (a replacement keeps it) ...
+    // Not a blanket refusal: Batch itself may name its own batch (a replacement keeps it; Reports'
+    // refused Create is over: CREATE_FAILED, so it is taking no batch) ...
+    lambda.aws.stacks[STACK_ID] = [
+      ...NEIGHBOURS.filter((r) => r.LogicalResourceId !== "Reports"),
+      { LogicalResourceId: "Reports", ResourceType: TYPE, ResourceStatus: "CREATE_FAILED" },
+      { LogicalResourceId: "Batch", PhysicalResourceId: x, ResourceType: TYPE, ResourceStatus: "UPDATE_IN_PROGRESS" },
+    ];
     await adopt(server, "Batch", x, "paused");
     expect(server.received[2]!.json).toMatchObject({ Status: "SUCCESS", PhysicalResourceId: x });
     // ... and once Batch is retained and removed from the template (CloudFormation no longer lists

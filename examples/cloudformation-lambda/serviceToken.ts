@@ -68,7 +68,8 @@ export function deployServiceToken(args: ServiceTokenArgs): ServiceTokenStack {
 
   // Least privilege: write to its own log group, read that one secret, list the resources of its
   // account's stacks in this Region (to refuse adopting a batch another resource of the event's
-  // stack holds; which stacks will use the function is not known here). No CreateLogGroup, no
+  // stack holds, and to keep rather than cancel on Delete a batch another resource of it now holds;
+  // which stacks will use the function is not known here). No CreateLogGroup, no
   // wildcards on services, no VPC permissions (the function must not live in a VPC).
   const stacks = logGroup.arn.apply((arn) => {
     const [, partition, , region, account] = arn.split(":");
