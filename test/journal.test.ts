@@ -142,6 +142,7 @@ test("adopting with batchId an id the journal shows handed to another resource i
     batchId: orders.batchId,
     status: "paused",
     adopted: true,
+    handed: expect.any(String),
   });
   expect(await fatesAfterSendTime()).toEqual({ [orders.batchId]: "scheduled" });
 });
@@ -200,7 +201,7 @@ describe("every route by which an id reaches the engine marks it handed first (i
     fs.writeFileSync(file, mintedByKilledRun(x, R));
     const journal = new Journal(file);
     const adopted = await provision(client, { batchId: x, status: "paused" }, { journal });
-    expect(adopted).toEqual({ batchId: x, status: "paused", adopted: true });
+    expect(adopted).toEqual({ batchId: x, status: "paused", adopted: true, handed: expect.any(String) });
     await mailOn(x);
     const next = await provision(client, {}, { journal, resource: R });
     expect(next.batchId).not.toBe(x);
