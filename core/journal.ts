@@ -424,28 +424,54 @@ export class Journal {
 
   /**
    * Mark `batchId` handed, fsynced, before any route gives it to the engine (`via`: an adoption, an
-   * import, a read); then refuse (BATCH_CLAIMED) when another running process has claimed it (to
-   * clear it, or, in an earlier build, a create to take it over), so that only one of them acts. A
-   * read of an id the journal shows handed already writes nothing (it makes no new holder); an
-   * adoption or import always writes its line, which its resource's state then records as its
-   * marker (handedMarker). The line written, if any.
+   * import, a read); then read the journal again and refuse (BATCH_CLAIMED) when another process
+   * claimed it first. An adoption or import counts every claim written before its line that its
+   * writer did not settle (a `cleared` or `handed` line of the same run after it), whatever the
+   * writer's liveness, as a create does (handMinted): a writer on another host name reads as over
+   * even while its `orphans --clear` is between its claim and its DELETE. A refresh of an id its
+   * stack already holds refuses only while the claimer may be running. A read of an id the journal
+   * shows handed already writes nothing (it makes no new holder); an adoption or import always
+   * writes its line, which its resource's state then records as its marker (handedMarker). The
+   * line written, if any.
    */
   handOver(batchId: string, key: JournalKey, resource: string | undefined, via: Exclude<HandedVia, "create">): JournalEntry | undefined {
-    const before = this.minted().find((m) => m.minted.batchId === batchId);
-    const handed = before?.handed ?? this.entries().some((e) => e.event === "handed" && e.batchId === batchId);
+    const handed = this.entries().some((e) => e.event === "handed" && e.batchId === batchId);
     if (via === "read" && handed) return undefined;
+    // Before the line (so a refusal leaves none) and after it (a claim that landed meanwhile).
+    this.refuseClaimed(batchId, via, undefined);
     const mine = this.append("handed", batchId, key, { ...(resource === undefined ? {} : { resource }), via });
-    if (!before || before.cleared) return mine;
-    const other = this.minted()
-      .find((m) => m.minted.batchId === batchId)
-      ?.claims.find((c) => c.run !== this.writer.run && mayBeRunning(c, this.writer));
-    if (other)
-      throw new SendGridError({
-        code: "BATCH_CLAIMED",
-        message: `batch ${batchId} is being taken over or cleared by another running process (pid ${other.pid} on ${other.host}, journal ${this.file})`,
-        hint: "Wait until that `pulumi up` or `sendgrid-batches orphans --clear` is over, then run again",
-      });
+    this.refuseClaimed(batchId, via, mine);
     return mine;
+  }
+
+  /**
+   * BATCH_CLAIMED when a claim on `batchId` by another run, written before `mine` (or at all), may
+   * still be acted on: no `handed` line of the id before it (a claimer that finds one backs off,
+   * Journal.holds), and no `cleared` or `handed` line of the claimer's run after it (it finished).
+   * For an adoption or import whatever the claimer's liveness; for a refresh only while it may run.
+   */
+  private refuseClaimed(batchId: string, via: Exclude<HandedVia, "create">, mine: JournalEntry | undefined): void {
+    const entries = this.entries();
+    const at = mine === undefined ? -1 : entries.findIndex((e) => e.event === "handed" && e.mac === mine.mac);
+    const lines = entries.slice(0, at < 0 ? entries.length : at).filter((e) => e.batchId === batchId);
+    const other = lines.find(
+      (c, i) =>
+        c.event === "claimed" &&
+        c.run !== this.writer.run &&
+        !lines.slice(0, i).some((e) => e.event === "handed") &&
+        !lines.slice(i + 1).some((e) => e.run === c.run && (e.event === "cleared" || e.event === "handed")) &&
+        (via !== "read" || mayBeRunning(c, this.writer)),
+    );
+    if (!other) return;
+    const verb = via === "import" ? "imported" : via === "adopt" ? "adopted" : "read";
+    throw new SendGridError({
+      code: "BATCH_CLAIMED",
+      message: `batch ${batchId} was claimed by another process (pid ${other.pid} on ${other.host}, ${other.time}, journal ${this.file}) to take it over or clear its status, and the journal shows no end of it; not ${verb}, having sent nothing`,
+      hint:
+        via === "read"
+          ? "Wait until that `pulumi up` or `sendgrid-batches orphans --clear` is over, then run again"
+          : `Wait until that \`sendgrid-batches orphans --clear\` is over (it writes a \`cleared\` line), then ${via === "import" ? "`pulumi import` the batch" : "run `pulumi up`"} again. If it ended without one (interrupted, or its DELETE failed), run \`sendgrid-batches orphans --clear\` with this journal (${this.file}) to finish it first`,
+    });
   }
 
   /**
