@@ -14,6 +14,7 @@ import { DEFAULT_EMULATOR_API_KEY } from "../emulator";
 import { Journal, SendGridBatchClient, createBatch, provision } from "../core";
 import { runBatchesBin, stackExport, tempFile } from "./support/batchesBin";
 import { useEmulator } from "./support/emulator";
+import { call } from "./support/emulatorCalls";
 import { journalLine, killedRunEntry, readJournal } from "./support/journalLines";
 import { useSendGridProxy } from "./support/sendgridProxy";
 
@@ -70,4 +71,32 @@ test("an adoption on another machine sharing the journal, landing between `orpha
     sendgrid: (await sg.admin.batches()).find((b) => b.batch_id === x)?.status ?? "active",
     fates: (await sg.admin.messages()).map((m) => m.fate),
   }).toEqual({ sendgrid: "paused", fates: ["scheduled"] });
+});
+
+test("a clear whose DELETE finds the status already gone still ends its claim (`cleared`): an adoption after it is not refused", async () => {
+  await sg.admin.reset();
+  const journal = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "remote-adopt-")), "journal.jsonl");
+  const client = new SendGridBatchClient({ apiKey: DEFAULT_EMULATOR_API_KEY, apiUrl: proxy.url });
+  const x = (await createBatch(client, "paused")).batchId;
+  const urn = "urn:pulumi:dev::p::sendgrid-batch:index:ScheduledBatch::newsletter";
+  fs.appendFileSync(journal, journalLine(killedRunEntry(x, client.accountKey, urn), client.journalKey));
+  let gone = false;
+  proxy.rules.meanwhile = async (req) => {
+    if (req.method !== "DELETE" || gone) return;
+    // Someone clears the status first (by hand, another tool): the command's DELETE finds none.
+    gone = (await call(sg.emulator, "DELETE", `/v3/user/scheduled_sends/${x}`)).status === 204;
+  };
+  const r = await runBatchesBin(
+    ["orphans", "--api-url", proxy.url, "--journal", journal, "--state", tempFile("stack.json", stackExport([])), "--clear", "--yes"],
+    { SENDGRID_API_KEY: DEFAULT_EMULATOR_API_KEY },
+  );
+  proxy.rules.meanwhile = undefined;
+  expect({ gone, cli: r.code, said: r.stdout.includes(`${x}: already has no status`) }).toEqual({ gone: true, cli: 0, said: true });
+  expect(readJournal(journal).map((e) => e.event)).toEqual(["minted", "claimed", "cleared"]);
+  const runner = new Journal(journal, { writer: { run: "runner-run", host: "ci-runner-9", pid: 77 } });
+  await expect(provision(client, { batchId: x, status: "paused" }, { journal: runner, resource: `${urn}-adopted` })).resolves.toMatchObject(
+    {
+      status: "paused",
+    },
+  );
 });
