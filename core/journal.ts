@@ -37,7 +37,7 @@ export const UNNAMED_HOLDER = "a resource the journal does not name (a line an e
 export const DEFAULT_JOURNAL_PATH = path.join(".sendgrid-batches", "journal.jsonl");
 export const JOURNAL_ENV = "SENDGRID_BATCH_JOURNAL";
 
-type JournalEvent = "minted" | "handed" | "claimed" | "cleared" | "passed";
+type JournalEvent = "minted" | "handed" | "claimed" | "cleared" | "passed" | "withdrawn";
 
 /**
  * The route by which a `handed` line gave an id to the engine: a create that minted it, an adoption
@@ -80,6 +80,8 @@ export interface JournalEntry extends JournalWriter {
   resource?: string;
   /** For `handed`: the route (see HandedVia). */
   via?: HandedVia;
+  /** For `withdrawn`: the marker (handedMarker) of the `handed` line whose adoption failed. */
+  of?: string;
   /** HMAC-SHA256 (hex) of the line without this field, under the writer's JournalKey. */
   mac?: string;
 }
@@ -240,7 +242,7 @@ export class Journal {
     event: JournalEvent,
     batchId: string,
     key: JournalKey,
-    extra: Pick<JournalEntry, "account" | "resource" | "via"> = {},
+    extra: Pick<JournalEntry, "account" | "resource" | "via" | "of"> = {},
   ): JournalEntry {
     const content: JournalEntry = { event, batchId, ...this.writer, time: new Date().toISOString(), ...extra };
     const entry: JournalEntry = { ...content, mac: key.mac(JSON.stringify(content)) };
@@ -485,9 +487,10 @@ export class Journal {
     const entries = this.entries();
     const own = entries.findIndex((e) => e.event === "handed" && e.batchId === batchId && handedMarker(e) === marker);
     if (own < 0) return undefined;
-    return entries
-      .slice(own + 1)
-      .find((e) => e.event === "handed" && e.batchId === batchId && e.via !== undefined && NEW_HOLDER.has(e.via) && key.wrote(e));
+    const later = entries.slice(own + 1).filter((e) => e.batchId === batchId && key.wrote(e));
+    // An adoption that failed after its line (SendGrid refused its status write) gave the engine nothing.
+    const withdrawn = new Set(later.flatMap((e) => (e.event === "withdrawn" && e.of !== undefined ? [e.of] : [])));
+    return later.find((e) => e.event === "handed" && e.via !== undefined && NEW_HOLDER.has(e.via) && !withdrawn.has(handedMarker(e)));
   }
 }
 

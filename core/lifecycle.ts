@@ -133,7 +133,22 @@ export async function provision(
       });
     // The id reaches the engine: no later create may take it over, no `orphans --clear` clear it.
     const line = provenance?.journal.handOver(desired.batchId, client.journalKey, provenance.resource, "adopt");
-    return { ...(await adoptBatch(client, desired.batchId, status)), adopted: true, ...(line ? { handed: handedMarker(line) } : {}) };
+    const marker = line && handedMarker(line);
+    try {
+      return { ...(await adoptBatch(client, desired.batchId, status)), adopted: true, ...(marker ? { handed: marker } : {}) };
+    } catch (err) {
+      // The engine records no resource for a failed adoption: its line must not make another
+      // resource's Delete leave the batch to it (retireOrPass). The `handed` line itself stays (it
+      // can only keep the batch from orphans --clear). A line that cannot be written leaves it counting.
+      if (provenance && marker) {
+        try {
+          provenance.journal.append("withdrawn", desired.batchId, client.journalKey, { of: marker });
+        } catch {
+          // the adoption's own failure is the error to report
+        }
+      }
+      throw err;
+    }
   }
   provenance?.journal.ensureWritable(); // fail before minting, not after
   let journaled = false;

@@ -106,3 +106,18 @@ test("a state without the marker (an earlier version's) is deleted as before: ca
   await plugin().delete(x, earlier, R);
   expect(await afterSendTime(x)).toEqual({ sendGrid: "cancelled", fate: "discarded" });
 });
+
+test("a replacement's adoption that SendGrid refused (a `withdrawn` line) holds nothing: the old resource's Delete still cancels", async () => {
+  const x = (await createBatch(client, "paused")).batchId;
+  // Held mail five minutes ahead: a cancel is refused until it is overdue (the 10-minute rule).
+  await sg.admin.seedMessage({ batch_id: x, send_at: (await sg.admin.now()) + 300, onBehalfOf: null, subject: x });
+  const old = await plugin().create({ status: "paused", batchId: x }, R);
+  await expect(provision(client, { batchId: x, status: "cancelled" }, { journal: nextRun(), resource: R })).rejects.toMatchObject({
+    // SendGrid's 400 (the adoption has no declared sendAt to call it too late by)
+    code: "BAD_REQUEST",
+  });
+  expect(readJournal(file).map((e) => e.event)).toEqual(["handed", "handed", "withdrawn"]);
+  await sg.admin.advanceClock(600);
+  await plugin().delete(x, old.outs, R);
+  expect(await afterSendTime(x)).toEqual({ sendGrid: "cancelled", fate: "discarded" });
+});
