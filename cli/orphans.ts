@@ -267,6 +267,13 @@ async function clearProven(client: SendGridBatchClient, journal: Journal | undef
     } catch (err) {
       if (err instanceof SendGridError && err.code === "BATCH_NOT_FOUND") {
         io.out(`${p.entry.batch_id}: already has no status`);
+        // Its status is gone all the same: the `cleared` line ends this claim (an adoption waits for it).
+        try {
+          journal?.append("cleared", p.entry.batch_id, client.journalKey);
+        } catch (lineErr) {
+          failures++;
+          io.err(`error: ${p.entry.batch_id}: ${describeError(lineErr)}`);
+        }
         continue;
       }
       failures++;

@@ -37,7 +37,25 @@ export const UNNAMED_HOLDER = "a resource the journal does not name (a line an e
 export const DEFAULT_JOURNAL_PATH = path.join(".sendgrid-batches", "journal.jsonl");
 export const JOURNAL_ENV = "SENDGRID_BATCH_JOURNAL";
 
-type JournalEvent = "minted" | "handed" | "claimed" | "cleared";
+type JournalEvent = "minted" | "handed" | "claimed" | "cleared" | "passed" | "withdrawn";
+
+/**
+ * The route by which a `handed` line gave an id to the engine: a create that minted it, an adoption
+ * by `batchId`, an import, or a refresh of a resource that already holds it. Only the first three
+ * make a new holder (Journal.handedAfter); lines of an earlier build say none.
+ */
+export type HandedVia = "create" | "adopt" | "import" | "read";
+
+/** The routes that make a resource a new holder of an id. */
+const NEW_HOLDER: ReadonlySet<HandedVia> = new Set(["create", "adopt", "import"]);
+
+/**
+ * The small marker of a resource's own `handed` line that its state records ("<time> <run>"): its
+ * Delete finds that line and asks whether a later one gave the id to another holder.
+ */
+export function handedMarker(e: Pick<JournalEntry, "time" | "run">): string {
+  return `${e.time} ${e.run}`;
+}
 
 /** Who writes a line: one run of a host (a provider process, a CLI call). */
 export interface JournalWriter {
@@ -60,6 +78,10 @@ export interface JournalEntry extends JournalWriter {
   /** For `minted`: the account (API origin and subuser, as `accountLabel`); for `minted` and `handed`, the resource when the host names it. */
   account?: string;
   resource?: string;
+  /** For `handed`: the route (see HandedVia). */
+  via?: HandedVia;
+  /** For `withdrawn`: the marker (handedMarker) of the `handed` line whose adoption failed. */
+  of?: string;
   /** HMAC-SHA256 (hex) of the line without this field, under the writer's JournalKey. */
   mac?: string;
 }
@@ -216,7 +238,12 @@ export class Journal {
    * crash of this process or machine. A short or failed write (a full disk, a file size limit)
    * throws JOURNAL_UNWRITABLE; the part written, if any, is a torn line that proves nothing.
    */
-  append(event: JournalEvent, batchId: string, key: JournalKey, extra: Pick<JournalEntry, "account" | "resource"> = {}): JournalEntry {
+  append(
+    event: JournalEvent,
+    batchId: string,
+    key: JournalKey,
+    extra: Pick<JournalEntry, "account" | "resource" | "via" | "of"> = {},
+  ): JournalEntry {
     const content: JournalEntry = { event, batchId, ...this.writer, time: new Date().toISOString(), ...extra };
     const entry: JournalEntry = { ...content, mac: key.mac(JSON.stringify(content)) };
     // Started with "\n" too: a line a failed write left unfinished (this or another process's) is
@@ -381,8 +408,8 @@ export class Journal {
    * not handed (BATCH_CLAIMED), so no program gets an id whose status someone else may have
    * changed. A claim written after this line sees it and leaves the batch alone.
    */
-  handMinted(batchId: string, key: JournalKey, resource?: string): void {
-    const mine = this.append("handed", batchId, key, resource === undefined ? {} : { resource });
+  handMinted(batchId: string, key: JournalKey, resource?: string): JournalEntry {
+    const mine = this.append("handed", batchId, key, { ...(resource === undefined ? {} : { resource }), via: "create" });
     const entries = this.entries();
     const at = entries.findIndex((e) => e.event === "handed" && e.mac === mine.mac);
     const other = entries
@@ -394,28 +421,76 @@ export class Journal {
         message: `batch ${batchId} was claimed by another process (pid ${other.pid} on ${other.host}, journal ${this.file}) while this create was running, and its status may have been cleared; it is not handed to the engine, so no program gets its id`,
         hint: "Run `pulumi up` again: the create mints a new batch (and `sendgrid-batches orphans` lists that one)",
       });
+    return mine;
   }
 
   /**
-   * Mark `batchId` handed, fsynced, before any route gives it to the engine (an adoption, an
-   * import, a read), unless the journal says so already; then refuse (BATCH_CLAIMED) when another
-   * running process has claimed it (to clear it, or, in an earlier build, a create to take it
-   * over), so that only one of them acts.
+   * Mark `batchId` handed, fsynced, before any route gives it to the engine (`via`: an adoption, an
+   * import, a read); then read the journal again and refuse (BATCH_CLAIMED) when another process
+   * claimed it first. An adoption or import counts every claim written before its line that its
+   * writer did not settle (a `cleared` or `handed` line of the same run after it), whatever the
+   * writer's liveness, as a create does (handMinted): a writer on another host name reads as over
+   * even while its `orphans --clear` is between its claim and its DELETE. A refresh of an id its
+   * stack already holds refuses only while the claimer may be running. A read of an id the journal
+   * shows handed already writes nothing (it makes no new holder); an adoption or import always
+   * writes its line, which its resource's state then records as its marker (handedMarker). The
+   * line written, if any.
    */
-  handOver(batchId: string, key: JournalKey, resource?: string): void {
-    const before = this.minted().find((m) => m.minted.batchId === batchId);
-    if (before?.handed) return;
-    this.append("handed", batchId, key, resource === undefined ? {} : { resource });
-    if (!before || before.cleared) return;
-    const other = this.minted()
-      .find((m) => m.minted.batchId === batchId)
-      ?.claims.find((c) => c.run !== this.writer.run && mayBeRunning(c, this.writer));
-    if (other)
-      throw new SendGridError({
-        code: "BATCH_CLAIMED",
-        message: `batch ${batchId} is being taken over or cleared by another running process (pid ${other.pid} on ${other.host}, journal ${this.file})`,
-        hint: "Wait until that `pulumi up` or `sendgrid-batches orphans --clear` is over, then run again",
-      });
+  handOver(batchId: string, key: JournalKey, resource: string | undefined, via: Exclude<HandedVia, "create">): JournalEntry | undefined {
+    const handed = this.entries().some((e) => e.event === "handed" && e.batchId === batchId);
+    if (via === "read" && handed) return undefined;
+    // Before the line (so a refusal leaves none) and after it (a claim that landed meanwhile).
+    this.refuseClaimed(batchId, via, undefined);
+    const mine = this.append("handed", batchId, key, { ...(resource === undefined ? {} : { resource }), via });
+    this.refuseClaimed(batchId, via, mine);
+    return mine;
+  }
+
+  /**
+   * BATCH_CLAIMED when a claim on `batchId` by another run, written before `mine` (or at all), may
+   * still be acted on: no `handed` line of the id before it (a claimer that finds one backs off,
+   * Journal.holds), and no `cleared` or `handed` line of the claimer's run after it (it finished).
+   * For an adoption or import whatever the claimer's liveness; for a refresh only while it may run.
+   */
+  private refuseClaimed(batchId: string, via: Exclude<HandedVia, "create">, mine: JournalEntry | undefined): void {
+    const entries = this.entries();
+    const at = mine === undefined ? -1 : entries.findIndex((e) => e.event === "handed" && e.mac === mine.mac);
+    const lines = entries.slice(0, at < 0 ? entries.length : at).filter((e) => e.batchId === batchId);
+    const other = lines.find(
+      (c, i) =>
+        c.event === "claimed" &&
+        c.run !== this.writer.run &&
+        !lines.slice(0, i).some((e) => e.event === "handed") &&
+        !lines.slice(i + 1).some((e) => e.run === c.run && (e.event === "cleared" || e.event === "handed")) &&
+        (via !== "read" || mayBeRunning(c, this.writer)),
+    );
+    if (!other) return;
+    const verb = via === "import" ? "imported" : via === "adopt" ? "adopted" : "read";
+    throw new SendGridError({
+      code: "BATCH_CLAIMED",
+      message: `batch ${batchId} was claimed by another process (pid ${other.pid} on ${other.host}, ${other.time}, journal ${this.file}) to take it over or clear its status, and the journal shows no end of it; not ${verb}, having sent nothing`,
+      hint:
+        via === "read"
+          ? "Wait until that `pulumi up` or `sendgrid-batches orphans --clear` is over, then run again"
+          : `Wait until that \`sendgrid-batches orphans --clear\` is over (it writes a \`cleared\` line), then ${via === "import" ? "`pulumi import` the batch" : "run `pulumi up`"} again. If it ended without one (interrupted, or its DELETE failed), run \`sendgrid-batches orphans --clear\` with this journal (${this.file}) to finish it first`,
+    });
+  }
+
+  /**
+   * The `handed` line, written with `key`, that gave `batchId` to a new holder (a create, an
+   * adoption or an import: any resource, the same URN included) after the resource's own line
+   * `marker` (handedMarker); undefined when there is none, or when the journal lacks the marker's
+   * line (a journal restored from an older copy, another file: nothing to compare with). A line
+   * `key` did not write proves nothing here: it must not spare a batch its cancel.
+   */
+  handedAfter(batchId: string, marker: string, key: JournalKey): JournalEntry | undefined {
+    const entries = this.entries();
+    const own = entries.findIndex((e) => e.event === "handed" && e.batchId === batchId && handedMarker(e) === marker);
+    if (own < 0) return undefined;
+    const later = entries.slice(own + 1).filter((e) => e.batchId === batchId && key.wrote(e));
+    // An adoption that failed after its line (SendGrid refused its status write) gave the engine nothing.
+    const withdrawn = new Set(later.flatMap((e) => (e.event === "withdrawn" && e.of !== undefined ? [e.of] : [])));
+    return later.find((e) => e.event === "handed" && e.via !== undefined && NEW_HOLDER.has(e.via) && !withdrawn.has(handedMarker(e)));
   }
 }
 

@@ -19,7 +19,7 @@ import {
 import type { SendGridBatchClient } from "./client";
 import { nowSeconds } from "./clock";
 import { SendGridError, describeError } from "./errors";
-import { type Journal, UNNAMED_HOLDER } from "./journal";
+import { type Journal, type JournalEntry, UNNAMED_HOLDER, handedMarker } from "./journal";
 import { DEFAULT_STATUS } from "./properties";
 import type { BatchStatus } from "./types";
 import { parseSendAt } from "./validate";
@@ -55,6 +55,8 @@ export interface RecordedBatch {
   /** The declared send time, as the user wrote it (Unix seconds or an ISO 8601 string). */
   sendAt?: unknown;
   adopted?: boolean;
+  /** The marker of the resource's own `handed` line (handedMarker), when state recorded one. */
+  handed?: unknown;
 }
 
 export interface Provisioned {
@@ -62,6 +64,11 @@ export interface Provisioned {
   status: BatchStatus;
   /** True when the batch was adopted through `batchId` rather than created. */
   adopted: boolean;
+  /**
+   * With provenance: the marker of the `handed` line this create wrote (handedMarker), for state to
+   * record, so that the resource's Delete can tell a later holder of the same id (`retireOrPass`).
+   */
+  handed?: string;
 }
 
 /**
@@ -125,8 +132,23 @@ export async function provision(
         hint: `Give this resource its own batch (drop batchId). To move the batch here deliberately, first remove it from ${holder === UNNAMED_HOLDER ? "the resource that holds it" : holder} (\`pulumi state delete\` or retainOnDelete), then \`pulumi import\` it`,
       });
     // The id reaches the engine: no later create may take it over, no `orphans --clear` clear it.
-    provenance?.journal.handOver(desired.batchId, client.journalKey, provenance.resource);
-    return { ...(await adoptBatch(client, desired.batchId, status)), adopted: true };
+    const line = provenance?.journal.handOver(desired.batchId, client.journalKey, provenance.resource, "adopt");
+    const marker = line && handedMarker(line);
+    try {
+      return { ...(await adoptBatch(client, desired.batchId, status)), adopted: true, ...(marker ? { handed: marker } : {}) };
+    } catch (err) {
+      // The engine records no resource for a failed adoption: its line must not make another
+      // resource's Delete leave the batch to it (retireOrPass). The `handed` line itself stays (it
+      // can only keep the batch from orphans --clear). A line that cannot be written leaves it counting.
+      if (provenance && marker) {
+        try {
+          provenance.journal.append("withdrawn", desired.batchId, client.journalKey, { of: marker });
+        } catch {
+          // the adoption's own failure is the error to report
+        }
+      }
+      throw err;
+    }
   }
   provenance?.journal.ensureWritable(); // fail before minting, not after
   let journaled = false;
@@ -141,8 +163,8 @@ export async function provision(
   };
   try {
     const made = await createBatch(client, status, minted);
-    if (provenance) handed(provenance, made.batchId, client, made.status);
-    return { ...made, adopted: false };
+    const line = provenance && handed(provenance, made.batchId, client, made.status);
+    return { ...made, adopted: false, ...(line ? { handed: handedMarker(line) } : {}) };
   } catch (err) {
     if (err instanceof PartialFailureError) {
       if (provenance && !journaled && err.cause instanceof SendGridError && err.cause.code === "JOURNAL_UNWRITABLE") {
@@ -167,9 +189,9 @@ export async function provision(
  * `orphans --clear` free it. When another process claimed it first (Journal.handMinted), it is not
  * handed either (BATCH_CLAIMED).
  */
-function handed(p: Provenance, batchId: string, client: SendGridBatchClient, status: BatchStatus | "unknown"): void {
+function handed(p: Provenance, batchId: string, client: SendGridBatchClient, status: BatchStatus | "unknown"): JournalEntry {
   try {
-    p.journal.handMinted(batchId, client.journalKey, p.resource);
+    return p.journal.handMinted(batchId, client.journalKey, p.resource);
   } catch (err) {
     if (!(err instanceof SendGridError) || err.code !== "JOURNAL_UNWRITABLE") throw err;
     throw new SendGridError({
@@ -180,11 +202,18 @@ function handed(p: Provenance, batchId: string, client: SendGridBatchClient, sta
 }
 
 /**
- * Before a read (an import, a refresh) gives `batchId` to the engine: mark it handed in the
- * journal (once), and refuse while another running process is taking it over or clearing it.
+ * Before a read gives `batchId` to the engine: mark it handed in the journal (a refresh: once; an
+ * import: always, as the new holder it makes), and refuse while another running process is taking
+ * it over or clearing it. An import's marker (handedMarker) for its state to record.
  */
-export function handOver(client: SendGridBatchClient, batchId: string, provenance?: Pick<Provenance, "journal" | "resource">): void {
-  provenance?.journal.handOver(batchId, client.journalKey, provenance.resource);
+export function handOver(
+  client: SendGridBatchClient,
+  batchId: string,
+  provenance: Pick<Provenance, "journal" | "resource"> | undefined,
+  via: "import" | "read",
+): string | undefined {
+  const line = provenance?.journal.handOver(batchId, client.journalKey, provenance.resource, via);
+  return line && via === "import" ? handedMarker(line) : undefined;
 }
 
 /**
@@ -259,4 +288,39 @@ export async function retire(
     sendAt: sendAt && "seconds" in sendAt ? sendAt.seconds : undefined,
     now: nowSeconds(hooks.now),
   });
+}
+
+/**
+ * Delete of a resource that may no longer be the batch's holder: when the journal shows `batchId`
+ * handed to a new holder (a create, an adoption or an import, by any resource, the same URN
+ * included: `pulumi up --replace` creates the replacement before it deletes the old resource)
+ * after the resource's own line (`recorded.handed`), the cancel would discard the mail of the
+ * batch that holder declares. Then nothing is sent: a `passed` line is journaled, the host's log
+ * says so, and the answer is "passed". Otherwise `retire`. A state without a marker (written by an
+ * earlier version) or without a journal is retired as before.
+ */
+export async function retireOrPass(
+  client: SendGridBatchClient,
+  batchId: string,
+  recorded: RecordedBatch,
+  provenance?: Provenance,
+  hooks: LifecycleHooks = {},
+): Promise<CancelOutcome | "passed"> {
+  const later =
+    provenance && typeof recorded.handed === "string"
+      ? provenance.journal.handedAfter(batchId, recorded.handed, client.journalKey)
+      : undefined;
+  if (provenance && later) {
+    provenance.journal.append(
+      "passed",
+      batchId,
+      client.journalKey,
+      provenance.resource === undefined ? {} : { resource: provenance.resource },
+    );
+    provenance.log?.(
+      `batch ${batchId} not cancelled: the batch journal ${provenance.journal.file} shows it handed to ${later.resource ?? UNNAMED_HOLDER} (by its ${later.via}, ${later.time}) after this resource took it, so it is that resource's now and keeps its status`,
+    );
+    return "passed";
+  }
+  return retire(client, batchId, recorded, hooks);
 }

@@ -20,7 +20,7 @@ import {
   provision,
   quotaWaitProblem,
   refresh,
-  retire,
+  retireOrPass,
   validateInputs,
   type Advice,
   type ApiKeyProblem,
@@ -33,6 +33,15 @@ import {
 } from "../core";
 
 type Props = Record<string, unknown>;
+
+/**
+ * Where state records the marker of the resource's own `handed` journal line (core handedMarker):
+ * a few dozen characters, no secret. Its Delete compares it with the journal's later lines: a
+ * replacement (or any resource) that took the same id later is its holder then, and the Delete
+ * does not cancel it. Hidden from the resource classes' outputs, like the dynamic provider's
+ * `__provider`; a state without it (an earlier version's) is deleted as before.
+ */
+export const HANDED_KEY = "__handed";
 
 /** The operations whose refusals an adapter words for its user. */
 export type Operation = "create" | "import" | "refresh" | "update" | "delete";
@@ -164,8 +173,8 @@ export class BatchLifecycle {
   }
 
   /** What state records: the inputs the source echoes, plus what SendGrid holds. */
-  private outputs(inputs: Props, batchId: string, status: BatchStatus, adopted: boolean): Props {
-    return { ...this.source.echo(inputs), batchId, status, adopted };
+  private outputs(inputs: Props, batchId: string, status: BatchStatus, adopted: boolean, handed?: unknown): Props {
+    return { ...this.source.echo(inputs), batchId, status, adopted, ...(typeof handed === "string" ? { [HANDED_KEY]: handed } : {}) };
   }
 
   async create(inputs: Props, urn?: string): Promise<{ id: string; outs: Props }> {
@@ -177,7 +186,7 @@ export class BatchLifecycle {
       // The provenance journal (core/journal.ts) proves which minted ids never reached a program.
       const journal = journalFromEnv(this.source.env);
       const made = await provision(this.source.client(inputs), desired, journal && this.source.provenance(journal, urn));
-      return { id: made.batchId, outs: this.outputs(inputs, made.batchId, made.status, made.adopted) };
+      return { id: made.batchId, outs: this.outputs(inputs, made.batchId, made.status, made.adopted, made.handed) };
     } catch (err) {
       // A batch now exists: record it so the next `up` converges instead of orphaning it.
       if (err instanceof MustRecordError) {
@@ -190,7 +199,7 @@ export class BatchLifecycle {
   async update(id: string, olds: Props, news: Props): Promise<{ outs: Props }> {
     try {
       const status = await converge(this.source.client(news), id, news.status as BatchStatus | undefined, olds.status as BatchStatus);
-      return { outs: this.outputs(news, id, status, olds.adopted === true) };
+      return { outs: this.outputs(news, id, status, olds.adopted === true, olds[HANDED_KEY]) };
     } catch (err) {
       // SendGrid holds another status than state believed: record it.
       if (err instanceof MustRecordError) throw err.recordedAs({ ...olds, status: err.status, ...this.source.kept(news) });
@@ -217,14 +226,25 @@ export class BatchLifecycle {
     // The id reaches the engine (an import, a refresh): no later create may take it over, no
     // `orphans --clear` clear it (the journal says so once; a created batch's says so already).
     const journal = journalFromEnv(this.source.env);
-    handOver(client, id, journal && { journal, resource: urn });
-    return { id, props: this.outputs(props, id, found.status, found.adopted), inputs: this.source.readInputs(found.inputs, props) };
+    // An import's own line is its state's marker; a refresh keeps the marker state recorded.
+    const imported = handOver(client, id, journal && { journal, resource: urn }, importing ? "import" : "read");
+    return {
+      id,
+      props: this.outputs(props, id, found.status, found.adopted, imported ?? props[HANDED_KEY]),
+      inputs: this.source.readInputs(found.inputs, props),
+    };
   }
 
-  /** Delete cancels; the declared sendAt tells a refusal near send_at as "too late". */
+  /**
+   * Delete cancels, unless the journal shows the id handed to a later holder (core retireOrPass:
+   * e.g. the replacement `pulumi up --replace` created first); the declared sendAt tells a refusal
+   * near send_at as "too late".
+   */
   async delete(id: string, props: Props, urn?: string): Promise<void> {
     const client = this.source.client(props);
-    await retire(client, id, { status: props.status as BatchStatus | undefined, sendAt: props.sendAt }).catch((err: unknown) => {
+    const journal = journalFromEnv(this.source.env);
+    const recorded = { status: props.status as BatchStatus | undefined, sendAt: props.sendAt, handed: props[HANDED_KEY] };
+    await retireOrPass(client, id, recorded, journal && this.source.provenance(journal, urn)).catch((err: unknown) => {
       throw advise(err, this.source.advice("delete", urn));
     });
   }

@@ -142,6 +142,7 @@ test("adopting with batchId an id the journal shows handed to another resource i
     batchId: orders.batchId,
     status: "paused",
     adopted: true,
+    handed: expect.any(String),
   });
   expect(await fatesAfterSendTime()).toEqual({ [orders.batchId]: "scheduled" });
 });
@@ -200,7 +201,7 @@ describe("every route by which an id reaches the engine marks it handed first (i
     fs.writeFileSync(file, mintedByKilledRun(x, R));
     const journal = new Journal(file);
     const adopted = await provision(client, { batchId: x, status: "paused" }, { journal });
-    expect(adopted).toEqual({ batchId: x, status: "paused", adopted: true });
+    expect(adopted).toEqual({ batchId: x, status: "paused", adopted: true, handed: expect.any(String) });
     await mailOn(x);
     const next = await provision(client, {}, { journal, resource: R });
     expect(next.batchId).not.toBe(x);
@@ -240,12 +241,13 @@ describe("every route by which an id reaches the engine marks it handed first (i
     await expect(provision(client, { batchId: x, status: "active" }, { journal: new Journal(file) })).rejects.toMatchObject({
       code: "BATCH_CLAIMED",
       message: expect.stringMatching(
-        new RegExp(`batch ${x} is being taken over or cleared by another running process \\(pid ${process.pid} on `),
+        new RegExp(`batch ${x} was claimed by another process \\(pid ${process.pid} on .*; not adopted, having sent nothing`),
       ),
     });
     expect(await takeSendGridCalls(sg.admin)).toEqual([]);
-    // The claimer sees the adoption's line and backs off too: nobody acts on the batch.
-    expect(orphansRun.holds(x)).toBe(false);
+    // The refused adoption wrote no line: the claimer keeps the batch (it clears it; then, its
+    // `cleared` line written, an adoption may run again).
+    expect(orphansRun.holds(x)).toBe(true);
   });
 });
 

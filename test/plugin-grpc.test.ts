@@ -86,7 +86,7 @@ test("a Read with only an id, as `pulumi import` sends it, adopts the batch", as
   expect(req.hasProperties()).toBe(false);
   const res = await rpc<provproto.ReadResponse>((done) => client.read(req, done));
   expect(res.getId()).toBe(batch_id);
-  expect(res.getProperties()?.toJavaScript()).toEqual({ batchId: batch_id, status: "active", adopted: true });
+  expect(res.getProperties()?.toJavaScript()).toEqual({ batchId: batch_id, status: "active", adopted: true, __handed: expect.any(String) });
   expect(res.getInputs()?.toJavaScript()).toEqual({ batchId: batch_id, status: "active" });
   expect(await takeSendGridCalls(sg.admin)).toEqual(["GET /v3/user/scheduled_sends/{batch_id}", "GET /v3/mail/batch/{batch_id}"]);
 });
