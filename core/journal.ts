@@ -37,6 +37,18 @@ export const UNNAMED_HOLDER = "a resource the journal does not name (a line an e
 export const DEFAULT_JOURNAL_PATH = path.join(".sendgrid-batches", "journal.jsonl");
 export const JOURNAL_ENV = "SENDGRID_BATCH_JOURNAL";
 
+/** Batch ids (comma-separated) whose former holders the user removed from their stacks: an import may take them. */
+export const RELEASED_ENV = "SENDGRID_BATCH_RELEASED";
+
+export function releasedIds(env: Record<string, string | undefined> = process.env): ReadonlySet<string> {
+  return new Set(
+    (env[RELEASED_ENV] ?? "")
+      .split(",")
+      .map((id) => id.trim())
+      .filter(Boolean),
+  );
+}
+
 type JournalEvent = "minted" | "handed" | "claimed" | "cleared" | "passed" | "withdrawn";
 
 /**

@@ -19,7 +19,7 @@ import {
 import type { SendGridBatchClient } from "./client";
 import { nowSeconds } from "./clock";
 import { SendGridError, describeError } from "./errors";
-import { type Journal, type JournalEntry, UNNAMED_HOLDER, handedMarker } from "./journal";
+import { type Journal, type JournalEntry, RELEASED_ENV, UNNAMED_HOLDER, handedMarker } from "./journal";
 import { DEFAULT_STATUS } from "./properties";
 import type { BatchStatus } from "./types";
 import { parseSendAt } from "./validate";
@@ -129,7 +129,7 @@ export async function provision(
       throw new SendGridError({
         code: "BATCH_HELD",
         message: `batch ${desired.batchId} is held by ${holder} (the batch journal ${provenance?.journal.file} shows it handed there); not adopted`,
-        hint: `Give this resource its own batch (drop batchId). To move the batch here deliberately, first remove it from ${holder === UNNAMED_HOLDER ? "the resource that holds it" : holder} (\`pulumi state delete\` or retainOnDelete), then \`pulumi import\` it`,
+        hint: `Give this resource its own batch (drop batchId). To move the batch here deliberately, first remove it from ${holder === UNNAMED_HOLDER ? "the resource that holds it" : holder} (\`pulumi state delete\` or retainOnDelete), then \`pulumi import\` it with ${RELEASED_ENV}=${desired.batchId}`,
       });
     // The id reaches the engine: no later create may take it over, no `orphans --clear` clear it.
     const line = provenance?.journal.handOver(desired.batchId, client.journalKey, provenance.resource, "adopt");
@@ -211,7 +211,19 @@ export function handOver(
   batchId: string,
   provenance: Pick<Provenance, "journal" | "resource"> | undefined,
   via: "import" | "read",
+  released: ReadonlySet<string> = new Set(),
 ): string | undefined {
+  // An import makes a second holder of an id the journal shows handed to another resource, whose
+  // held mail the importer's status would then release: only an id the user says that resource gave
+  // up (removed from its stack with `pulumi state delete` or retainOnDelete, which the journal cannot
+  // see) is imported.
+  const holder = via === "import" && !released.has(batchId) ? provenance?.journal.heldElsewhere(batchId, provenance.resource) : undefined;
+  if (holder !== undefined)
+    throw new SendGridError({
+      code: "BATCH_HELD",
+      message: `batch ${batchId} is held by ${holder} (the batch journal ${provenance?.journal.file} shows it handed there); not imported`,
+      hint: `Import a batch only once no stack holds it any more. If ${holder === UNNAMED_HOLDER ? "the resource that held it" : holder} was removed from its stack (\`pulumi state delete\`, or destroyed with retainOnDelete), say so by running the import with ${RELEASED_ENV}=${batchId} in the environment (ids comma-separated)`,
+    });
   const line = provenance?.journal.handOver(batchId, client.journalKey, provenance.resource, via);
   return line && via === "import" ? handedMarker(line) : undefined;
 }

@@ -14,6 +14,7 @@ import {
   batchChanges,
   converge,
   handOver,
+  releasedIds,
   journalFromEnv,
   normaliseInputs,
   nowSeconds,
@@ -227,7 +228,13 @@ export class BatchLifecycle {
     // `orphans --clear` clear it (the journal says so once; a created batch's says so already).
     const journal = journalFromEnv(this.source.env);
     // An import's own line is its state's marker; a refresh keeps the marker state recorded.
-    const imported = handOver(client, id, journal && { journal, resource: urn }, importing ? "import" : "read");
+    const imported = handOver(
+      client,
+      id,
+      journal && { journal, resource: urn },
+      importing ? "import" : "read",
+      releasedIds(this.source.env),
+    );
     return {
       id,
       props: this.outputs(props, id, found.status, found.adopted, imported ?? props[HANDED_KEY]),

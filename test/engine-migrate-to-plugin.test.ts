@@ -5,7 +5,7 @@
 // write in either run, the same batch ids, and each message's fate at its send time unchanged. And
 // the move people try first, an alias from the dynamic type, is refused before any SendGrid call.
 import * as path from "node:path";
-import type { EngineEvent, OpType } from "@pulumi/pulumi/automation";
+import type { EngineEvent, LocalWorkspace, OpType } from "@pulumi/pulumi/automation";
 import type * as pulumi from "@pulumi/pulumi";
 import { DEFAULT_EMULATOR_API_KEY } from "../emulator";
 import { ScheduledBatch as PluginBatch } from "../plugin";
@@ -135,7 +135,10 @@ test("three dynamic batches with scheduled mail move to the plugin: no replace, 
     expect(retained.steps.map((st) => st.op)).toEqual(["same", "same", "same"]);
     expect(await takeSendGridCalls()).toEqual({ calls: [], writes: [] });
 
-    // 2. The plugin's resources import the same ids. Preview says so first, with no write.
+    // 2. The plugin's resources import the same ids. The journal shows each handed to its dynamic
+    // resource, which lets go of it in this very run (retained): the user says so, or the import is
+    // refused (BATCH_HELD). Preview says so first, with no write.
+    (s.stack.workspace as LocalWorkspace).envVars.SENDGRID_BATCH_RELEASED = Object.values(ids).join(",");
     stage = "imported";
     const previewed = stepCollector();
     const preview = await s.stack.preview({ onEvent: previewed.onEvent });
