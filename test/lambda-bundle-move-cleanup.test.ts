@@ -11,7 +11,7 @@
 // logical resource holds the id; when the list cannot be read it answers FAILED and cancels nothing.
 import { SECRET_ARN, STACK_ID, awsEnv, loadEvent, runBundle, startResponseServer, useLambdaBundle } from "./support/cfn";
 import { useEmulator } from "./support/emulator";
-import { call, mail } from "./support/emulatorCalls";
+import { call, mail, settled } from "./support/emulatorCalls";
 
 jest.setTimeout(120_000);
 
@@ -82,14 +82,6 @@ function cleanupOf(server: Awaited<ReturnType<typeof startResponseServer>>, x: s
   return cleanup;
 }
 
-async function fateOf(x: string) {
-  await sg.admin.advanceClock(2 * 3600);
-  return {
-    sendgrid: (await sg.admin.batches()).find((b) => b.batch_id === x)?.status ?? "active",
-    fates: (await sg.admin.messages()).map((m) => m.fate),
-  };
-}
-
 test("a batch moved to another resource in one stack update: the cleanup Delete of the old physical id answers SUCCESS without cancelling it, and the mail the new holder declares paused stays held", async () => {
   const server = await startResponseServer();
   try {
@@ -99,7 +91,7 @@ test("a batch moved to another resource in one stack update: the cleanup Delete 
     expect(cleanup).toMatchObject({ Status: "SUCCESS", PhysicalResourceId: x });
     // The Delete asked CloudFormation, not SendGrid.
     expect((await sg.admin.requests()).length).toBe(requestsBefore);
-    expect(await fateOf(x)).toEqual({ sendgrid: "paused", fates: ["scheduled"] });
+    expect(await settled(sg.admin, x)).toEqual({ sendgrid: "paused", fates: ["scheduled"] });
   } finally {
     await server.close();
   }
@@ -118,7 +110,7 @@ test("when the stack's resources cannot be listed, the cleanup Delete answers FA
     expect(cleanup).toMatchObject({ Status: "FAILED", PhysicalResourceId: x });
     expect(String(cleanup.Reason)).toContain(`Cannot tell whether another resource of stack ${STACK_ID} now holds batch ${x}`);
     expect(String(cleanup.Reason)).toContain("nothing was cancelled");
-    expect(await fateOf(x)).toEqual({ sendgrid: "paused", fates: ["scheduled"] });
+    expect(await settled(sg.admin, x)).toEqual({ sendgrid: "paused", fates: ["scheduled"] });
   } finally {
     lambda.aws.stackReadError = undefined;
     await server.close();

@@ -9,7 +9,7 @@
 // so of two adoptions the one that lists second always sees the other.
 import { SECRET_ARN, STACK_ID, awsEnv, loadEvent, runBundle, startResponseServer, useLambdaBundle } from "./support/cfn";
 import { useEmulator } from "./support/emulator";
-import { call, mail } from "./support/emulatorCalls";
+import { call, mail, settled } from "./support/emulatorCalls";
 
 jest.setTimeout(120_000);
 
@@ -43,14 +43,6 @@ function adoptEvent(server: Server, x: string, logicalId: string, status: string
 
 const running = (logicalId: string) => ({ LogicalResourceId: logicalId, ResourceType: TYPE, ResourceStatus: "CREATE_IN_PROGRESS" });
 
-async function outcome(x: string) {
-  await sg.admin.advanceClock(2 * 3600);
-  return {
-    sendgrid: (await sg.admin.batches()).find((b) => b.batch_id === x)?.status ?? "active",
-    fates: (await sg.admin.messages()).map((m) => m.fate),
-  };
-}
-
 test("two resources of one template adopting the same BatchId, created in parallel (each lists the stack while the other is in progress): both refused, naming the other; SendGrid untouched and the held mail stays held", async () => {
   const server = await startResponseServer();
   try {
@@ -74,7 +66,7 @@ test("two resources of one template adopting the same BatchId, created in parall
     );
     // Refused before any SendGrid call.
     expect((await sg.admin.requests()).filter((r) => r.path.startsWith("/v3/"))).toEqual([]);
-    expect(await outcome(x)).toEqual({ sendgrid: "paused", fates: ["scheduled"] });
+    expect(await settled(sg.admin, x)).toEqual({ sendgrid: "paused", fates: ["scheduled"] });
   } finally {
     await server.close();
   }
@@ -99,7 +91,7 @@ test("the same two adoptions one listing after the other: the first (no other re
       ["Reports", "SUCCESS"],
       ["Digest", "FAILED"],
     ]);
-    expect(await outcome(x)).toEqual({ sendgrid: "paused", fates: ["scheduled"] });
+    expect(await settled(sg.admin, x)).toEqual({ sendgrid: "paused", fates: ["scheduled"] });
   } finally {
     await server.close();
   }

@@ -79,3 +79,12 @@ export function mail(extra: Record<string, unknown> = {}, personalization: Recor
     ...extra,
   };
 }
+
+/** After `seconds` on the emulator's clock: what SendGrid holds for `batchId` ("active": no status) and every message's fate. */
+export async function settled(admin: EmulatorAdmin, batchId: string, seconds = 2 * 3600): Promise<{ sendgrid: string; fates: string[] }> {
+  await admin.advanceClock(seconds);
+  return {
+    sendgrid: (await admin.batches()).find((b) => b.batch_id === batchId)?.status ?? "active",
+    fates: (await admin.messages()).map((m) => m.fate),
+  };
+}
